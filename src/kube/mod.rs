@@ -1,0 +1,1 @@
+//! kube: see DESIGN.md.

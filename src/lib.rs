@@ -1,0 +1,12 @@
+//! berth: Dokku's `scheduler-k3s` as one Rust binary.
+//!
+//! Dependencies point one way: `cli` → (`store`, `model`, `render`, `kube`, `cluster`) → `ssh`.
+//! `model` and `render` are pure: no IO crate is imported there.
+
+pub mod cli;
+pub mod cluster;
+pub mod kube;
+pub mod model;
+pub mod render;
+pub mod ssh;
+pub mod store;

@@ -1,0 +1,1 @@
+//! ssh: see DESIGN.md.

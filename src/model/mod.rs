@@ -1,7 +1,19 @@
 //! Domain types with validation. Pure: no IO crate is imported here.
 
 pub mod app_json;
+pub mod domain;
+pub mod duration;
+pub mod error;
+pub mod meta;
 pub mod names;
+pub mod ports;
 pub mod procfile;
+pub mod properties;
+pub mod quantity;
 
+pub use domain::Domain;
+pub use error::InvalidValue;
+pub use meta::{MetaKind, ResourceType};
 pub use names::{AppName, ProcessType};
+pub use ports::{PortMapping, PortScheme};
+pub use quantity::{CpuQuantity, MemoryQuantity};

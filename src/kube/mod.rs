@@ -1,1 +1,14 @@
-//! kube: see DESIGN.md.
+//! kube: everything that talks to the Kubernetes API (apply/prune, rollout wait, release history,
+//! logs, exec, one-off jobs). Pure helpers (codec, rollout condition) sit next to their IO.
+
+pub mod apply;
+pub mod deploy;
+pub mod errors;
+pub mod helm_release;
+pub mod history;
+pub mod jobs;
+pub mod logs;
+pub mod progress;
+pub mod rollout;
+pub mod run;
+pub mod wait;

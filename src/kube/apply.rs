@@ -1,0 +1,324 @@
+//! Server-side apply of rendered objects (field manager `berth`) and pruning of the app's objects
+//! that the new release no longer contains.
+//!
+//! Objects arrive as JSON values so this module does not depend on render's types; anything that
+//! serialises to a Kubernetes object (k8s-openapi structs, typed CRDs) converts at the boundary.
+
+use std::collections::{BTreeSet, HashMap};
+
+use anyhow::{Context, Result, anyhow};
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
+use kube::core::GroupVersionKind;
+use kube::discovery::{ApiCapabilities, ApiResource, Scope};
+use kube::{Client, ResourceExt};
+use serde_json::Value;
+
+use super::errors::describe;
+
+/// The field manager berth applies with.
+pub const FIELD_MANAGER: &str = "berth";
+
+/// Identity of an object inside one namespace (or cluster-wide): apiVersion, kind, name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectKey {
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+}
+
+impl ObjectKey {
+    /// Key of a JSON object; errors name what is missing.
+    pub fn of(obj: &Value) -> Result<ObjectKey> {
+        let get = |path: &[&str]| -> Option<String> {
+            let mut v = obj;
+            for p in path {
+                v = v.get(p)?;
+            }
+            v.as_str().map(str::to_owned)
+        };
+        let kind = get(&["kind"]).ok_or_else(|| anyhow!("rendered object has no kind"))?;
+        let api_version =
+            get(&["apiVersion"]).ok_or_else(|| anyhow!("rendered {kind} has no apiVersion"))?;
+        let name = get(&["metadata", "name"])
+            .ok_or_else(|| anyhow!("rendered {kind} has no metadata.name"))?;
+        Ok(ObjectKey {
+            api_version,
+            kind,
+            name,
+        })
+    }
+
+    pub fn gvk(&self) -> GroupVersionKind {
+        gvk_of(&self.api_version, &self.kind)
+    }
+}
+
+impl std::fmt::Display for ObjectKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.kind, self.name)
+    }
+}
+
+/// `GroupVersionKind` from an apiVersion string (`apps/v1`, `v1`) and a kind.
+pub fn gvk_of(api_version: &str, kind: &str) -> GroupVersionKind {
+    match api_version.split_once('/') {
+        Some((group, version)) => GroupVersionKind::gvk(group, version, kind),
+        None => GroupVersionKind::gvk("", api_version, kind),
+    }
+}
+
+/// Kinds berth renders for an app, pruned by label even when the new release has none of them.
+/// Kinds whose API the cluster does not serve (a CRD that is not installed) are skipped.
+pub const APP_KINDS: &[(&str, &str)] = &[
+    ("apps/v1", "Deployment"),
+    ("v1", "Service"),
+    ("batch/v1", "CronJob"),
+    ("v1", "Secret"),
+    ("v1", "ConfigMap"),
+    ("v1", "ServiceAccount"),
+    ("networking.k8s.io/v1", "Ingress"),
+    ("cert-manager.io/v1", "Certificate"),
+    ("cert-manager.io/v1", "Issuer"),
+    ("traefik.io/v1alpha1", "IngressRoute"),
+    ("traefik.io/v1alpha1", "Middleware"),
+    ("keda.sh/v1alpha1", "ScaledObject"),
+    ("keda.sh/v1alpha1", "TriggerAuthentication"),
+    ("http.keda.sh/v1alpha1", "HTTPScaledObject"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    ("policy/v1", "PodDisruptionBudget"),
+];
+
+/// Resolves kinds to API resources once per process (discovery is a round trip per group).
+#[derive(Clone)]
+pub struct Resolver {
+    client: Client,
+    cache: std::sync::Arc<tokio::sync::Mutex<HashMap<GroupVersionKind, Option<Resolved>>>>,
+}
+
+type Resolved = (ApiResource, ApiCapabilities);
+
+impl Resolver {
+    pub fn new(client: Client) -> Resolver {
+        Resolver {
+            client,
+            cache: Default::default(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The API resource of `gvk`, or `None` when the server does not serve it.
+    pub async fn resolve(&self, gvk: &GroupVersionKind) -> Result<Option<Resolved>> {
+        if let Some(hit) = self.cache.lock().await.get(gvk) {
+            return Ok(hit.clone());
+        }
+        let found = match kube::discovery::pinned_kind(&self.client, gvk).await {
+            Ok(r) => Some(r),
+            Err(kube::Error::Api(s)) if s.code == 404 => None,
+            Err(kube::Error::Discovery(_)) => None,
+            Err(e) => return Err(describe(e)),
+        };
+        self.cache.lock().await.insert(gvk.clone(), found.clone());
+        Ok(found)
+    }
+
+    /// An `Api` for `gvk` in `ns` (cluster-scoped kinds ignore `ns`).
+    pub async fn api(
+        &self,
+        gvk: &GroupVersionKind,
+        ns: &str,
+    ) -> Result<Option<Api<DynamicObject>>> {
+        Ok(self.resolve(gvk).await?.map(|(ar, caps)| match caps.scope {
+            Scope::Namespaced => Api::namespaced_with(self.client.clone(), ns, &ar),
+            Scope::Cluster => Api::all_with(self.client.clone(), &ar),
+        }))
+    }
+}
+
+/// Server-side apply every object into `ns`, in order, with field manager `berth` (forcing
+/// ownership, as the only manager of these objects). Returns the keys applied.
+pub async fn apply_objects(
+    resolver: &Resolver,
+    ns: &str,
+    objects: &[Value],
+) -> Result<Vec<ObjectKey>> {
+    let mut applied = Vec::with_capacity(objects.len());
+    let params = PatchParams::apply(FIELD_MANAGER).force();
+    for obj in objects {
+        let key = ObjectKey::of(obj)?;
+        let api = resolver.api(&key.gvk(), ns).await?.ok_or_else(|| {
+            anyhow!(
+                "the cluster does not serve {} {}: install the component that provides it",
+                key.api_version,
+                key.kind
+            )
+        })?;
+        let mut obj = obj.clone();
+        if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+            // Namespaced objects land in the app's namespace whatever render wrote.
+            if api.resource_url().contains("/namespaces/") {
+                meta.insert("namespace".into(), Value::String(ns.into()));
+            }
+            // Server-managed fields must not be part of an apply body.
+            for f in [
+                "resourceVersion",
+                "uid",
+                "creationTimestamp",
+                "managedFields",
+            ] {
+                meta.remove(f);
+            }
+        }
+        obj.as_object_mut().map(|o| o.remove("status"));
+        api.patch(&key.name, &params, &Patch::Apply(&obj))
+            .await
+            .map_err(describe)
+            .with_context(|| format!("applying {key} in namespace {ns}"))?;
+        applied.push(key);
+    }
+    Ok(applied)
+}
+
+/// Delete objects of the app in `ns` (selected by `selector` over [`APP_KINDS`] plus `extra_kinds`)
+/// that are not in `keep` and were applied for `release` (annotation `meta.helm.sh/release-name`).
+/// One-off Jobs and anything else a user labelled by hand are never touched. Returns what was
+/// deleted.
+pub async fn prune(
+    resolver: &Resolver,
+    ns: &str,
+    selector: &str,
+    release: &str,
+    keep: &BTreeSet<ObjectKey>,
+    extra_kinds: &[GroupVersionKind],
+) -> Result<Vec<ObjectKey>> {
+    let mut deleted = Vec::new();
+    for gvk in prune_kinds(extra_kinds) {
+        let Some(api) = resolver.api(&gvk, ns).await? else {
+            continue;
+        };
+        let list = api
+            .list(&ListParams::default().labels(selector))
+            .await
+            .map_err(describe)
+            .with_context(|| format!("listing {} in namespace {ns}", gvk.kind))?;
+        for obj in list {
+            let key = ObjectKey {
+                api_version: gvk.api_version(),
+                kind: gvk.kind.clone(),
+                name: obj.name_any(),
+            };
+            let ours = obj
+                .annotations()
+                .get("meta.helm.sh/release-name")
+                .is_some_and(|r| r == release);
+            if !ours || keep.contains(&key) {
+                continue;
+            }
+            match api.delete(&key.name, &DeleteParams::background()).await {
+                Ok(_) => deleted.push(key),
+                Err(kube::Error::Api(s)) if s.code == 404 => {}
+                Err(e) => {
+                    return Err(describe(e)).with_context(|| format!("deleting {key}"));
+                }
+            }
+        }
+    }
+    Ok(deleted)
+}
+
+/// Delete the given objects (missing ones are fine). Used by uninstall/destroy.
+pub async fn delete_objects(resolver: &Resolver, ns: &str, keys: &[ObjectKey]) -> Result<()> {
+    for key in keys {
+        let Some(api) = resolver.api(&key.gvk(), ns).await? else {
+            continue;
+        };
+        match api.delete(&key.name, &DeleteParams::background()).await {
+            Ok(_) => {}
+            Err(kube::Error::Api(s)) if s.code == 404 => {}
+            Err(e) => return Err(describe(e)).with_context(|| format!("deleting {key}")),
+        }
+    }
+    Ok(())
+}
+
+/// [`APP_KINDS`] plus extra kinds, each once.
+pub fn prune_kinds(extra: &[GroupVersionKind]) -> Vec<GroupVersionKind> {
+    let mut out: Vec<GroupVersionKind> = APP_KINDS.iter().map(|(av, k)| gvk_of(av, k)).collect();
+    for g in extra {
+        if !out.contains(g) {
+            out.push(g.clone());
+        }
+    }
+    out
+}
+
+/// Add what Helm needs to recognise `obj` as part of release `release` in `ns`
+/// (`helm upgrade`/`helm uninstall` check these before touching an object).
+pub fn mark_helm_owned(obj: &mut Value, release: &str, ns: &str) {
+    let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let labels = meta
+        .entry("labels")
+        .or_insert_with(|| Value::Object(Default::default()));
+    if let Some(l) = labels.as_object_mut() {
+        l.insert(
+            "app.kubernetes.io/managed-by".into(),
+            Value::String("Helm".into()),
+        );
+    }
+    let annotations = meta
+        .entry("annotations")
+        .or_insert_with(|| Value::Object(Default::default()));
+    if let Some(a) = annotations.as_object_mut() {
+        a.insert(
+            "meta.helm.sh/release-name".into(),
+            Value::String(release.into()),
+        );
+        a.insert(
+            "meta.helm.sh/release-namespace".into(),
+            Value::String(ns.into()),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn keys_and_kinds() {
+        let obj =
+            json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "a-web"}});
+        let key = ObjectKey::of(&obj).unwrap();
+        assert_eq!(key.to_string(), "Deployment/a-web");
+        assert_eq!(key.gvk().group, "apps");
+        assert_eq!(gvk_of("v1", "Secret").group, "");
+        let err = ObjectKey::of(&json!({"kind": "Service"})).unwrap_err();
+        assert!(err.to_string().contains("apiVersion"), "{err}");
+        let kinds = prune_kinds(&[gvk_of("apps/v1", "Deployment"), gvk_of("x.io/v1", "Thing")]);
+        assert_eq!(kinds.len(), APP_KINDS.len() + 1);
+    }
+
+    #[test]
+    fn helm_ownership_marks() {
+        let mut obj = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a-web", "labels": {"x": "y"}}});
+        mark_helm_owned(&mut obj, "a", "ns");
+        assert_eq!(obj["metadata"]["labels"]["x"], "y");
+        assert_eq!(
+            obj["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+            "Helm"
+        );
+        assert_eq!(
+            obj["metadata"]["annotations"]["meta.helm.sh/release-name"],
+            "a"
+        );
+        assert_eq!(
+            obj["metadata"]["annotations"]["meta.helm.sh/release-namespace"],
+            "ns"
+        );
+    }
+}

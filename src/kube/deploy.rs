@@ -1,0 +1,352 @@
+//! One deploy against the cluster: record a pending revision, apply, prune, wait, then mark the
+//! revision deployed — or failed, and with rollback-on-failure re-apply the previous revision.
+//! Rollbacks (`scheduler-k3s:rollback`) go through the same steps with an old manifest.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use kube::Client;
+use kube::api::{Api, Patch, PatchParams};
+use serde_json::{Map, Value, json};
+
+use super::apply::{self, ObjectKey, Resolver};
+use super::errors::describe;
+use super::helm_release::{self, Chart, HelmRelease, Info, Status};
+use super::history;
+use super::progress::Progress;
+use super::wait::{self, Target};
+
+/// Everything a deploy needs; built by the caller from the store and render.
+#[derive(Debug, Clone)]
+pub struct DeployRequest {
+    pub app: String,
+    pub namespace: String,
+    /// Rendered objects in apply order (JSON of typed manifests).
+    pub objects: Vec<Value>,
+    /// The release's values, stored in the record (`helm get values`).
+    pub values: Map<String, Value>,
+    /// Chart version, `0.0.<deployment id>` like Dokku's generated chart.
+    pub chart_version: String,
+    pub timeout: Duration,
+    pub rollback_on_failure: bool,
+}
+
+/// A finished deploy or rollback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deployed {
+    pub revision: u32,
+    pub pruned: Vec<ObjectKey>,
+}
+
+/// A deploy that did not finish; the message says what failed and what was done about it.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct DeployFailed {
+    pub message: String,
+    /// The failed revision.
+    pub revision: u32,
+    /// The revision written by the automatic rollback, when one ran and succeeded.
+    pub rolled_back: Option<u32>,
+}
+
+/// Label selector for every object of `app`.
+pub fn app_selector(app: &str) -> String {
+    format!("app.kubernetes.io/part-of={app}")
+}
+
+/// Create the namespace if missing, marked the way Dokku marks it.
+pub async fn ensure_namespace(resolver: &Resolver, ns: &str) -> Result<()> {
+    let api: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(resolver.client().clone());
+    if api.get_opt(ns).await.map_err(describe)?.is_some() {
+        return Ok(());
+    }
+    let body = json!({
+        "apiVersion": "v1", "kind": "Namespace",
+        "metadata": {"name": ns, "labels": {"dokku.com/managed": "true"},
+                     "annotations": {"dokku.com/managed": "true"}}
+    });
+    api.patch(
+        ns,
+        &PatchParams::apply(apply::FIELD_MANAGER),
+        &Patch::Apply(&body),
+    )
+    .await
+    .map_err(describe)
+    .with_context(|| format!("creating namespace {ns}"))?;
+    Ok(())
+}
+
+/// Deploy `req`: see the module documentation. Progress and step lines go to stderr.
+pub async fn deploy(
+    client: &Client,
+    req: DeployRequest,
+    progress: &mut Progress,
+) -> Result<Deployed> {
+    let resolver = Resolver::new(client.clone());
+    let ns = req.namespace.as_str();
+    ensure_namespace(&resolver, ns).await?;
+    let past = history::list(client, ns, &req.app).await?;
+    let previous = history::deployed(&past).cloned();
+    let revision = past.last().map_or(1, |r| r.version + 1);
+    let upgrading = !past.is_empty();
+
+    let mut objects = req.objects.clone();
+    for obj in &mut objects {
+        apply::mark_helm_owned(obj, &req.app, ns);
+    }
+    let now = helm_release::now_rfc3339();
+    let mut record = HelmRelease {
+        name: req.app.clone(),
+        namespace: ns.to_owned(),
+        version: revision,
+        info: Info {
+            first_deployed: past
+                .first()
+                .map_or(now.clone(), |r| r.info.first_deployed.clone()),
+            last_deployed: now,
+            deleted: String::new(),
+            description: if upgrading {
+                "Preparing upgrade".into()
+            } else {
+                "Initial install underway".into()
+            },
+            status: if upgrading {
+                Status::PendingUpgrade
+            } else {
+                Status::PendingInstall
+            },
+            notes: String::new(),
+            extra: Map::new(),
+        },
+        chart: Some(Chart::new(&req.app, &req.chart_version, "1.0.0")),
+        config: req.values.clone(),
+        manifest: helm_release::objects_to_manifest(&req.app, &objects).map_err(|e| anyhow!(e))?,
+        hooks: Vec::new(),
+        extra: Map::new(),
+    };
+    history::create(client, &record).await?;
+
+    progress.println(&format!(
+        "=====> Installing {} (revision {revision})",
+        req.app
+    ));
+    match roll_out(&resolver, ns, &req.app, &objects, req.timeout, progress).await {
+        Ok(pruned) => {
+            let done = if upgrading {
+                "Upgrade complete"
+            } else {
+                "Install complete"
+            };
+            history::set_status(client, &mut record, Status::Deployed, done).await?;
+            if let Some(mut prev) = previous {
+                history::set_status(client, &mut prev, Status::Superseded, "Superseded").await?;
+            }
+            history::trim(client, ns, &req.app).await?;
+            Ok(Deployed { revision, pruned })
+        }
+        Err(err) => {
+            let why = format!("{err:#}");
+            history::set_status(
+                client,
+                &mut record,
+                Status::Failed,
+                &format!("Upgrade \"{}\" failed: {why}", req.app),
+            )
+            .await?;
+            let mut message = format!("deploy of {} failed: {why}", req.app);
+            let mut rolled_back = None;
+            match (&previous, req.rollback_on_failure) {
+                (Some(prev), true) => {
+                    progress.println(&format!(
+                        " !     Deploy failed; rolling back {} to revision {}",
+                        req.app, prev.version
+                    ));
+                    match rollback_to(client, ns, &req.app, prev.version, req.timeout, progress)
+                        .await
+                    {
+                        Ok(done) => {
+                            message.push_str(&format!(
+                                "; rolled back to revision {} (now revision {})",
+                                prev.version, done.revision
+                            ));
+                            rolled_back = Some(done.revision);
+                        }
+                        Err(e) => {
+                            message.push_str(&format!("; rollback also failed: {e:#}"));
+                        }
+                    }
+                }
+                (None, true) => message.push_str("; nothing to roll back to (first deploy)"),
+                (_, false) => message.push_str(
+                    "; the new revision stays in place (set rollback-on-failure to true to roll back automatically)",
+                ),
+            }
+            Err(DeployFailed {
+                message,
+                revision,
+                rolled_back,
+            }
+            .into())
+        }
+    }
+}
+
+/// Apply `objects`, prune what they no longer contain, and wait for the Deployments among them.
+async fn roll_out(
+    resolver: &Resolver,
+    ns: &str,
+    app: &str,
+    objects: &[Value],
+    timeout: Duration,
+    progress: &mut Progress,
+) -> Result<Vec<ObjectKey>> {
+    let applied = apply::apply_objects(resolver, ns, objects).await?;
+    let keep: BTreeSet<ObjectKey> = applied.iter().cloned().collect();
+    let kinds: Vec<_> = applied.iter().map(ObjectKey::gvk).collect();
+    let pruned = apply::prune(resolver, ns, &app_selector(app), app, &keep, &kinds).await?;
+    for key in &pruned {
+        progress.println(&format!("       Removed {key}"));
+    }
+    let targets = deployment_targets(objects);
+    wait::wait_rollout(
+        resolver.client(),
+        ns,
+        &app_selector(app),
+        &targets,
+        timeout,
+        progress,
+    )
+    .await
+    .map_err(|f| anyhow!(f.to_string()))?;
+    Ok(pruned)
+}
+
+/// The Deployments among `objects`, with the process type each runs
+/// (label `app.kubernetes.io/name`, else the object name).
+pub fn deployment_targets(objects: &[Value]) -> Vec<Target> {
+    objects
+        .iter()
+        .filter(|o| o["kind"] == "Deployment")
+        .filter_map(|o| {
+            let name = o["metadata"]["name"].as_str()?.to_owned();
+            let process_type = o["metadata"]["labels"]["app.kubernetes.io/name"]
+                .as_str()
+                .map_or_else(|| name.clone(), str::to_owned);
+            Some(Target {
+                deployment: name,
+                process_type,
+            })
+        })
+        .collect()
+}
+
+/// Re-apply revision `target` of `app` as a new revision ("Rollback to N"), prune, wait.
+pub async fn rollback_to(
+    client: &Client,
+    ns: &str,
+    app: &str,
+    target: u32,
+    timeout: Duration,
+    progress: &mut Progress,
+) -> Result<Deployed> {
+    let resolver = Resolver::new(client.clone());
+    let past = history::list(client, ns, app).await?;
+    let Some(source) = past.iter().find(|r| r.version == target).cloned() else {
+        let known = past
+            .iter()
+            .map(|r| r.version.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(anyhow!(
+            "{app} has no revision {target} in namespace {ns} (revisions: {})",
+            if known.is_empty() { "none" } else { &known }
+        ));
+    };
+    let previous = history::deployed(&past).cloned();
+    let revision = past.last().map_or(1, |r| r.version + 1);
+    let objects = helm_release::manifest_objects(&source.manifest).map_err(|e| anyhow!(e))?;
+    let mut record = source.clone();
+    record.version = revision;
+    record.info.status = Status::PendingRollback;
+    record.info.description = format!("Rollback to {target}");
+    record.info.last_deployed = helm_release::now_rfc3339();
+    record.info.deleted = String::new();
+    history::create(client, &record).await?;
+    progress.println(&format!(
+        "=====> Rolling back {app} to revision {target} (revision {revision})"
+    ));
+    match roll_out(&resolver, ns, app, &objects, timeout, progress).await {
+        Ok(pruned) => {
+            history::set_status(
+                client,
+                &mut record,
+                Status::Deployed,
+                &format!("Rollback to {target}"),
+            )
+            .await?;
+            if let Some(mut prev) = previous {
+                history::set_status(client, &mut prev, Status::Superseded, "Superseded").await?;
+            }
+            history::trim(client, ns, app).await?;
+            Ok(Deployed { revision, pruned })
+        }
+        Err(err) => {
+            history::set_status(
+                client,
+                &mut record,
+                Status::Failed,
+                &format!("Rollback \"{app}\" failed: {err:#}"),
+            )
+            .await?;
+            Err(err.context(format!("rollback of {app} to revision {target} failed")))
+        }
+    }
+}
+
+/// Remove everything release `app` owns in `ns`: the objects of its latest manifest, anything
+/// else labelled for the app and annotated with the release, and every revision record.
+pub async fn uninstall(client: &Client, ns: &str, app: &str) -> Result<Vec<ObjectKey>> {
+    let resolver = Resolver::new(client.clone());
+    let past = history::list(client, ns, app).await?;
+    let mut keys = Vec::new();
+    if let Some(latest) = past.last() {
+        for obj in helm_release::manifest_objects(&latest.manifest).map_err(|e| anyhow!(e))? {
+            keys.push(ObjectKey::of(&obj)?);
+        }
+    }
+    apply::delete_objects(&resolver, ns, &keys).await?;
+    let kinds: Vec<_> = keys.iter().map(ObjectKey::gvk).collect();
+    let mut removed = keys;
+    removed.extend(
+        apply::prune(
+            &resolver,
+            ns,
+            &app_selector(app),
+            app,
+            &BTreeSet::new(),
+            &kinds,
+        )
+        .await?,
+    );
+    history::delete_all(client, ns, app).await?;
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_come_from_deployments() {
+        let objs = vec![
+            json!({"kind": "Service", "metadata": {"name": "a-web"}}),
+            json!({"kind": "Deployment", "metadata": {"name": "a-web", "labels": {"app.kubernetes.io/name": "web"}}}),
+            json!({"kind": "Deployment", "metadata": {"name": "a-worker"}}),
+        ];
+        let t = deployment_targets(&objs);
+        assert_eq!(t.len(), 2);
+        assert_eq!(t[0].process_type, "web");
+        assert_eq!(t[1].process_type, "a-worker");
+    }
+}

@@ -1,0 +1,257 @@
+//! Run one-off Jobs and follow them: attached (logs streamed, exit code propagated), detached
+//! (the pod name is printed), plus listing and reading past runs.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use futures::io::AsyncBufReadExt;
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, DeleteParams, ListParams, LogParams, PostParams};
+use kube::runtime::{WatchStreamExt, watcher};
+use kube::{Client, ResourceExt};
+use tokio::io::AsyncWriteExt;
+
+use super::errors::describe;
+
+/// Label selecting the pods of Job `job`.
+pub fn job_pod_selector(job: &str) -> String {
+    format!("batch.kubernetes.io/job-name={job}")
+}
+
+/// Create `job` in `ns`.
+pub async fn create_job(client: &Client, ns: &str, job: &Job) -> Result<Job> {
+    let api: Api<Job> = Api::namespaced(client.clone(), ns);
+    api.create(&PostParams::default(), job)
+        .await
+        .map_err(describe)
+        .with_context(|| format!("creating job {}", job.name_any()))
+}
+
+/// Phase of a pod, `Pending` when unknown.
+fn phase(pod: &Pod) -> &str {
+    pod.status
+        .as_ref()
+        .and_then(|s| s.phase.as_deref())
+        .unwrap_or("Pending")
+}
+
+fn is_terminal(pod: &Pod) -> bool {
+    matches!(phase(pod), "Succeeded" | "Failed")
+}
+
+/// Watch the pods of `job` until one is Running or finished; returns it.
+pub async fn wait_for_job_pod(
+    client: &Client,
+    ns: &str,
+    job: &str,
+    timeout: Duration,
+) -> Result<Pod> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let cfg = watcher::Config::default().labels(&job_pod_selector(job));
+    let stream = watcher(api, cfg)
+        .default_backoff()
+        .applied_objects()
+        .try_filter(|p| {
+            futures::future::ready(matches!(phase(p), "Running" | "Succeeded" | "Failed"))
+        });
+    let mut stream = std::pin::pin!(stream);
+    match tokio::time::timeout(timeout, stream.next()).await {
+        Ok(Some(Ok(pod))) => Ok(pod),
+        Ok(Some(Err(e))) => Err(anyhow!("watching the pod of job {job}: {e}")),
+        Ok(None) => Err(anyhow!("the pod watch of job {job} ended")),
+        Err(_) => Err(anyhow!(
+            "the pod of job {job} did not start within {}s (kubectl -n {ns} describe job {job})",
+            timeout.as_secs()
+        )),
+    }
+}
+
+/// Watch pod `name` until it has finished; returns the final object.
+pub async fn wait_for_pod_exit(client: &Client, ns: &str, name: &str) -> Result<Pod> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
+    let stream = watcher(api, cfg)
+        .default_backoff()
+        .applied_objects()
+        .try_filter(|p| futures::future::ready(is_terminal(p)));
+    let mut stream = std::pin::pin!(stream);
+    match stream.next().await {
+        Some(Ok(pod)) => Ok(pod),
+        Some(Err(e)) => Err(anyhow!("watching pod {name}: {e}")),
+        None => Err(anyhow!("the watch of pod {name} ended")),
+    }
+}
+
+/// Exit code of a finished pod: the first terminated container's code, 1 for a failed pod
+/// without one, 0 for a succeeded pod.
+pub fn exit_code(pod: &Pod) -> i32 {
+    let from_container = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .and_then(|cs| {
+            cs.iter().find_map(|c| {
+                c.state
+                    .as_ref()
+                    .and_then(|s| s.terminated.as_ref())
+                    .map(|t| t.exit_code)
+            })
+        });
+    match (phase(pod), from_container) {
+        (_, Some(code)) => code,
+        ("Failed", None) => 1,
+        _ => 0,
+    }
+}
+
+/// Copy the logs of `pod` to stdout. With `follow`, stream until the pod finishes (the watch on
+/// the pod ends the stream, so a log server that keeps a finished pod's stream open cannot hang
+/// berth).
+pub async fn copy_logs(client: &Client, ns: &str, pod: &str, follow: bool) -> Result<()> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let params = LogParams {
+        follow,
+        ..LogParams::default()
+    };
+    let reader = api.log_stream(pod, &params).await.map_err(describe)?;
+    let mut lines = reader.lines();
+    let mut out = tokio::io::stdout();
+    let copy = async {
+        while let Some(line) = lines.next().await {
+            let line = line?;
+            out.write_all(line.as_bytes()).await?;
+            out.write_all(b"\n").await?;
+            out.flush().await?;
+        }
+        Ok::<(), std::io::Error>(())
+    };
+    if follow {
+        let exited = async {
+            let r = wait_for_pod_exit(client, ns, pod).await;
+            // Let lines written just before exit arrive.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            r
+        };
+        tokio::select! {
+            r = copy => r.context("reading logs")?,
+            r = exited => { r?; }
+        }
+    } else {
+        copy.await.context("reading logs")?;
+    }
+    Ok(())
+}
+
+/// Run `job` attached: create it, wait for its pod, stream the logs, return the exit code.
+/// The Job is deleted afterwards when `remove` is set.
+pub async fn run_attached(
+    client: &Client,
+    ns: &str,
+    job: &Job,
+    start_timeout: Duration,
+    remove: bool,
+) -> Result<i32> {
+    let created = create_job(client, ns, job).await?;
+    let name = created.name_any();
+    let result = async {
+        let pod = wait_for_job_pod(client, ns, &name, start_timeout).await?;
+        let pod_name = pod.name_any();
+        copy_logs(client, ns, &pod_name, !is_terminal(&pod)).await?;
+        let done = if is_terminal(&pod) {
+            pod
+        } else {
+            wait_for_pod_exit(client, ns, &pod_name).await?
+        };
+        Ok::<i32, anyhow::Error>(exit_code(&done))
+    }
+    .await;
+    if remove {
+        delete_job(client, ns, &name).await?;
+    }
+    result
+}
+
+/// Run `job` detached: create it, wait for its pod to exist, return the pod name.
+pub async fn run_detached(
+    client: &Client,
+    ns: &str,
+    job: &Job,
+    start_timeout: Duration,
+) -> Result<String> {
+    let created = create_job(client, ns, job).await?;
+    let pod = wait_for_job_pod(client, ns, &created.name_any(), start_timeout).await?;
+    Ok(pod.name_any())
+}
+
+/// Delete a Job and its pods.
+pub async fn delete_job(client: &Client, ns: &str, name: &str) -> Result<()> {
+    let api: Api<Job> = Api::namespaced(client.clone(), ns);
+    match api.delete(name, &DeleteParams::foreground()).await {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+        Err(e) => Err(describe(e)).with_context(|| format!("deleting job {name}")),
+    }
+}
+
+/// One-off runs of `app` (Jobs labelled `app.kubernetes.io/name=run`), oldest first.
+pub async fn list_runs(client: &Client, ns: &str, app: &str) -> Result<Vec<Job>> {
+    let api: Api<Job> = Api::namespaced(client.clone(), ns);
+    let mut jobs = api
+        .list(&ListParams::default().labels(&format!(
+            "app.kubernetes.io/part-of={app},app.kubernetes.io/name=run"
+        )))
+        .await
+        .map_err(describe)?
+        .items;
+    jobs.sort_by_key(|j| j.metadata.creation_timestamp.clone().map(|t| t.0));
+    Ok(jobs)
+}
+
+/// Human state of a Job: running, succeeded, failed.
+pub fn job_state(job: &Job) -> &'static str {
+    let st = job.status.as_ref();
+    if st.and_then(|s| s.succeeded).unwrap_or(0) > 0 {
+        "succeeded"
+    } else if st.and_then(|s| s.failed).unwrap_or(0) > 0 {
+        "failed"
+    } else if st.and_then(|s| s.active).unwrap_or(0) > 0 {
+        "running"
+    } else {
+        "pending"
+    }
+}
+
+/// The newest pod of Job `job`.
+pub async fn job_pod(client: &Client, ns: &str, job: &str) -> Result<Pod> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let mut pods = api
+        .list(&ListParams::default().labels(&job_pod_selector(job)))
+        .await
+        .map_err(describe)?
+        .items;
+    pods.sort_by_key(|p| p.metadata.creation_timestamp.clone().map(|t| t.0));
+    pods.pop()
+        .ok_or_else(|| anyhow!("job {job} has no pod (it may have been cleaned up)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn exit_codes() {
+        let pod = |v| serde_json::from_value::<Pod>(v).unwrap();
+        assert_eq!(
+            exit_code(&pod(json!({"status": {"phase": "Succeeded"}}))),
+            0
+        );
+        assert_eq!(exit_code(&pod(json!({"status": {"phase": "Failed"}}))), 1);
+        let p = pod(json!({"status": {"phase": "Failed", "containerStatuses": [
+            {"name": "c", "image": "i", "imageID": "", "ready": false, "restartCount": 0,
+             "state": {"terminated": {"exitCode": 42}}}]}}));
+        assert_eq!(exit_code(&p), 42);
+    }
+}

@@ -1,0 +1,189 @@
+//! The deploy engine (apply, prune, wait, release records, rollback) against the real local
+//! control plane.
+
+mod deploy_support;
+
+use std::time::Duration;
+
+use berth::kube::deploy::{self, DeployFailed, DeployRequest};
+use berth::kube::helm_release::Status;
+use berth::kube::history;
+use berth::kube::progress::Progress;
+use deploy_support::{TestNamespace, client, deployment, service};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams};
+use serde_json::{Value, json};
+
+fn request(
+    app: &str,
+    ns: &str,
+    objects: Vec<Value>,
+    timeout_s: u64,
+    rollback: bool,
+) -> DeployRequest {
+    DeployRequest {
+        app: app.into(),
+        namespace: ns.into(),
+        objects,
+        values: json!({"global": {"app_name": app}})
+            .as_object()
+            .cloned()
+            .unwrap(),
+        chart_version: "0.0.1".into(),
+        timeout: Duration::from_secs(timeout_s),
+        rollback_on_failure: rollback,
+    }
+}
+
+async fn image_of(client: &kube::Client, ns: &str, name: &str) -> String {
+    let d = Api::<Deployment>::namespaced(client.clone(), ns)
+        .get(name)
+        .await
+        .unwrap();
+    d.spec.unwrap().template.spec.unwrap().containers[0]
+        .image
+        .clone()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn deploy_prune_history_and_rollback() {
+    let client = client().await;
+    let ns = TestNamespace::new(&client, "deploy-engine").await;
+    let app = "shop";
+    let mut progress = Progress::plain();
+
+    // 1: web (2 replicas) + worker + service → every pod Ready.
+    let v1 = vec![
+        service(app),
+        deployment(app, "web", "registry.invalid/shop:1", 2, json!({})),
+        deployment(app, "worker", "registry.invalid/shop:1", 1, json!({})),
+    ];
+    let done = deploy::deploy(
+        &client,
+        request(app, &ns.name, v1, 60, false),
+        &mut progress,
+    )
+    .await
+    .expect("first deploy");
+    assert_eq!(done.revision, 1);
+    let pods = Api::<Pod>::namespaced(client.clone(), &ns.name)
+        .list(&ListParams::default().labels("app.kubernetes.io/part-of=shop"))
+        .await
+        .unwrap();
+    assert_eq!(pods.items.len(), 3, "2 web + 1 worker pods");
+    for p in &pods.items {
+        let ready = p
+            .status
+            .as_ref()
+            .unwrap()
+            .conditions
+            .as_ref()
+            .unwrap()
+            .iter()
+            .any(|c| c.type_ == "Ready" && c.status == "True");
+        assert!(ready, "pod {:?} not Ready", p.metadata.name);
+    }
+
+    // 2: worker removed → its Deployment is pruned.
+    let v2 = vec![
+        service(app),
+        deployment(app, "web", "registry.invalid/shop:2", 2, json!({})),
+    ];
+    let done = deploy::deploy(
+        &client,
+        request(app, &ns.name, v2, 60, false),
+        &mut progress,
+    )
+    .await
+    .expect("second deploy");
+    assert_eq!(done.revision, 2);
+    assert!(
+        done.pruned
+            .iter()
+            .any(|k| k.kind == "Deployment" && k.name == "shop-worker"),
+        "{:?}",
+        done.pruned
+    );
+    let deps = Api::<Deployment>::namespaced(client.clone(), &ns.name);
+    assert!(
+        deps.get_opt("shop-worker").await.unwrap().is_none(),
+        "worker Deployment still there"
+    );
+
+    // 3: pods never Ready, no rollback → exits with an error, new revision stays (failed).
+    let bad = |img: &str| {
+        vec![
+            service(app),
+            deployment(
+                app,
+                "web",
+                img,
+                1,
+                json!({"berth.test/never-ready": "true"}),
+            ),
+        ]
+    };
+    let err = deploy::deploy(
+        &client,
+        request(app, &ns.name, bad("registry.invalid/shop:3"), 5, false),
+        &mut progress,
+    )
+    .await
+    .expect_err("deploy with never-ready pods must fail");
+    let failed = err.downcast_ref::<DeployFailed>().expect("DeployFailed");
+    assert_eq!(failed.revision, 3);
+    assert_eq!(failed.rolled_back, None);
+    assert!(failed.message.contains("timed out"), "{}", failed.message);
+    assert_eq!(
+        image_of(&client, &ns.name, "shop-web").await,
+        "registry.invalid/shop:3"
+    );
+
+    // 4: again with rollback-on-failure → back on the last deployed image (revision 2).
+    let err = deploy::deploy(
+        &client,
+        request(app, &ns.name, bad("registry.invalid/shop:4"), 5, true),
+        &mut progress,
+    )
+    .await
+    .expect_err("deploy with never-ready pods must fail");
+    let failed = err.downcast_ref::<DeployFailed>().expect("DeployFailed");
+    assert_eq!(failed.revision, 4);
+    assert_eq!(failed.rolled_back, Some(5));
+    assert!(
+        failed.message.contains("rolled back to revision 2"),
+        "{}",
+        failed.message
+    );
+    assert_eq!(
+        image_of(&client, &ns.name, "shop-web").await,
+        "registry.invalid/shop:2"
+    );
+
+    let revs = history::list(&client, &ns.name, app).await.unwrap();
+    let states: Vec<(u32, Status)> = revs.iter().map(|r| (r.version, r.info.status)).collect();
+    assert_eq!(
+        states,
+        vec![
+            (1, Status::Superseded),
+            (2, Status::Superseded),
+            (3, Status::Failed),
+            (4, Status::Failed),
+            (5, Status::Deployed),
+        ]
+    );
+    assert_eq!(revs[4].info.description, "Rollback to 2");
+
+    // Uninstall removes every object and record.
+    let removed = deploy::uninstall(&client, &ns.name, app).await.unwrap();
+    assert!(removed.iter().any(|k| k.name == "shop-web"));
+    assert!(deps.get_opt("shop-web").await.unwrap().is_none());
+    assert!(
+        history::list(&client, &ns.name, app)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

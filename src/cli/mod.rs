@@ -1,6 +1,189 @@
 //! Command-line grammar (Dokku's colon subcommands). Handlers parse, call one core function, print.
+//!
+//! Adding a command family: write `src/cli/<family>.rs` with a `#[derive(clap::Subcommand)]` enum
+//! whose variants carry `#[command(name = "<family>:<verb>", about = "...", after_help = "Example: ...")]`
+//! and an `impl <Enum> { pub fn run(self, ctx: &Ctx) -> Result<(), CliError> }`, then add one
+//! `mod` line and one line to `command_families!` below. Helpers for the shared grammar live in
+//! [`args`] (`<app|--global>` targets, `--format`) and [`output`] (Dokku log lines and reports).
+
+pub mod apps;
+pub mod args;
+pub mod config;
+pub mod output;
+
+mod help;
+
+use clap::{CommandFactory, FromArgMatches};
+
+use crate::store::Store;
+
+/// Everything a handler gets: the state store and the running command's name (for lock holders).
+#[derive(Debug)]
+pub struct Ctx {
+    pub store: Store,
+    /// `berth <subcommand>`, recorded as a lock holder. Never contains argument values.
+    pub command: String,
+}
+
+/// A failed command: one line printed as ` !     <message>` on stderr, and an exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    pub message: String,
+    pub code: i32,
+}
+
+impl CliError {
+    /// Exit code 1 with `message`.
+    pub fn msg(message: impl Into<String>) -> CliError {
+        CliError {
+            message: message.into(),
+            code: 1,
+        }
+    }
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+macro_rules! from_error {
+    ($($t:ty),*) => {$(
+        impl From<$t> for CliError {
+            fn from(e: $t) -> CliError {
+                CliError::msg(e.to_string())
+            }
+        }
+    )*};
+}
+from_error!(
+    crate::store::StoreError,
+    crate::model::InvalidValue,
+    crate::model::names::NameError,
+    crate::model::app_json::AppJsonError,
+    std::io::Error
+);
+
+impl From<anyhow::Error> for CliError {
+    fn from(e: anyhow::Error) -> CliError {
+        CliError::msg(format!("{e:#}"))
+    }
+}
+
+/// Declares the top-level command enum from one line per family and dispatches to its `run`.
+macro_rules! command_families {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        #[derive(Debug, clap::Subcommand)]
+        enum Command {
+            $( #[command(flatten)] $variant($ty), )*
+        }
+
+        impl Command {
+            fn run(self, ctx: &Ctx) -> Result<(), CliError> {
+                match self {
+                    $( Command::$variant(c) => c.run(ctx), )*
+                }
+            }
+        }
+    };
+}
+
+command_families! {
+    Apps(apps::Apps),
+    Config(config::Config),
+}
+
+/// berth: Dokku's scheduler-k3s as one binary.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "berth",
+    version,
+    disable_help_subcommand = true,
+    about = "Run Dokku-style apps on k3s / any Kubernetes with Dokku's command grammar"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The clap definition of every command (used by `berth help` and tests).
+pub fn command() -> clap::Command {
+    Cli::command()
+}
 
 /// Parse the process arguments, run the command and return the process exit code.
 pub fn run() -> i32 {
-    0
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    run_with(args)
+}
+
+/// Run with explicit arguments (`args[0]` is the program name).
+pub fn run_with(args: Vec<String>) -> i32 {
+    if let Some(code) = help::handle(&args) {
+        return code;
+    }
+    let args = args::rewrite_info_flags(&command(), args);
+    let matches = match command().try_get_matches_from(&args) {
+        Ok(m) => m,
+        Err(e) => return clap_error(e),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return clap_error(e),
+    };
+    let ctx = Ctx {
+        store: Store::from_env(),
+        command: format!("berth {}", args.get(1).map(String::as_str).unwrap_or("")),
+    };
+    match cli.command.run(&ctx) {
+        Ok(()) => 0,
+        Err(e) => {
+            // An empty message means "exit non-zero silently" (e.g. config:get of an unset key).
+            if !e.message.is_empty() {
+                output::warn(one_line(&e.message));
+            }
+            e.code
+        }
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Help and version go to stdout with exit 0; usage errors become one ` !     ` line, exit 1.
+fn clap_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                1
+            } else {
+                0
+            }
+        }
+        _ => {
+            // First paragraph of clap's message, on one line (the usage block is dropped).
+            let rendered = e.render().to_string();
+            let para: Vec<&str> = rendered
+                .lines()
+                .map(str::trim)
+                .take_while(|l| !l.is_empty())
+                .collect();
+            let msg = para.join(" ");
+            let msg = msg.strip_prefix("error: ").unwrap_or(&msg);
+            output::warn(format!("{msg} (see --help)"));
+            1
+        }
+    }
 }

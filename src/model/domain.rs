@@ -103,6 +103,45 @@ impl fmt::Display for Domain {
     }
 }
 
+/// An app's domains (`domains.json`): its vhosts and whether vhosts are enabled at all.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AppDomains {
+    pub vhosts: Vec<Domain>,
+    pub enabled: bool,
+}
+
+impl Default for AppDomains {
+    fn default() -> Self {
+        AppDomains {
+            vhosts: Vec::new(),
+            enabled: true,
+        }
+    }
+}
+
+impl AppDomains {
+    /// The domains a new app gets: `<app>.<global domain>` for every global domain.
+    pub fn for_new_app(app: &AppName, global: &[Domain]) -> AppDomains {
+        let mut vhosts: Vec<Domain> = global
+            .iter()
+            .filter_map(|g| Domain::app_vhost(app, g))
+            .collect();
+        vhosts.sort();
+        vhosts.dedup();
+        AppDomains {
+            vhosts,
+            enabled: true,
+        }
+    }
+
+    /// Add domains, keeping the list sorted and free of duplicates.
+    pub fn add(&mut self, domains: &[Domain]) {
+        self.vhosts.extend_from_slice(domains);
+        self.vhosts.sort();
+        self.vhosts.dedup();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

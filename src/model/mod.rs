@@ -3,6 +3,7 @@
 pub mod app_json;
 pub mod domain;
 pub mod duration;
+pub mod env;
 pub mod error;
 pub mod meta;
 pub mod names;

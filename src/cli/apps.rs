@@ -1,0 +1,214 @@
+//! `apps:*`: create, destroy, list, exists, rename, clone, report.
+
+use std::io::BufRead;
+
+use clap::Subcommand;
+
+use super::args::report_scopes;
+use super::output::{Format, Report, Row, emit_reports, info1, info2, warn};
+use super::{CliError, Ctx};
+use crate::model::AppName;
+use crate::store::{Scope, ScopeLock, Store};
+
+#[derive(Debug, Subcommand)]
+pub enum Apps {
+    /// Create a new app
+    #[command(
+        name = "apps:create",
+        after_help = "Example:\n  berth apps:create my-app"
+    )]
+    Create {
+        /// App name: 1-48 lowercase letters, digits and dashes
+        app: String,
+    },
+    /// Destroy an app and all its state (asks to confirm unless --force)
+    #[command(
+        name = "apps:destroy",
+        after_help = "Example:\n  berth apps:destroy my-app --force"
+    )]
+    Destroy {
+        app: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        force: bool,
+    },
+    /// List apps
+    #[command(name = "apps:list", after_help = "Example:\n  berth apps:list")]
+    List,
+    /// Exit 0 when an app exists, 1 otherwise
+    #[command(
+        name = "apps:exists",
+        after_help = "Example:\n  berth apps:exists my-app && echo yes"
+    )]
+    Exists { app: String },
+    /// Rename an app
+    #[command(
+        name = "apps:rename",
+        after_help = "Example:\n  berth apps:rename old-app new-app"
+    )]
+    Rename {
+        old_app: String,
+        new_app: String,
+        /// Do not redeploy under the new name
+        #[arg(long)]
+        skip_deploy: bool,
+    },
+    /// Copy an app's state (config, properties, ports ...) to a new app
+    #[command(
+        name = "apps:clone",
+        after_help = "Example:\n  berth apps:clone my-app my-app-staging"
+    )]
+    Clone {
+        old_app: String,
+        new_app: String,
+        /// Do not deploy the clone
+        #[arg(long)]
+        skip_deploy: bool,
+        /// Succeed without doing anything when the new app already exists
+        #[arg(long)]
+        ignore_existing: bool,
+    },
+    /// Show an app's record (all apps when none is given)
+    #[command(
+        name = "apps:report",
+        after_help = "Examples:\n  berth apps:report my-app\n  berth apps:report my-app --format json\n  berth apps:report my-app --app-created-at"
+    )]
+    Report {
+        app: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        /// One value only, e.g. --app-created-at
+        #[arg(long, hide = true, allow_hyphen_values = true)]
+        info_flag: Option<String>,
+    },
+}
+
+/// Lock two app scopes in name order so two renames/clones cannot deadlock.
+fn lock_pair<'s>(
+    store: &'s Store,
+    a: &AppName,
+    b: &AppName,
+    cmd: &str,
+) -> Result<(ScopeLock<'s>, ScopeLock<'s>), CliError> {
+    if a == b {
+        return Err(CliError::msg(format!("the new name must differ from {a}")));
+    }
+    let (first, second) = if a < b { (a, b) } else { (b, a) };
+    let l1 = store.lock(&Scope::App(first.clone()), cmd)?;
+    let l2 = store.lock(&Scope::App(second.clone()), cmd)?;
+    Ok(if a < b { (l1, l2) } else { (l2, l1) })
+}
+
+impl Apps {
+    pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
+        let store = &ctx.store;
+        match self {
+            Apps::Create { app } => {
+                let app: AppName = app.parse()?;
+                let lock = store.lock(&Scope::App(app.clone()), &ctx.command)?;
+                store.create_app(&lock)?;
+                info1(format!("Creating {app}..."));
+            }
+            Apps::Destroy { app, force } => {
+                let app: AppName = app.parse()?;
+                store.require_app(&app)?;
+                if !force {
+                    confirm(&app)?;
+                }
+                let lock = store.lock(&Scope::App(app.clone()), &ctx.command)?;
+                info1(format!("Destroying {app}"));
+                store.destroy_app(&lock)?;
+            }
+            Apps::List => {
+                let apps = store.list_apps()?;
+                info2("My Apps");
+                if apps.is_empty() {
+                    warn("You haven't deployed any applications yet");
+                }
+                for a in apps {
+                    println!("{a}");
+                }
+            }
+            Apps::Exists { app } => {
+                let app: AppName = app.parse()?;
+                store.require_app(&app)?;
+            }
+            Apps::Rename {
+                old_app,
+                new_app,
+                skip_deploy: _,
+            } => {
+                let (old, new): (AppName, AppName) = (old_app.parse()?, new_app.parse()?);
+                store.require_app(&old)?;
+                let (from, to) = lock_pair(store, &old, &new, &ctx.command)?;
+                info1(format!("Renaming {old} to {new}"));
+                store.rename_app(&from, &to)?;
+            }
+            Apps::Clone {
+                old_app,
+                new_app,
+                skip_deploy: _,
+                ignore_existing,
+            } => {
+                let (old, new): (AppName, AppName) = (old_app.parse()?, new_app.parse()?);
+                store.require_app(&old)?;
+                if ignore_existing && store.app_exists(&new) {
+                    warn(format!("App {new} already exists, skipping clone"));
+                    return Ok(());
+                }
+                let (from, to) = lock_pair(store, &old, &new, &ctx.command)?;
+                info1(format!("Cloning {old} to {new}"));
+                store.clone_app(&from, &to)?;
+            }
+            Apps::Report {
+                app,
+                format,
+                info_flag,
+            } => {
+                let scopes = report_scopes(store, app.as_deref())?;
+                if scopes.is_empty() {
+                    warn("You haven't deployed any applications yet");
+                    return Ok(());
+                }
+                let mut reports = Vec::new();
+                for scope in scopes {
+                    let Scope::App(app) = scope else {
+                        return Err(CliError::msg("apps:report takes an app name, not --global"));
+                    };
+                    let record = store.app_record(&app)?;
+                    reports.push(Report {
+                        subject: app.to_string(),
+                        plugin: "app",
+                        rows: vec![
+                            Row::new("--app-created-at", record.created_at),
+                            Row::new(
+                                "--app-dir",
+                                store
+                                    .scope_dir(&Scope::App(app.clone()))
+                                    .display()
+                                    .to_string(),
+                            ),
+                        ],
+                    });
+                }
+                emit_reports(&reports, format, info_flag.as_deref())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Dokku's confirmation: the user types the app name.
+fn confirm(app: &AppName) -> Result<(), CliError> {
+    warn("WARNING: Potentially Destructive Action");
+    warn(format!("This command will destroy app {app}."));
+    warn(format!("To proceed, type \"{app}\""));
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    if line.trim() != app.as_str() {
+        return Err(CliError::msg(format!(
+            "Confirmation did not match {app}. Aborted."
+        )));
+    }
+    Ok(())
+}

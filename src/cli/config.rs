@@ -1,0 +1,281 @@
+//! `config:*`: the app (or `--global`) environment. Values are secrets: stored 0600 and printed
+//! only by the commands that exist to print them (`get`, `show`, `export`).
+
+use base64::Engine;
+use clap::Subcommand;
+
+use super::args::existing_scope;
+use super::output::{info1, info2, verbose};
+use super::{CliError, Ctx};
+use crate::model::env::{
+    EnvMap, ExportFormat, export, parse_env_pair, shell_quote, validate_env_key,
+};
+use crate::store::{Scope, Store, docs};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormatArg {
+    Exports,
+    Envfile,
+    DockerArgs,
+    Shell,
+    Json,
+    JsonList,
+    Pretty,
+}
+
+impl From<ExportFormatArg> for ExportFormat {
+    fn from(f: ExportFormatArg) -> Self {
+        match f {
+            ExportFormatArg::Exports => ExportFormat::Exports,
+            ExportFormatArg::Envfile => ExportFormat::Envfile,
+            ExportFormatArg::DockerArgs => ExportFormat::DockerArgs,
+            ExportFormatArg::Shell => ExportFormat::Shell,
+            ExportFormatArg::Json => ExportFormat::Json,
+            ExportFormatArg::JsonList => ExportFormat::JsonList,
+            ExportFormatArg::Pretty => ExportFormat::Pretty,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Config {
+    /// Set one or more env vars (values are not echoed)
+    #[command(
+        name = "config:set",
+        after_help = "Examples:\n  berth config:set my-app DATABASE_URL=postgres://db/app LOG_LEVEL=info\n  berth config:set --global TZ=UTC\n  berth config:set --encoded my-app CERT=LS0tLS1CRUdJTi..."
+    )]
+    Set {
+        #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
+        target: String,
+        /// KEY=VALUE pairs
+        #[arg(value_name = "KEY=VALUE", required = true)]
+        pairs: Vec<String>,
+        /// Do not restart the app
+        #[arg(long)]
+        no_restart: bool,
+        /// Values are base64-encoded
+        #[arg(long)]
+        encoded: bool,
+    },
+    /// Unset one or more env vars
+    #[command(
+        name = "config:unset",
+        after_help = "Example:\n  berth config:unset my-app LOG_LEVEL"
+    )]
+    Unset {
+        #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
+        target: String,
+        #[arg(value_name = "KEY", required = true)]
+        keys: Vec<String>,
+        /// Do not restart the app
+        #[arg(long)]
+        no_restart: bool,
+    },
+    /// Remove every env var
+    #[command(
+        name = "config:clear",
+        after_help = "Example:\n  berth config:clear my-app --no-restart"
+    )]
+    Clear {
+        #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
+        target: String,
+        /// Do not restart the app
+        #[arg(long)]
+        no_restart: bool,
+    },
+    /// Print one env var's value (exit 1 when unset)
+    #[command(
+        name = "config:get",
+        after_help = "Example:\n  berth config:get my-app DATABASE_URL"
+    )]
+    Get {
+        #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
+        target: String,
+        key: String,
+        /// Print the value shell-quoted
+        #[arg(long)]
+        quoted: bool,
+        /// Fall back to the global value
+        #[arg(long)]
+        merged: bool,
+    },
+    /// Show all env vars with their values
+    #[command(
+        name = "config:show",
+        after_help = "Examples:\n  berth config:show my-app\n  berth config:show my-app --merged"
+    )]
+    Show {
+        #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
+        target: String,
+        /// Include global vars (app values win)
+        #[arg(long)]
+        merged: bool,
+    },
+    /// Print env vars in a machine format
+    #[command(
+        name = "config:export",
+        after_help = "Examples:\n  berth config:export my-app > app.env\n  berth config:export --format json --merged my-app"
+    )]
+    Export {
+        #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
+        target: String,
+        #[arg(long, value_enum, default_value = "exports")]
+        format: ExportFormatArg,
+        /// Include global vars (app values win)
+        #[arg(long)]
+        merged: bool,
+    },
+    /// List env var names
+    #[command(
+        name = "config:keys",
+        after_help = "Example:\n  berth config:keys my-app --merged"
+    )]
+    Keys {
+        #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
+        target: String,
+        /// Include global vars
+        #[arg(long)]
+        merged: bool,
+    },
+}
+
+/// Env vars of `scope`; with `merged`, global vars under app vars.
+pub fn env_of(store: &Store, scope: &Scope, merged: bool) -> Result<EnvMap, CliError> {
+    let mut env: EnvMap = if merged && !scope.is_global() {
+        store.read_json(&Scope::Global, docs::CONFIG)?
+    } else {
+        EnvMap::new()
+    };
+    env.extend(store.read_json::<EnvMap>(scope, docs::CONFIG)?);
+    Ok(env)
+}
+
+fn decode(key: &str, value: &str) -> Result<String, CliError> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .map_err(|_| {
+            CliError::msg(format!(
+                "invalid --encoded value for {key}: not valid base64"
+            ))
+        })?;
+    String::from_utf8(bytes).map_err(|_| {
+        CliError::msg(format!(
+            "invalid --encoded value for {key}: decodes to non-UTF-8 bytes"
+        ))
+    })
+}
+
+impl Config {
+    pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
+        let store = &ctx.store;
+        match self {
+            Config::Set {
+                target,
+                pairs,
+                no_restart: _,
+                encoded,
+            } => {
+                let scope = existing_scope(store, &target)?;
+                let mut parsed = Vec::new();
+                for p in &pairs {
+                    let (k, v) = parse_env_pair(p)?;
+                    let v = if encoded { decode(&k, &v)? } else { v };
+                    crate::model::env::validate_env_value(&k, &v)?;
+                    parsed.push((k, v));
+                }
+                let lock = store.lock(&scope, &ctx.command)?;
+                lock.update_json(docs::CONFIG, |env: &mut EnvMap| {
+                    env.extend(parsed.iter().cloned());
+                    Ok::<_, CliError>(())
+                })?;
+                info1("Setting config vars");
+                for (k, _) in &parsed {
+                    verbose(k);
+                }
+            }
+            Config::Unset {
+                target,
+                keys,
+                no_restart: _,
+            } => {
+                let scope = existing_scope(store, &target)?;
+                for k in &keys {
+                    validate_env_key(k)?;
+                }
+                let lock = store.lock(&scope, &ctx.command)?;
+                lock.update_json(docs::CONFIG, |env: &mut EnvMap| {
+                    for k in &keys {
+                        env.remove(k);
+                    }
+                    Ok::<_, CliError>(())
+                })?;
+                for k in &keys {
+                    info1(format!("Unsetting {k}"));
+                }
+            }
+            Config::Clear {
+                target,
+                no_restart: _,
+            } => {
+                let scope = existing_scope(store, &target)?;
+                let lock = store.lock(&scope, &ctx.command)?;
+                lock.write_json(docs::CONFIG, &EnvMap::new())?;
+                info1("Clearing config vars");
+            }
+            Config::Get {
+                target,
+                key,
+                quoted,
+                merged,
+            } => {
+                let scope = existing_scope(store, &target)?;
+                validate_env_key(&key)?;
+                let env = env_of(store, &scope, merged)?;
+                match env.get(&key) {
+                    Some(v) if quoted => println!("{}", shell_quote(v)),
+                    Some(v) => println!("{v}"),
+                    None => {
+                        return Err(CliError {
+                            message: String::new(),
+                            code: 1,
+                        });
+                    }
+                }
+            }
+            Config::Show { target, merged } => {
+                let scope = existing_scope(store, &target)?;
+                let env = env_of(store, &scope, merged)?;
+                let subject = match &scope {
+                    Scope::App(a) => a.to_string(),
+                    Scope::Global => "global".to_owned(),
+                };
+                info2(format!("{subject} env vars"));
+                let text = export(&env, ExportFormat::Pretty);
+                if !text.is_empty() {
+                    println!("{text}");
+                }
+            }
+            Config::Export {
+                target,
+                format,
+                merged,
+            } => {
+                let scope = existing_scope(store, &target)?;
+                let env = env_of(store, &scope, merged)?;
+                let text = export(&env, format.into());
+                if !text.is_empty()
+                    || matches!(format, ExportFormatArg::Json | ExportFormatArg::JsonList)
+                {
+                    println!("{text}");
+                }
+            }
+            Config::Keys { target, merged } => {
+                let scope = existing_scope(store, &target)?;
+                for k in env_of(store, &scope, merged)?.keys() {
+                    println!("{k}");
+                }
+            }
+        }
+        Ok(())
+    }
+}

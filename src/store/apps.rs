@@ -1,0 +1,171 @@
+//! App lifecycle on disk: create, destroy, rename, clone. Each is one directory rename, so a crash
+//! leaves either the old state or the new one.
+
+use std::fs;
+use std::path::Path;
+
+use super::atomic::{ensure_dir, sync_dir};
+use super::{Doc, Scope, ScopeLock, Store, StoreError, docs, write_atomic};
+use crate::model::AppName;
+use crate::model::domain::{AppDomains, Domain};
+
+/// `record.json`: when the app was created.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct AppRecord {
+    pub created_at: String,
+}
+
+fn app_of(lock: &ScopeLock<'_>) -> AppName {
+    match lock.scope() {
+        Scope::App(a) => a.clone(),
+        // Only reachable through a programming error in a caller.
+        Scope::Global => panic!("app lifecycle operation called with the --global lock"),
+    }
+}
+
+fn staging_dir(store: &Store, tag: &str, app: &AppName) -> std::path::PathBuf {
+    let suffix: u32 = rand::random();
+    store
+        .root()
+        .join("apps")
+        .join(format!(".{tag}-{app}-{suffix:08x}"))
+}
+
+fn write_json_file<T: serde::Serialize>(dir: &Path, doc: Doc, value: &T) -> Result<(), StoreError> {
+    let mut text = serde_json::to_string_pretty(value).expect("state documents serialise");
+    text.push('\n');
+    write_atomic(&dir.join(doc.file), text.as_bytes(), doc.secrecy)
+}
+
+impl Store {
+    /// The app's creation record.
+    pub fn app_record(&self, app: &AppName) -> Result<AppRecord, StoreError> {
+        self.require_app(app)?;
+        self.read_json(&Scope::App(app.clone()), docs::RECORD)
+    }
+
+    /// Create the app held by `lock`, with `<app>.<global domain>` vhosts for each global domain.
+    pub fn create_app(&self, lock: &ScopeLock<'_>) -> Result<(), StoreError> {
+        let app = app_of(lock);
+        if self.app_exists(&app) {
+            return Err(StoreError::AppExists(app));
+        }
+        let global_domains: Vec<Domain> = self.read_json(&Scope::Global, docs::DOMAINS)?;
+        let staging = staging_dir(self, "new", &app);
+        ensure_dir(&staging)?;
+        let record = AppRecord {
+            created_at: jiff::Timestamp::now()
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+        };
+        write_json_file(
+            &staging,
+            docs::DOMAINS,
+            &AppDomains::for_new_app(&app, &global_domains),
+        )?;
+        write_json_file(&staging, docs::RECORD, &record)?;
+        self.publish(&staging, &app)
+    }
+
+    /// Move a fully written staging directory into place as `apps/<app>`.
+    fn publish(&self, staging: &Path, app: &AppName) -> Result<(), StoreError> {
+        let target = self.scope_dir(&Scope::App(app.clone()));
+        // A leftover directory without record.json (interrupted destroy) is not an app.
+        if target.exists() && !self.app_exists(app) {
+            fs::remove_dir_all(&target).map_err(|e| StoreError::io(&target, e))?;
+        }
+        fs::rename(staging, &target).map_err(|e| StoreError::io(&target, e))?;
+        sync_dir(&self.root().join("apps"))
+    }
+
+    /// Delete the app held by `lock` and all its state.
+    pub fn destroy_app(&self, lock: &ScopeLock<'_>) -> Result<(), StoreError> {
+        let app = app_of(lock);
+        self.require_app(&app)?;
+        let dir = self.scope_dir(&Scope::App(app.clone()));
+        let trash = staging_dir(self, "trash", &app);
+        fs::rename(&dir, &trash).map_err(|e| StoreError::io(&dir, e))?;
+        sync_dir(&self.root().join("apps"))?;
+        fs::remove_dir_all(&trash).map_err(|e| StoreError::io(&trash, e))
+    }
+
+    /// Rename `from` to `to` (both locked). Domains equal to `<from>.<global>` become `<to>.<global>`.
+    pub fn rename_app(&self, from: &ScopeLock<'_>, to: &ScopeLock<'_>) -> Result<(), StoreError> {
+        let (old, new) = (app_of(from), app_of(to));
+        self.require_app(&old)?;
+        if self.app_exists(&new) {
+            return Err(StoreError::AppExists(new));
+        }
+        let old_dir = self.scope_dir(&Scope::App(old.clone()));
+        let staging = staging_dir(self, "rename", &new);
+        fs::rename(&old_dir, &staging).map_err(|e| StoreError::io(&old_dir, e))?;
+        let global: Vec<Domain> = self.read_json(&Scope::Global, docs::DOMAINS)?;
+        let domains_path = staging.join(docs::DOMAINS.file);
+        if let Some(text) = super::read_optional(&domains_path)?
+            && let Ok(mut domains) = serde_json::from_str::<AppDomains>(&text)
+        {
+            for v in domains.vhosts.iter_mut() {
+                for g in &global {
+                    if Domain::app_vhost(&old, g).as_ref() == Some(v)
+                        && let Some(n) = Domain::app_vhost(&new, g)
+                    {
+                        *v = n;
+                    }
+                }
+            }
+            domains.vhosts.sort();
+            domains.vhosts.dedup();
+            write_json_file(&staging, docs::DOMAINS, &domains)?;
+        }
+        self.publish(&staging, &new)
+    }
+
+    /// Copy `from` to the new app `to` (both locked), with a fresh creation record and default
+    /// domains for the new name.
+    pub fn clone_app(&self, from: &ScopeLock<'_>, to: &ScopeLock<'_>) -> Result<(), StoreError> {
+        let (old, new) = (app_of(from), app_of(to));
+        self.require_app(&old)?;
+        if self.app_exists(&new) {
+            return Err(StoreError::AppExists(new));
+        }
+        let staging = staging_dir(self, "clone", &new);
+        copy_dir(&self.scope_dir(&Scope::App(old)), &staging)?;
+        let global: Vec<Domain> = self.read_json(&Scope::Global, docs::DOMAINS)?;
+        write_json_file(
+            &staging,
+            docs::DOMAINS,
+            &AppDomains::for_new_app(&new, &global),
+        )?;
+        let record = AppRecord {
+            created_at: jiff::Timestamp::now()
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+        };
+        write_json_file(&staging, docs::RECORD, &record)?;
+        self.publish(&staging, &new)
+    }
+}
+
+/// Recursive copy keeping file modes (0600 secrets stay 0600); skips temp files.
+fn copy_dir(from: &Path, to: &Path) -> Result<(), StoreError> {
+    ensure_dir(to)?;
+    for entry in fs::read_dir(from).map_err(|e| StoreError::io(from, e))? {
+        let entry = entry.map_err(|e| StoreError::io(from, e))?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with(".tmp-") {
+            continue;
+        }
+        let src = entry.path();
+        let dst = to.join(&name);
+        let ft = entry.file_type().map_err(|e| StoreError::io(&src, e))?;
+        if ft.is_dir() {
+            copy_dir(&src, &dst)?;
+        } else if ft.is_file() {
+            fs::copy(&src, &dst).map_err(|e| StoreError::io(&dst, e))?;
+            fs::File::open(&dst)
+                .and_then(|f| f.sync_all())
+                .map_err(|e| StoreError::io(&dst, e))?;
+        }
+    }
+    sync_dir(to)
+}

@@ -11,6 +11,7 @@ pub mod ports;
 pub mod procfile;
 pub mod properties;
 pub mod quantity;
+pub mod release;
 
 pub use domain::Domain;
 pub use error::InvalidValue;

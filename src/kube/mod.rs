@@ -4,11 +4,13 @@
 pub mod apply;
 pub mod deploy;
 pub mod errors;
+pub mod exec;
 pub mod helm_release;
 pub mod history;
 pub mod jobs;
 pub mod logs;
 pub mod progress;
+pub mod ps;
 pub mod rollout;
 pub mod run;
 pub mod wait;

@@ -205,6 +205,8 @@ pub async fn list_runs(client: &Client, ns: &str, app: &str) -> Result<Vec<Job>>
         .await
         .map_err(describe)?
         .items;
+    // Removed attached runs linger while their pods are deleted (foreground deletion).
+    jobs.retain(|j| j.metadata.deletion_timestamp.is_none());
     jobs.sort_by_key(|j| j.metadata.creation_timestamp.clone().map(|t| t.0));
     Ok(jobs)
 }

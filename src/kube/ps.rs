@@ -1,0 +1,343 @@
+//! Process management on a deployed app: scale, restart and start write a new revision derived
+//! from the deployed one (so history, `helm` and rollback stay true); stop scales to zero through
+//! the scale subresource and suspends cron jobs, the way Dokku's `scheduler-stop` does.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::batch::v1::CronJob;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams, Patch, PatchParams};
+use kube::{Client, ResourceExt};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::deploy::{self, DeployRequest, Deployed, app_selector};
+use super::errors::describe;
+use super::helm_release::{self, HelmRelease};
+use super::history;
+use super::progress::Progress;
+use super::rollout;
+
+/// Pod-template annotation whose change makes a Deployment roll (what `kubectl rollout restart`
+/// sets).
+pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
+
+/// The deployed revision of `app`, or an error saying the app is not deployed.
+pub async fn deployed_release(client: &Client, ns: &str, app: &str) -> Result<HelmRelease> {
+    let past = history::list(client, ns, app).await?;
+    history::deployed(&past)
+        .cloned()
+        .ok_or_else(|| anyhow!("App {app} is not deployed (no deployed release in namespace {ns})"))
+}
+
+fn process_of(obj: &Value) -> Option<&str> {
+    obj["metadata"]["labels"]["app.kubernetes.io/name"].as_str()
+}
+
+/// Objects with each listed process type's Deployment set to its new replica count. A process
+/// type without a Deployment in the release is an error naming the ones it has.
+pub fn with_replicas(mut objects: Vec<Value>, scale: &BTreeMap<String, i32>) -> Result<Vec<Value>> {
+    let known: Vec<String> = objects
+        .iter()
+        .filter(|o| o["kind"] == "Deployment")
+        .filter_map(|o| process_of(o).map(str::to_owned))
+        .collect();
+    for (process, replicas) in scale {
+        let Some(obj) = objects
+            .iter_mut()
+            .find(|o| o["kind"] == "Deployment" && process_of(o) == Some(process))
+        else {
+            return Err(anyhow!(
+                "process type {process} is not in the deployed release (it has: {}); deploy the app to add it",
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
+            ));
+        };
+        obj["spec"]["replicas"] = json!(replicas);
+    }
+    Ok(objects)
+}
+
+/// Objects with the pod template of `process` (all process types when `None`) stamped with
+/// `stamp`, so those Deployments roll their pods and the others stay as they are (§5.13).
+pub fn with_restart(
+    mut objects: Vec<Value>,
+    process: Option<&str>,
+    stamp: &str,
+) -> Result<Vec<Value>> {
+    let mut hit = false;
+    for obj in objects.iter_mut().filter(|o| o["kind"] == "Deployment") {
+        if process.is_some_and(|p| process_of(obj) != Some(p)) {
+            continue;
+        }
+        hit = true;
+        let template_meta = &mut obj["spec"]["template"]["metadata"];
+        if !template_meta.is_object() {
+            *template_meta = json!({});
+        }
+        if !template_meta["annotations"].is_object() {
+            template_meta["annotations"] = json!({});
+        }
+        template_meta["annotations"][RESTARTED_AT] = json!(stamp);
+    }
+    if !hit {
+        return Err(match process {
+            Some(p) => anyhow!("process type {p} is not in the deployed release"),
+            None => anyhow!("the deployed release has no Deployment to restart"),
+        });
+    }
+    Ok(objects)
+}
+
+/// Write and roll out a new revision of `app` made from the deployed one by `change`.
+pub async fn redeploy_current(
+    client: &Client,
+    ns: &str,
+    app: &str,
+    timeout: Duration,
+    rollback_on_failure: bool,
+    progress: &mut Progress,
+    change: impl FnOnce(Vec<Value>) -> Result<Vec<Value>>,
+) -> Result<Deployed> {
+    let current = deployed_release(client, ns, app).await?;
+    let objects = helm_release::manifest_objects(&current.manifest).map_err(|e| anyhow!(e))?;
+    let objects = change(objects)?;
+    let req = DeployRequest {
+        app: app.to_owned(),
+        namespace: ns.to_owned(),
+        objects,
+        values: current.config.clone(),
+        chart_version: current
+            .chart
+            .as_ref()
+            .map(|c| c.metadata.version.clone())
+            .unwrap_or_else(|| "0.0.0".into()),
+        timeout,
+        rollback_on_failure,
+    };
+    deploy::deploy(client, req, progress).await
+}
+
+/// Scale every Deployment of `app` to zero and suspend its CronJobs. Returns the process types
+/// stopped.
+pub async fn stop(client: &Client, ns: &str, app: &str) -> Result<Vec<String>> {
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    let list = deployments
+        .list(&ListParams::default().labels(&app_selector(app)))
+        .await
+        .map_err(describe)?;
+    let mut stopped = Vec::new();
+    for d in list {
+        let name = d.name_any();
+        let process = d
+            .labels()
+            .get("app.kubernetes.io/name")
+            .cloned()
+            .ok_or_else(|| anyhow!("Deployment {name} does not have a process type label"))?;
+        deployments
+            .patch_scale(
+                &name,
+                &PatchParams::default(),
+                &Patch::Merge(json!({"spec": {"replicas": 0}})),
+            )
+            .await
+            .map_err(describe)
+            .with_context(|| format!("scaling {name} to 0"))?;
+        stopped.push(process);
+    }
+    let crons: Api<CronJob> = Api::namespaced(client.clone(), ns);
+    for c in crons
+        .list(&ListParams::default().labels(&app_selector(app)))
+        .await
+        .map_err(describe)?
+    {
+        crons
+            .patch(
+                &c.name_any(),
+                &PatchParams::default(),
+                &Patch::Merge(json!({"spec": {"suspend": true}})),
+            )
+            .await
+            .map_err(describe)?;
+    }
+    Ok(stopped)
+}
+
+/// Live state of one process type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProcessState {
+    pub process_type: String,
+    pub deployment: String,
+    pub desired: i32,
+    pub ready: i32,
+    pub available: i32,
+    pub image: String,
+    pub pods: Vec<PodState>,
+}
+
+/// Live state of one pod.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PodState {
+    pub name: String,
+    pub phase: String,
+    pub ready: bool,
+    pub restarts: i32,
+    pub node: String,
+    /// Why it is not ready, when it is not.
+    pub reason: Option<String>,
+}
+
+/// Live state of every process type of `app`, sorted by process type.
+pub async fn live_state(client: &Client, ns: &str, app: &str) -> Result<Vec<ProcessState>> {
+    let selector = app_selector(app);
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let deps = deployments
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map_err(describe)?;
+    let all_pods = pods
+        .list(&ListParams::default().labels(&selector))
+        .await
+        .map_err(describe)?;
+    let mut out = Vec::new();
+    for d in deps {
+        let counts = rollout::counts(&d);
+        let process_type = d
+            .labels()
+            .get("app.kubernetes.io/name")
+            .cloned()
+            .unwrap_or_else(|| d.name_any());
+        let match_labels = d
+            .spec
+            .as_ref()
+            .and_then(|s| s.selector.match_labels.clone())
+            .unwrap_or_default();
+        let image = d
+            .spec
+            .as_ref()
+            .and_then(|s| s.template.spec.as_ref())
+            .and_then(|s| s.containers.first())
+            .and_then(|c| c.image.clone())
+            .unwrap_or_default();
+        let mut pod_states: Vec<PodState> = all_pods
+            .iter()
+            .filter(|p| {
+                !match_labels.is_empty()
+                    && match_labels
+                        .iter()
+                        .all(|(k, v)| p.labels().get(k) == Some(v))
+            })
+            .map(pod_state)
+            .collect();
+        pod_states.sort_by(|a, b| a.name.cmp(&b.name));
+        out.push(ProcessState {
+            process_type,
+            deployment: d.name_any(),
+            desired: counts.desired,
+            ready: counts.ready,
+            available: counts.available,
+            image,
+            pods: pod_states,
+        });
+    }
+    out.sort_by(|a, b| a.process_type.cmp(&b.process_type));
+    Ok(out)
+}
+
+fn pod_state(p: &Pod) -> PodState {
+    let status = p.status.as_ref();
+    let reason = rollout::pod_not_ready_reason(p);
+    PodState {
+        name: p.name_any(),
+        phase: status
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_else(|| "Pending".into()),
+        ready: reason.is_none(),
+        restarts: status
+            .and_then(|s| s.container_statuses.as_ref())
+            .map(|cs| cs.iter().map(|c| c.restart_count).sum())
+            .unwrap_or(0),
+        node: p
+            .spec
+            .as_ref()
+            .and_then(|s| s.node_name.clone())
+            .unwrap_or_default(),
+        reason,
+    }
+}
+
+/// Dokku's app status summary: `true` (everything available), `false` (nothing), `mixed`.
+pub fn running_summary(states: &[ProcessState]) -> &'static str {
+    let desired: i32 = states.iter().map(|s| s.desired).sum();
+    let available: i32 = states.iter().map(|s| s.available).sum();
+    if desired == 0 || available == 0 {
+        "false"
+    } else if available >= desired {
+        "true"
+    } else {
+        "mixed"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn objs() -> Vec<Value> {
+        vec![
+            json!({"kind": "Service", "metadata": {"name": "a-web"}}),
+            json!({"kind": "Deployment", "metadata": {"name": "a-web", "labels": {"app.kubernetes.io/name": "web"}},
+                   "spec": {"replicas": 1, "template": {"metadata": {"labels": {}}}}}),
+            json!({"kind": "Deployment", "metadata": {"name": "a-worker", "labels": {"app.kubernetes.io/name": "worker"}},
+                   "spec": {"replicas": 1, "template": {}}}),
+        ]
+    }
+
+    #[test]
+    fn rescale() {
+        let out = with_replicas(objs(), &BTreeMap::from([("web".into(), 3)])).unwrap();
+        assert_eq!(out[1]["spec"]["replicas"], 3);
+        assert_eq!(out[2]["spec"]["replicas"], 1);
+        let err = with_replicas(objs(), &BTreeMap::from([("cron".into(), 3)])).unwrap_err();
+        assert!(err.to_string().contains("web, worker"), "{err}");
+    }
+
+    #[test]
+    fn targeted_restart_only_touches_one_process() {
+        let out = with_restart(objs(), Some("worker"), "2026-01-01T00:00:00Z").unwrap();
+        assert_eq!(
+            out[2]["spec"]["template"]["metadata"]["annotations"][RESTARTED_AT],
+            "2026-01-01T00:00:00Z"
+        );
+        assert!(out[1]["spec"]["template"]["metadata"]["annotations"].is_null());
+        let all = with_restart(objs(), None, "t").unwrap();
+        assert_eq!(
+            all[1]["spec"]["template"]["metadata"]["annotations"][RESTARTED_AT],
+            "t"
+        );
+        assert!(with_restart(objs(), Some("nope"), "t").is_err());
+    }
+
+    #[test]
+    fn summary() {
+        let s = |desired, available| ProcessState {
+            process_type: "web".into(),
+            deployment: "a-web".into(),
+            desired,
+            ready: available,
+            available,
+            image: String::new(),
+            pods: vec![],
+        };
+        assert_eq!(running_summary(&[s(2, 2)]), "true");
+        assert_eq!(running_summary(&[s(2, 1)]), "mixed");
+        assert_eq!(running_summary(&[s(0, 0)]), "false");
+    }
+}

@@ -1,0 +1,277 @@
+//! Process and one-off operations against the real local control plane: scale, restart,
+//! stop/start, run (attached, failing, detached), run listing, logs (filters, follow), enter,
+//! cron:run.
+
+mod deploy_support;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use berth::kube::deploy::{self, DeployRequest};
+use berth::kube::exec::{self, EnterRequest};
+use berth::kube::jobs::{self, RunBase, RunRequest};
+use berth::kube::logs::{self, LogsRequest};
+use berth::kube::progress::Progress;
+use berth::kube::{ps, run};
+use deploy_support::{TestNamespace, client, deployment, service};
+use futures::StreamExt;
+use k8s_openapi::api::batch::v1::CronJob;
+use kube::api::Api;
+use serde_json::{Value, json};
+
+fn cronjob(app: &str) -> Value {
+    let labels = json!({"app.kubernetes.io/part-of": app, "app.kubernetes.io/name": "cron",
+                        "app.kubernetes.io/instance": format!("{app}-cron-abc")});
+    json!({
+        "apiVersion": "batch/v1", "kind": "CronJob",
+        "metadata": {"name": format!("{app}-cron-abc"), "labels": labels,
+                     "annotations": {"dokku.com/cron-id": "nightly", "dokku.com/managed": "true"}},
+        "spec": {"schedule": "0 3 * * *", "suspend": false,
+                 "jobTemplate": {"spec": {"backoffLimit": 0, "template": {
+                     "metadata": {"labels": labels},
+                     "spec": {"restartPolicy": "Never",
+                              "containers": [{"name": format!("{app}-cron"), "image": "registry.invalid/ops:1",
+                                              "args": ["echo", "nightly"]}]}}}}}
+    })
+}
+
+async fn web_pods(client: &kube::Client, ns: &str, app: &str) -> Vec<String> {
+    let states = ps::live_state(client, ns, app).await.unwrap();
+    let web = states.iter().find(|s| s.process_type == "web").unwrap();
+    web.pods.iter().map(|p| p.name.clone()).collect()
+}
+
+#[tokio::test]
+async fn scale_restart_stop_start_run_logs_enter_cron() {
+    let client = client().await;
+    let ns = TestNamespace::new(&client, "deploy-ops").await;
+    let n = ns.name.as_str();
+    let app = "ops";
+    let mut progress = Progress::plain();
+    let t = Duration::from_secs(60);
+    let req = DeployRequest {
+        app: app.into(),
+        namespace: n.into(),
+        objects: vec![
+            service(app),
+            deployment(app, "web", "registry.invalid/ops:1", 1, json!({})),
+            deployment(app, "worker", "registry.invalid/ops:1", 1, json!({})),
+            cronjob(app),
+        ],
+        values: Default::default(),
+        chart_version: "0.0.1".into(),
+        timeout: t,
+        rollback_on_failure: false,
+    };
+    deploy::deploy(&client, req, &mut progress)
+        .await
+        .expect("deploy");
+
+    // Scale up, then down: applied at once, as new revisions.
+    let up = ps::redeploy_current(&client, n, app, t, false, &mut progress, |o| {
+        ps::with_replicas(o, &BTreeMap::from([("web".to_string(), 3)]))
+    })
+    .await
+    .expect("scale up");
+    assert_eq!(up.revision, 2);
+    assert_eq!(web_pods(&client, n, app).await.len(), 3);
+    ps::redeploy_current(&client, n, app, t, false, &mut progress, |o| {
+        ps::with_replicas(o, &BTreeMap::from([("web".to_string(), 1)]))
+    })
+    .await
+    .expect("scale down");
+    let states = ps::live_state(&client, n, app).await.unwrap();
+    let web = states.iter().find(|s| s.process_type == "web").unwrap();
+    assert_eq!((web.desired, web.ready), (1, 1));
+    assert_eq!(ps::running_summary(&states), "true");
+
+    // Targeted restart: web pods are replaced, the worker pod is not.
+    let worker_before = ps::live_state(&client, n, app)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.process_type == "worker")
+        .unwrap()
+        .pods;
+    let web_before = web_pods(&client, n, app).await;
+    ps::redeploy_current(&client, n, app, t, false, &mut progress, |o| {
+        ps::with_restart(o, Some("web"), "2026-01-01T00:00:00Z")
+    })
+    .await
+    .expect("restart web");
+    let web_after = web_pods(&client, n, app).await;
+    assert_eq!(web_after.len(), 1);
+    assert!(
+        web_before.iter().all(|p| !web_after.contains(p)),
+        "{web_before:?} -> {web_after:?}"
+    );
+    let worker_after = ps::live_state(&client, n, app)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.process_type == "worker")
+        .unwrap()
+        .pods;
+    assert_eq!(worker_before, worker_after);
+
+    // Stop: everything at 0 and cron suspended; start: back to the release's scale.
+    let stopped = ps::stop(&client, n, app).await.expect("stop");
+    assert_eq!(stopped.len(), 2);
+    let crons: Api<CronJob> = Api::namespaced(client.clone(), n);
+    assert_eq!(
+        crons.get("ops-cron-abc").await.unwrap().spec.suspend,
+        Some(true)
+    );
+    let states = ps::live_state(&client, n, app).await.unwrap();
+    assert!(states.iter().all(|s| s.desired == 0), "{states:?}");
+    ps::redeploy_current(&client, n, app, t, false, &mut progress, Ok)
+        .await
+        .expect("start");
+    let states = ps::live_state(&client, n, app).await.unwrap();
+    assert!(
+        states.iter().all(|s| s.desired == 1 && s.ready == 1),
+        "{states:?}"
+    );
+    assert_eq!(
+        crons.get("ops-cron-abc").await.unwrap().spec.suspend,
+        Some(false)
+    );
+
+    // run: attached succeeds (0), a failing pod propagates its exit code (1), detached keeps the
+    // job and run:list sees it.
+    let release = ps::deployed_release(&client, n, app).await.unwrap();
+    let base = RunBase::from_release(&release).unwrap();
+    let mut rr = RunRequest {
+        process_type: "run".into(),
+        command: vec!["echo".into(), "hello".into()],
+        remove: true,
+        deadline_seconds: 600,
+        ..RunRequest::default()
+    };
+    let job = jobs::job_manifest(&base, &rr, &jobs::random_suffix());
+    assert_eq!(
+        run::run_attached(&client, n, &job, t, true)
+            .await
+            .expect("run"),
+        0
+    );
+    rr.labels.insert("berth.test/fail".into(), "true".into());
+    let job = jobs::job_manifest(&base, &rr, &jobs::random_suffix());
+    assert_eq!(
+        run::run_attached(&client, n, &job, t, true)
+            .await
+            .expect("run failing"),
+        1
+    );
+    rr.labels.clear();
+    let job = jobs::job_manifest(&base, &rr, "detached01");
+    let pod = run::run_detached(&client, n, &job, t)
+        .await
+        .expect("run:detached");
+    assert!(pod.starts_with("ops-run-detached01"), "{pod}");
+    let runs = run::list_runs(&client, n, app).await.unwrap();
+    assert_eq!(
+        runs.len(),
+        1,
+        "attached runs are removed, the detached one stays"
+    );
+    assert_eq!(runs[0].metadata.name.as_deref(), Some("ops-run-detached01"));
+    let job_pod = run::job_pod(&client, n, "ops-run-detached01")
+        .await
+        .unwrap();
+    assert_eq!(job_pod.metadata.name.as_deref(), Some(pod.as_str()));
+
+    // logs: all pods with a prefix each, filtered by process type, bounded follow.
+    let lr = LogsRequest {
+        app: app.into(),
+        namespace: n.into(),
+        ..LogsRequest::default()
+    };
+    let lines: Vec<String> = logs::stream_logs(&client, &lr)
+        .await
+        .unwrap()
+        .map(|l| l.unwrap())
+        .collect()
+        .await;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("ops[ops-web-") && l.contains("line 1 of 3")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("ops[ops-worker-")),
+        "{lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.starts_with("ops[ops-run-")),
+        "run pods are not app logs: {lines:?}"
+    );
+    let lr_worker = LogsRequest {
+        process_type: Some("worker".into()),
+        lines: 1,
+        ..lr.clone()
+    };
+    let lines: Vec<String> = logs::stream_logs(&client, &lr_worker)
+        .await
+        .unwrap()
+        .map(|l| l.unwrap())
+        .collect()
+        .await;
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("ops[ops-worker-") && lines[0].contains("line 3 of 3"),
+        "{lines:?}"
+    );
+    let lr_follow = LogsRequest {
+        follow: true,
+        quiet: true,
+        ..lr.clone()
+    };
+    let stream = logs::stream_logs(&client, &lr_follow).await.unwrap();
+    let got = tokio::time::timeout(Duration::from_secs(20), stream.take(6).collect::<Vec<_>>())
+        .await
+        .expect("follow delivers lines");
+    assert_eq!(got.len(), 6);
+    assert!(
+        got.iter()
+            .all(|l| l.as_ref().unwrap().starts_with("berth-kwok-fixture")),
+        "quiet: no prefix"
+    );
+    let bad = LogsRequest {
+        process_type: Some("nope".into()),
+        ..lr.clone()
+    };
+    let err = logs::stream_logs(&client, &bad)
+        .await
+        .err()
+        .expect("no pods");
+    assert!(err.to_string().contains("No pods found"), "{err}");
+
+    // enter: runs the command in the web container, exit codes propagate.
+    let er = EnterRequest {
+        app: app.into(),
+        namespace: n.into(),
+        process_type: Some("web".into()),
+        command: vec!["sh".into(), "-c".into(), "exit 3".into()],
+        ..EnterRequest::default()
+    };
+    assert_eq!(exec::enter(&client, &er).await.expect("enter"), 3);
+    let er_ok = EnterRequest {
+        command: vec!["true".into()],
+        ..er.clone()
+    };
+    assert_eq!(exec::enter(&client, &er_ok).await.expect("enter"), 0);
+
+    // cron:run: a Job from the CronJob, completes.
+    let cron = crons.get("ops-cron-abc").await.unwrap();
+    assert_eq!(jobs::cron_id(&cron), Some("nightly"));
+    assert_eq!(jobs::cron_command(&cron), "echo nightly");
+    let job = jobs::job_from_cronjob(&cron, app, &jobs::random_suffix()).unwrap();
+    assert_eq!(
+        run::run_attached(&client, n, &job, t, true)
+            .await
+            .expect("cron:run"),
+        0
+    );
+}

@@ -9,7 +9,10 @@
 pub mod apps;
 pub mod args;
 pub mod config;
+pub mod k3s_autoscaling;
+pub mod k3s_meta;
 pub mod output;
+pub mod scheduler_k3s;
 
 mod help;
 
@@ -92,6 +95,9 @@ macro_rules! command_families {
 command_families! {
     Apps(apps::Apps),
     Config(config::Config),
+    SchedulerK3s(scheduler_k3s::SchedulerK3s),
+    K3sMeta(k3s_meta::K3sMeta),
+    K3sAutoscaling(k3s_autoscaling::K3sAutoscaling),
 }
 
 /// berth: Dokku's scheduler-k3s as one binary.

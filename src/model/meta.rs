@@ -186,6 +186,116 @@ pub fn validate_annotation_value(value: &str) -> Valid<()> {
     Ok(())
 }
 
+/// The process-type slot meaning "every process type of the app" (the original's `--global`).
+pub const ALL_PROCESSES: &str = "--global";
+
+/// User annotations or labels of one scope (`annotations.json` / `labels.json`):
+/// process type (or [`ALL_PROCESSES`]) → resource type → key → value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct UserMeta(
+    pub  std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    >,
+);
+
+/// One stored entry, for reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetaEntry {
+    /// Stored process slot: a process type or [`ALL_PROCESSES`].
+    pub process: String,
+    pub resource: String,
+    pub key: String,
+    pub value: String,
+}
+
+impl MetaEntry {
+    /// Process type as reports show it: `--global` becomes `global`.
+    pub fn shown_process(&self) -> &str {
+        if self.process == ALL_PROCESSES {
+            "global"
+        } else {
+            &self.process
+        }
+    }
+}
+
+impl UserMeta {
+    /// Set (`Some`) or remove (`None`) `key` for `process` (`None` = all processes) and `resource`.
+    pub fn set(
+        &mut self,
+        process: Option<&str>,
+        resource: ResourceType,
+        key: &str,
+        value: Option<&str>,
+    ) {
+        let slot = process.unwrap_or(ALL_PROCESSES).to_owned();
+        let res = resource.as_str().to_owned();
+        match value {
+            Some(v) => {
+                self.0
+                    .entry(slot)
+                    .or_default()
+                    .entry(res)
+                    .or_default()
+                    .insert(key.to_owned(), v.to_owned());
+            }
+            None => {
+                if let Some(by_res) = self.0.get_mut(&slot) {
+                    if let Some(map) = by_res.get_mut(&res) {
+                        map.remove(key);
+                        if map.is_empty() {
+                            by_res.remove(&res);
+                        }
+                    }
+                    if by_res.is_empty() {
+                        self.0.remove(&slot);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every entry, sorted by process slot, resource type, key.
+    pub fn entries(&self) -> Vec<MetaEntry> {
+        let mut out = Vec::new();
+        for (process, by_res) in &self.0 {
+            for (resource, map) in by_res {
+                for (key, value) in map {
+                    out.push(MetaEntry {
+                        process: process.clone(),
+                        resource: resource.clone(),
+                        key: key.clone(),
+                        value: value.clone(),
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// What a resource of `process` gets: the app-wide values overlaid by the process values
+    /// (`process = None` gives the app-wide values only).
+    pub fn for_resource(
+        &self,
+        process: Option<&str>,
+        resource: ResourceType,
+    ) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        let mut slots = vec![ALL_PROCESSES];
+        if let Some(p) = process {
+            slots.push(p);
+        }
+        for slot in slots {
+            if let Some(map) = self.0.get(slot).and_then(|r| r.get(resource.as_str())) {
+                out.extend(map.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +337,24 @@ mod tests {
         for bad in ["-a", "a b", "a/b", &"x".repeat(64)] {
             assert!(validate_label_value(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn user_meta_overlay() {
+        let mut m = UserMeta::default();
+        m.set(None, ResourceType::Pod, "a", Some("app"));
+        m.set(Some("web"), ResourceType::Pod, "a", Some("web"));
+        m.set(Some("web"), ResourceType::Pod, "b", Some("x"));
+        assert_eq!(m.for_resource(Some("web"), ResourceType::Pod)["a"], "web");
+        assert_eq!(
+            m.for_resource(Some("worker"), ResourceType::Pod)["a"],
+            "app"
+        );
+        assert_eq!(m.entries().len(), 3);
+        m.set(Some("web"), ResourceType::Pod, "a", None);
+        m.set(Some("web"), ResourceType::Pod, "b", None);
+        assert_eq!(m.0.len(), 1);
+        assert_eq!(m.entries()[0].shown_process(), "global");
     }
 
     #[test]

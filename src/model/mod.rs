@@ -12,6 +12,7 @@ pub mod procfile;
 pub mod properties;
 pub mod quantity;
 pub mod release;
+pub mod scheduler_k3s;
 
 pub use domain::Domain;
 pub use error::InvalidValue;

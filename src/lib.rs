@@ -7,6 +7,7 @@ pub mod cli;
 pub mod cluster;
 pub mod kube;
 pub mod model;
+pub mod release_inputs;
 pub mod render;
 pub mod ssh;
 pub mod store;

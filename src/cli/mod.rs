@@ -9,9 +9,11 @@
 pub mod apps;
 pub mod args;
 pub mod config;
+pub mod deploy;
 pub mod k3s_autoscaling;
 pub mod k3s_meta;
 pub mod output;
+pub mod procfile;
 pub mod scheduler_k3s;
 
 mod help;
@@ -98,6 +100,8 @@ command_families! {
     SchedulerK3s(scheduler_k3s::SchedulerK3s),
     K3sMeta(k3s_meta::K3sMeta),
     K3sAutoscaling(k3s_autoscaling::K3sAutoscaling),
+    Deploy(deploy::Deploy),
+    Procfile(procfile::ProcfileCmd),
 }
 
 /// berth: Dokku's scheduler-k3s as one binary.

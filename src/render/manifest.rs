@@ -108,15 +108,17 @@ impl Manifest {
         }
     }
 
-    /// Replace every Secret value with `<redacted>` (for printing without `--show-secrets`).
+    /// Replace every Secret value with `<redacted>` (for printing without `--show-secrets`). The
+    /// keys stay visible, as `stringData` so the placeholder is readable.
     pub fn redact_secrets(&mut self) {
         if let Manifest::Secret(s) = self {
-            for v in s.data.iter_mut().flat_map(|d| d.values_mut()) {
-                *v = k8s_openapi::ByteString(b"<redacted>".to_vec());
-            }
-            for v in s.string_data.iter_mut().flat_map(|d| d.values_mut()) {
-                *v = "<redacted>".into();
-            }
+            let mut keys: Vec<String> = s.data.take().unwrap_or_default().into_keys().collect();
+            keys.extend(s.string_data.take().unwrap_or_default().into_keys());
+            s.string_data = Some(
+                keys.into_iter()
+                    .map(|k| (k, "<redacted>".to_owned()))
+                    .collect(),
+            );
         }
     }
 }

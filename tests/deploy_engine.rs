@@ -187,3 +187,62 @@ async fn deploy_prune_history_and_rollback() {
             .is_empty()
     );
 }
+
+fn release_job(app: &str, id: &str, fail: bool) -> Value {
+    let mut labels = json!({"app.kubernetes.io/part-of": app, "app.kubernetes.io/name": "release"});
+    if fail {
+        labels["berth.test/fail"] = json!("true");
+    }
+    json!({
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": format!("{app}-release-{id}"), "labels": labels},
+        "spec": {"backoffLimit": 0, "template": {"metadata": {"labels": labels},
+                 "spec": {"restartPolicy": "Never",
+                          "containers": [{"name": format!("{app}-release"), "image": "registry.invalid/x:1"}]}}}
+    })
+}
+
+#[tokio::test]
+async fn release_tasks_run_before_the_rollout() {
+    let client = client().await;
+    let ns = TestNamespace::new(&client, "deploy-tasks").await;
+    let app = "tasks";
+    let mut progress = Progress::plain();
+    let deps = Api::<Deployment>::namespaced(client.clone(), &ns.name);
+
+    // A failing release task stops the deploy before any Deployment is applied.
+    let objs = vec![
+        release_job(app, "1", true),
+        deployment(app, "web", "registry.invalid/x:1", 1, json!({})),
+    ];
+    let err = deploy::deploy(
+        &client,
+        request(app, &ns.name, objs, 60, false),
+        &mut progress,
+    )
+    .await
+    .expect_err("failing release task");
+    assert!(err.to_string().contains("release task failed"), "{err}");
+    assert!(deps.get_opt("tasks-web").await.unwrap().is_none());
+
+    // A succeeding one lets the rollout go on; the Job is not part of the recorded release.
+    let objs = vec![
+        release_job(app, "2", false),
+        deployment(app, "web", "registry.invalid/x:1", 1, json!({})),
+    ];
+    let done = deploy::deploy(
+        &client,
+        request(app, &ns.name, objs, 60, false),
+        &mut progress,
+    )
+    .await
+    .expect("deploy with release task");
+    assert!(deps.get_opt("tasks-web").await.unwrap().is_some());
+    let rev = history::list(&client, &ns.name, app)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(rev.version, done.revision);
+    assert!(!rev.manifest.contains("kind: Job"), "{}", rev.manifest);
+}

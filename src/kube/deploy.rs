@@ -15,6 +15,7 @@ use super::errors::describe;
 use super::helm_release::{self, Chart, HelmRelease, Info, Status};
 use super::history;
 use super::progress::Progress;
+use super::run;
 use super::wait::{self, Target};
 
 /// Everything a deploy needs; built by the caller from the store and render.
@@ -121,7 +122,16 @@ pub async fn deploy(
         },
         chart: Some(Chart::new(&req.app, &req.chart_version, "1.0.0")),
         config: req.values.clone(),
-        manifest: helm_release::objects_to_manifest(&req.app, &objects).map_err(|e| anyhow!(e))?,
+        // One-off release-task Jobs are not part of the release (a rollback must not re-run them).
+        manifest: helm_release::objects_to_manifest(
+            &req.app,
+            &objects
+                .iter()
+                .filter(|o| o["kind"] != "Job")
+                .cloned()
+                .collect::<Vec<_>>(),
+        )
+        .map_err(|e| anyhow!(e))?,
         hooks: Vec::new(),
         extra: Map::new(),
     };
@@ -201,7 +211,19 @@ async fn roll_out(
     timeout: Duration,
     progress: &mut Progress,
 ) -> Result<Vec<ObjectKey>> {
-    let applied = apply::apply_objects(resolver, ns, objects).await?;
+    // Release tasks (Jobs) run to completion, in order, before anything after them is applied.
+    let mut applied = Vec::new();
+    let mut batch: Vec<Value> = Vec::new();
+    for obj in objects {
+        if obj["kind"] == "Job" {
+            applied.extend(apply::apply_objects(resolver, ns, &batch).await?);
+            batch.clear();
+            run_release_task(resolver, ns, obj, timeout, progress).await?;
+        } else {
+            batch.push(obj.clone());
+        }
+    }
+    applied.extend(apply::apply_objects(resolver, ns, &batch).await?);
     let keep: BTreeSet<ObjectKey> = applied.iter().cloned().collect();
     let kinds: Vec<_> = applied.iter().map(ObjectKey::gvk).collect();
     let pruned = apply::prune(resolver, ns, &app_selector(app), app, &keep, &kinds).await?;
@@ -220,6 +242,45 @@ async fn roll_out(
     .await
     .map_err(|f| anyhow!(f.to_string()))?;
     Ok(pruned)
+}
+
+/// Create a release-task Job and wait for it; a failed task fails the deploy with its logs.
+async fn run_release_task(
+    resolver: &Resolver,
+    ns: &str,
+    job: &Value,
+    timeout: Duration,
+    progress: &mut Progress,
+) -> Result<()> {
+    let name = job["metadata"]["name"].as_str().unwrap_or("job").to_owned();
+    let task = job["metadata"]["labels"]["app.kubernetes.io/name"]
+        .as_str()
+        .unwrap_or("release")
+        .to_owned();
+    progress.println(&format!("-----> Running {task} task ({name})"));
+    apply::apply_objects(resolver, ns, std::slice::from_ref(job)).await?;
+    let client = resolver.client();
+    match run::wait_job_finished(client, ns, &name, timeout).await? {
+        true => Ok(()),
+        false => {
+            let logs = run::job_pod(client, ns, &name)
+                .await
+                .ok()
+                .map(|pod| pod.metadata.name.unwrap_or_default());
+            let tail = match logs {
+                Some(pod) => run::tail_logs(client, ns, &pod, 20)
+                    .await
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            for line in tail.lines() {
+                progress.println(&format!("       {line}"));
+            }
+            Err(anyhow!(
+                "the {task} task failed (job {name}; kubectl -n {ns} logs job/{name})"
+            ))
+        }
+    }
 }
 
 /// The Deployments among `objects`, with the process type each runs

@@ -173,6 +173,47 @@ pub async fn run_attached(
     result
 }
 
+/// Watch Job `name` until it succeeds (`true`) or fails (`false`), within `timeout`.
+pub async fn wait_job_finished(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    timeout: Duration,
+) -> Result<bool> {
+    let api: Api<Job> = Api::namespaced(client.clone(), ns);
+    let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
+    let stream = watcher(api, cfg)
+        .default_backoff()
+        .applied_objects()
+        .try_filter(|j| {
+            futures::future::ready(job_state(j) == "succeeded" || job_state(j) == "failed")
+        });
+    let mut stream = std::pin::pin!(stream);
+    match tokio::time::timeout(timeout, stream.next()).await {
+        Ok(Some(Ok(job))) => Ok(job_state(&job) == "succeeded"),
+        Ok(Some(Err(e))) => Err(anyhow!("watching job {name}: {e}")),
+        Ok(None) => Err(anyhow!("the watch of job {name} ended")),
+        Err(_) => Err(anyhow!(
+            "job {name} did not finish within {}s",
+            timeout.as_secs()
+        )),
+    }
+}
+
+/// The last `lines` lines of a pod's logs.
+pub async fn tail_logs(client: &Client, ns: &str, pod: &str, lines: i64) -> Result<String> {
+    let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+    api.logs(
+        pod,
+        &LogParams {
+            tail_lines: Some(lines),
+            ..LogParams::default()
+        },
+    )
+    .await
+    .map_err(describe)
+}
+
 /// Run `job` detached: create it, wait for its pod to exist, return the pod name.
 pub async fn run_detached(
     client: &Client,

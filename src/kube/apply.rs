@@ -228,19 +228,81 @@ pub async fn prune(
     Ok(deleted)
 }
 
-/// Delete the given objects (missing ones are fine). Used by uninstall/destroy.
-pub async fn delete_objects(resolver: &Resolver, ns: &str, keys: &[ObjectKey]) -> Result<()> {
+/// Delete the given objects (missing ones are fine) with foreground propagation, and wait (by
+/// watching) until each is gone, so their ReplicaSets, pods and endpoint slices are gone too.
+/// Used by uninstall/destroy/rename.
+pub async fn delete_objects(
+    resolver: &Resolver,
+    ns: &str,
+    keys: &[ObjectKey],
+    timeout: std::time::Duration,
+) -> Result<()> {
+    let mut pending = Vec::new();
     for key in keys {
         let Some(api) = resolver.api(&key.gvk(), ns).await? else {
             continue;
         };
-        match api.delete(&key.name, &DeleteParams::background()).await {
-            Ok(_) => {}
+        let uid = match api.get_opt(&key.name).await.map_err(describe)? {
+            Some(obj) => obj.uid().unwrap_or_default(),
+            None => continue,
+        };
+        match api.delete(&key.name, &DeleteParams::foreground()).await {
+            Ok(_) => pending.push((api, key.clone(), uid)),
             Err(kube::Error::Api(s)) if s.code == 404 => {}
             Err(e) => return Err(describe(e)).with_context(|| format!("deleting {key}")),
         }
     }
+    let wait_all = async {
+        for (api, key, uid) in pending {
+            kube::runtime::wait::await_condition(
+                api,
+                &key.name,
+                kube::runtime::wait::conditions::is_deleted(&uid),
+            )
+            .await
+            .map_err(|e| anyhow!("waiting for {key} to be deleted: {e}"))?;
+        }
+        Ok::<(), anyhow::Error>(())
+    };
+    tokio::time::timeout(timeout, wait_all)
+        .await
+        .map_err(|_| anyhow!("objects were not deleted within {}s", timeout.as_secs()))??;
     Ok(())
+}
+
+/// Keys of the app's objects of release `release` in `ns` (label `selector`, annotation
+/// `meta.helm.sh/release-name`), over [`APP_KINDS`] plus `extra_kinds`.
+pub async fn list_release_objects(
+    resolver: &Resolver,
+    ns: &str,
+    selector: &str,
+    release: &str,
+    extra_kinds: &[GroupVersionKind],
+) -> Result<Vec<ObjectKey>> {
+    let mut out = Vec::new();
+    for gvk in prune_kinds(extra_kinds) {
+        let Some(api) = resolver.api(&gvk, ns).await? else {
+            continue;
+        };
+        for obj in api
+            .list(&ListParams::default().labels(selector))
+            .await
+            .map_err(describe)?
+        {
+            if obj
+                .annotations()
+                .get("meta.helm.sh/release-name")
+                .is_some_and(|r| r == release)
+            {
+                out.push(ObjectKey {
+                    api_version: gvk.api_version(),
+                    kind: gvk.kind.clone(),
+                    name: obj.name_any(),
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// [`APP_KINDS`] plus extra kinds, each once.

@@ -366,32 +366,31 @@ pub async fn rollback_to(
 }
 
 /// Remove everything release `app` owns in `ns`: the objects of its latest manifest, anything
-/// else labelled for the app and annotated with the release, and every revision record.
-pub async fn uninstall(client: &Client, ns: &str, app: &str) -> Result<Vec<ObjectKey>> {
+/// else labelled for the app and annotated with the release, and every revision record. Waits
+/// (up to `timeout`) until the objects and their dependents are gone.
+pub async fn uninstall(
+    client: &Client,
+    ns: &str,
+    app: &str,
+    timeout: Duration,
+) -> Result<Vec<ObjectKey>> {
     let resolver = Resolver::new(client.clone());
     let past = history::list(client, ns, app).await?;
-    let mut keys = Vec::new();
+    let mut keys: Vec<ObjectKey> = Vec::new();
     if let Some(latest) = past.last() {
         for obj in helm_release::manifest_objects(&latest.manifest).map_err(|e| anyhow!(e))? {
             keys.push(ObjectKey::of(&obj)?);
         }
     }
-    apply::delete_objects(&resolver, ns, &keys).await?;
     let kinds: Vec<_> = keys.iter().map(ObjectKey::gvk).collect();
-    let mut removed = keys;
-    removed.extend(
-        apply::prune(
-            &resolver,
-            ns,
-            &app_selector(app),
-            app,
-            &BTreeSet::new(),
-            &kinds,
-        )
-        .await?,
-    );
+    for key in apply::list_release_objects(&resolver, ns, &app_selector(app), app, &kinds).await? {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    apply::delete_objects(&resolver, ns, &keys, timeout).await?;
     history::delete_all(client, ns, app).await?;
-    Ok(removed)
+    Ok(keys)
 }
 
 #[cfg(test)]

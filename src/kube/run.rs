@@ -236,6 +236,46 @@ pub async fn delete_job(client: &Client, ns: &str, name: &str) -> Result<()> {
     }
 }
 
+/// Delete every Job of `app` (one-off runs, cron runs, release tasks) and wait until they and
+/// their pods are gone.
+pub async fn delete_app_jobs(
+    client: &Client,
+    ns: &str,
+    app: &str,
+    timeout: Duration,
+) -> Result<usize> {
+    let api: Api<Job> = Api::namespaced(client.clone(), ns);
+    let jobs = api
+        .list(&ListParams::default().labels(&format!("app.kubernetes.io/part-of={app}")))
+        .await
+        .map_err(describe)?;
+    let mut waits = Vec::new();
+    for job in &jobs {
+        let name = job.name_any();
+        delete_job(client, ns, &name).await?;
+        waits.push((name, job.metadata.uid.clone().unwrap_or_default()));
+    }
+    let all = async {
+        for (name, uid) in &waits {
+            kube::runtime::wait::await_condition(
+                api.clone(),
+                name,
+                kube::runtime::wait::conditions::is_deleted(uid),
+            )
+            .await
+            .map_err(|e| anyhow!("waiting for job {name} to be deleted: {e}"))?;
+        }
+        Ok::<(), anyhow::Error>(())
+    };
+    tokio::time::timeout(timeout, all).await.map_err(|_| {
+        anyhow!(
+            "jobs of {app} were not deleted within {}s",
+            timeout.as_secs()
+        )
+    })??;
+    Ok(waits.len())
+}
+
 /// One-off runs of `app` (Jobs labelled `app.kubernetes.io/name=run`), oldest first.
 pub async fn list_runs(client: &Client, ns: &str, app: &str) -> Result<Vec<Job>> {
     let api: Api<Job> = Api::namespaced(client.clone(), ns);

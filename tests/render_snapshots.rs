@@ -12,3 +12,23 @@ fn snapshots() {
         insta::assert_snapshot!(example.name, yaml);
     }
 }
+
+#[test]
+fn values_snapshots() {
+    for example in render_support::examples().into_iter().filter(|e| {
+        [
+            "web_worker_cron",
+            "autoscaling",
+            "letsencrypt_staging_traefik",
+        ]
+        .contains(&e.name)
+    }) {
+        let values = berth::render::values(&example.release());
+        let text = serde_json::to_string(&values).unwrap();
+        assert!(
+            !text.contains("postgres://") && !text.contains("some-value"),
+            "a secret leaked into values"
+        );
+        insta::assert_json_snapshot!(format!("values_{}", example.name), values);
+    }
+}

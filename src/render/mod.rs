@@ -17,9 +17,11 @@ mod secret;
 mod service;
 mod service_account;
 mod traefik;
+mod values;
 
 pub use keda::cluster_trigger_authentications;
 pub use manifest::{Manifest, RenderFormat, to_json, to_yaml};
+pub use values::values;
 
 use crate::model::release::{IngressClass, Release};
 

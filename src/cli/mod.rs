@@ -6,14 +6,21 @@
 //! `mod` line and one line to `command_families!` below. Helpers for the shared grammar live in
 //! [`args`] (`<app|--global>` targets, `--format`) and [`output`] (Dokku log lines and reports).
 
+pub mod app_json;
 pub mod apps;
 pub mod args;
 pub mod config;
 pub mod deploy;
+pub mod domains;
 pub mod k3s_autoscaling;
 pub mod k3s_meta;
 pub mod output;
+pub mod ports;
 pub mod procfile;
+pub mod ps;
+pub mod registry;
+pub mod resource;
+pub mod scheduler;
 pub mod scheduler_k3s;
 
 mod help;
@@ -97,6 +104,13 @@ macro_rules! command_families {
 command_families! {
     Apps(apps::Apps),
     Config(config::Config),
+    Ps(ps::Ps),
+    Domains(domains::Domains),
+    Ports(ports::Ports),
+    Resource(resource::Resource),
+    Registry(registry::Registry),
+    Scheduler(scheduler::Scheduler),
+    AppJson(app_json::AppJsonCmd),
     SchedulerK3s(scheduler_k3s::SchedulerK3s),
     K3sMeta(k3s_meta::K3sMeta),
     K3sAutoscaling(k3s_autoscaling::K3sAutoscaling),

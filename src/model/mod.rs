@@ -11,7 +11,9 @@ pub mod ports;
 pub mod procfile;
 pub mod properties;
 pub mod quantity;
+pub mod registry;
 pub mod release;
+pub mod resources;
 pub mod scheduler_k3s;
 
 pub use domain::Domain;

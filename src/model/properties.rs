@@ -96,12 +96,14 @@ fn deploy_timeout(s: &str) -> Valid<String> {
     })
 }
 
-fn secret_name(s: &str) -> Valid<String> {
-    if is_dns1123_subdomain(s) {
+fn secret_names(s: &str) -> Valid<String> {
+    // The original reads one name although its docs promise a comma-separated list; berth
+    // accepts the documented list.
+    if s.split(',').all(is_dns1123_subdomain) {
         Ok(s.to_owned())
     } else {
         Err(InvalidValue::new(
-            "use one Secret name (a DNS-1123 subdomain: lowercase letters, digits, '-' and '.')",
+            "use Secret names (DNS-1123 subdomains: lowercase letters, digits, '-' and '.'), comma-separated",
         ))
     }
 }
@@ -337,8 +339,8 @@ pub static SCHEDULER_K3S_PROPERTIES: &[PropertyDef] = &[
         "image-pull-secrets",
         AppAndGlobal,
         "",
-        secret_name,
-        "Name of an existing image pull Secret; replaces the berth-managed one"
+        secret_names,
+        "Existing image pull Secrets (comma-separated); replace the berth-managed one"
     ),
     prop!(
         "ingress-class",
@@ -645,7 +647,7 @@ mod tests {
             ("cert-issuer-kind", "Foo"),
             ("cert-issuer-name", "Bad_Name"),
             ("deploy-timeout", "soon"),
-            ("image-pull-secrets", "a,b"),
+            ("image-pull-secrets", "a,,b"),
             ("ingress-class", "haproxy"),
             ("kubeconfig-path", "relative/k.yaml"),
             ("kustomize-root-path", "../x"),

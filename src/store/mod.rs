@@ -26,6 +26,7 @@
 //! Reads need no lock (every write is an atomic replace). Writes go through a [`ScopeLock`] from
 //! [`Store::lock`], so read-modify-write cycles on one scope serialise across processes.
 
+mod accessors;
 mod apps;
 
 mod atomic;

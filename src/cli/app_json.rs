@@ -1,0 +1,142 @@
+//! `app-json:set|report`: the app.json (formation, cron, healthchecks, autoscaling, scripts)
+//! stored for an app, validated on the way in.
+
+use std::io::Read;
+
+use clap::Subcommand;
+
+use super::args::{existing_app, report_scopes};
+use super::output::{Format, Report, Row, emit_reports, info2, warn};
+use super::{CliError, Ctx};
+use crate::model::app_json::AppJson;
+use crate::store::{Scope, docs};
+
+/// Largest app.json accepted (1 MiB).
+const APP_JSON_MAX: u64 = 1 << 20;
+
+#[derive(Debug, Subcommand)]
+pub enum AppJsonCmd {
+    /// Store an app.json for an app (no --file removes it)
+    #[command(
+        name = "app-json:set",
+        after_help = "Examples:\n  berth app-json:set my-app --file ./app.json\n  cat app.json | berth app-json:set my-app --file -\n  berth app-json:set my-app          # remove"
+    )]
+    Set {
+        app: String,
+        /// Path of the app.json, or - for standard input
+        #[arg(long, value_name = "PATH")]
+        file: Option<String>,
+    },
+    /// Show what the stored app.json declares
+    #[command(
+        name = "app-json:report",
+        after_help = "Examples:\n  berth app-json:report my-app\n  berth app-json:report my-app --format json\n  berth app-json:report my-app --app-json-formation"
+    )]
+    Report {
+        app: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        #[arg(long, hide = true, allow_hyphen_values = true)]
+        info_flag: Option<String>,
+    },
+}
+
+fn read_input(path: &str) -> Result<String, CliError> {
+    let mut text = String::new();
+    if path == "-" {
+        std::io::stdin()
+            .take(APP_JSON_MAX + 1)
+            .read_to_string(&mut text)?;
+    } else {
+        let f = std::fs::File::open(path)
+            .map_err(|e| CliError::msg(format!("cannot read app.json {path:?}: {e}")))?;
+        f.take(APP_JSON_MAX + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| CliError::msg(format!("cannot read app.json {path:?}: {e}")))?;
+    }
+    if text.len() as u64 > APP_JSON_MAX {
+        return Err(CliError::msg(format!(
+            "app.json {path:?} is larger than 1 MiB"
+        )));
+    }
+    Ok(text)
+}
+
+impl AppJsonCmd {
+    pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
+        let store = &ctx.store;
+        match self {
+            AppJsonCmd::Set { app, file } => {
+                let app = existing_app(store, &app)?;
+                let text = file.as_deref().map(read_input).transpose()?;
+                if let Some(t) = &text {
+                    AppJson::parse(t)?;
+                }
+                let lock = store.lock(&Scope::App(app.clone()), &ctx.command)?;
+                match &text {
+                    Some(t) => {
+                        lock.write_text(docs::APP_JSON, t)?;
+                        info2(format!("Stored app.json for {app}"));
+                    }
+                    None => {
+                        lock.remove(docs::APP_JSON)?;
+                        info2(format!("Removed app.json for {app}"));
+                    }
+                }
+            }
+            AppJsonCmd::Report {
+                app,
+                format,
+                info_flag,
+            } => {
+                let scopes = report_scopes(store, app.as_deref())?;
+                if scopes.is_empty() {
+                    warn("You haven't deployed any applications yet");
+                    return Ok(());
+                }
+                let mut reports = Vec::new();
+                for scope in scopes {
+                    let Scope::App(app) = scope else {
+                        return Err(CliError::msg(
+                            "app-json:report takes an app name, not --global",
+                        ));
+                    };
+                    let text = store.app_json_text(&app)?;
+                    let parsed = match &text {
+                        Some(t) => AppJson::parse(t)?,
+                        None => AppJson::default(),
+                    };
+                    let formation: Vec<String> = parsed
+                        .formation
+                        .iter()
+                        .map(|(p, f)| match f.quantity {
+                            Some(q) => format!("{p}={q}"),
+                            None => p.to_string(),
+                        })
+                        .collect();
+                    let autoscaled: Vec<String> = parsed
+                        .formation
+                        .iter()
+                        .filter(|(_, f)| f.autoscaling.is_some())
+                        .map(|(p, _)| p.to_string())
+                        .collect();
+                    let healthchecks: Vec<String> =
+                        parsed.healthchecks.keys().map(|p| p.to_string()).collect();
+                    reports.push(Report {
+                        subject: app.to_string(),
+                        plugin: "app-json",
+                        rows: vec![
+                            Row::new("--app-json-stored", text.is_some().to_string()),
+                            Row::new("--app-json-formation", formation.join(" ")),
+                            Row::new("--app-json-autoscaling", autoscaled.join(" ")),
+                            Row::new("--app-json-cron-tasks", parsed.cron.len().to_string()),
+                            Row::new("--app-json-healthchecks", healthchecks.join(" ")),
+                        ],
+                    });
+                }
+                emit_reports(&reports, format, info_flag.as_deref())?;
+            }
+        }
+        Ok(())
+    }
+}

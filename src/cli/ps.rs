@@ -1,0 +1,112 @@
+//! `ps:scale` and `ps:report` (the desired formation kept in the store; applying it to a running
+//! app belongs to the deploy engine).
+
+use std::collections::BTreeMap;
+
+use clap::Subcommand;
+
+use super::args::{existing_app, report_scopes};
+use super::output::{Format, Report, Row, emit_reports, info1, warn};
+use super::{CliError, Ctx};
+use crate::model::resources::parse_scale_arg;
+use crate::store::Scope;
+
+#[derive(Debug, Subcommand)]
+pub enum Ps {
+    /// Set how many containers of each process type run (no arguments: show the scale)
+    #[command(
+        name = "ps:scale",
+        after_help = "Examples:\n  berth ps:scale my-app web=2 worker=1\n  berth ps:scale my-app"
+    )]
+    Scale {
+        app: String,
+        /// process=count pairs
+        #[arg(value_name = "PROCESS=COUNT")]
+        pairs: Vec<String>,
+        /// Only record the scale; do not apply it to a running app
+        #[arg(long)]
+        skip_deploy: bool,
+    },
+    /// Show the process formation of an app (all apps when none is given)
+    #[command(
+        name = "ps:report",
+        after_help = "Examples:\n  berth ps:report my-app\n  berth ps:report my-app --format json\n  berth ps:report my-app --ps-scale"
+    )]
+    Report {
+        app: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        #[arg(long, hide = true, allow_hyphen_values = true)]
+        info_flag: Option<String>,
+    },
+}
+
+impl Ps {
+    pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
+        let store = &ctx.store;
+        match self {
+            Ps::Scale {
+                app,
+                pairs,
+                skip_deploy: _,
+            } => {
+                let app = existing_app(store, &app)?;
+                if pairs.is_empty() {
+                    let scale = store.scale(&app)?;
+                    info1(format!("Scaling for {app}"));
+                    println!("proctype: qty");
+                    println!("--------: ---");
+                    for (p, n) in scale {
+                        println!("{:<9} {n}", format!("{p}:"));
+                    }
+                    return Ok(());
+                }
+                let mut changes = BTreeMap::new();
+                for p in &pairs {
+                    let (process, count) = parse_scale_arg(p)?;
+                    changes.insert(process, count);
+                }
+                let lock = store.lock(&Scope::App(app.clone()), &ctx.command)?;
+                lock.set_scale(&changes)?;
+                let summary: Vec<String> =
+                    changes.iter().map(|(p, n)| format!("{p}={n}")).collect();
+                info1(format!("Scaling {app} processes: {}", summary.join(" ")));
+            }
+            Ps::Report {
+                app,
+                format,
+                info_flag,
+            } => {
+                let scopes = report_scopes(store, app.as_deref())?;
+                if scopes.is_empty() {
+                    warn("You haven't deployed any applications yet");
+                    return Ok(());
+                }
+                let mut reports = Vec::new();
+                for scope in scopes {
+                    let Scope::App(app) = scope else {
+                        return Err(CliError::msg("ps:report takes an app name, not --global"));
+                    };
+                    let scale = store.scale(&app)?;
+                    let total: u64 = scale.values().map(|n| u64::from(*n)).sum();
+                    let summary: Vec<String> =
+                        scale.iter().map(|(p, n)| format!("{p}={n}")).collect();
+                    let mut rows = vec![
+                        Row::new("--processes", total.to_string()),
+                        Row::new("--ps-scale", summary.join(" ")),
+                    ];
+                    for (p, n) in &scale {
+                        rows.push(Row::new(format!("--ps-scale-{p}"), n.to_string()));
+                    }
+                    reports.push(Report {
+                        subject: app.to_string(),
+                        plugin: "ps",
+                        rows,
+                    });
+                }
+                emit_reports(&reports, format, info_flag.as_deref())?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,199 @@
+//! `registry:set|login|report`: where app images are pushed/pulled and the credentials for it.
+//! Passwords are stored 0600 and never printed.
+
+use std::io::Read;
+
+use clap::Subcommand;
+
+use super::args::{existing_scope, report_scopes};
+use super::output::{Format, Report, Row, emit_reports, info1, info2, warn};
+use super::{CliError, Ctx};
+use crate::model::registry::{
+    REGISTRY_PROPERTIES, RegistryLogin, RegistryLogins, validate_login, validate_registry_property,
+    validate_registry_server,
+};
+use crate::store::{Scope, Secrecy, docs, plugins};
+
+#[derive(Debug, Subcommand)]
+pub enum Registry {
+    /// Set or clear (empty value) a registry property: server, image-repo, push-on-release
+    #[command(
+        name = "registry:set",
+        after_help = "Examples:\n  berth registry:set my-app server ghcr.io\n  berth registry:set my-app image-repo acme/my-app\n  berth registry:set --global push-on-release true"
+    )]
+    Set {
+        #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
+        target: String,
+        property: String,
+        value: Option<String>,
+    },
+    /// Store registry credentials (password from --password-stdin or the argument)
+    #[command(
+        name = "registry:login",
+        after_help = "Examples:\n  echo \"$TOKEN\" | berth registry:login --global --password-stdin ghcr.io deploy-bot\n  berth registry:login my-app registry.example.com:5000 deploy s3cret"
+    )]
+    Login {
+        #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
+        target: String,
+        server: String,
+        username: String,
+        /// Password (prefer --password-stdin: arguments are visible to other users)
+        password: Option<String>,
+        /// Read the password from standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Show registry properties and which servers have stored logins
+    #[command(
+        name = "registry:report",
+        after_help = "Examples:\n  berth registry:report my-app\n  berth registry:report --global --format json\n  berth registry:report my-app --registry-computed-server"
+    )]
+    Report {
+        #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
+        target: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        #[arg(long, hide = true, allow_hyphen_values = true)]
+        info_flag: Option<String>,
+    },
+}
+
+impl Registry {
+    pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
+        let store = &ctx.store;
+        match self {
+            Registry::Set {
+                target,
+                property,
+                value,
+            } => {
+                let scope = existing_scope(store, &target)?;
+                let value = value.filter(|v| !v.is_empty());
+                if !REGISTRY_PROPERTIES.iter().any(|p| p.0 == property) {
+                    return Err(CliError::msg(format!(
+                        "invalid registry property {property:?}, valid properties include: image-repo, push-on-release, server"
+                    )));
+                }
+                let stored = value
+                    .as_deref()
+                    .map(|v| validate_registry_property(&property, v))
+                    .transpose()?;
+                let lock = store.lock(&scope, &ctx.command)?;
+                lock.set_property(
+                    plugins::REGISTRY,
+                    &property,
+                    stored.as_deref(),
+                    Secrecy::Public,
+                )?;
+                match stored {
+                    Some(v) => info2(format!("Setting {property} to {v}")),
+                    None => info2(format!("Unsetting {property}")),
+                }
+            }
+            Registry::Login {
+                target,
+                server,
+                username,
+                password,
+                password_stdin,
+            } => {
+                let scope = existing_scope(store, &target)?;
+                validate_registry_server(&server)?;
+                let password = match (password, password_stdin) {
+                    (Some(_), true) => {
+                        return Err(CliError::msg(
+                            "pass the password either as an argument or with --password-stdin, not both",
+                        ));
+                    }
+                    (Some(p), false) => p,
+                    (None, true) => {
+                        let mut s = String::new();
+                        std::io::stdin().read_to_string(&mut s)?;
+                        s.trim_end_matches(['\n', '\r']).to_owned()
+                    }
+                    (None, false) => {
+                        return Err(CliError::msg(
+                            "missing password: pass it as the last argument or use --password-stdin",
+                        ));
+                    }
+                };
+                validate_login(&username, &password)?;
+                let lock = store.lock(&scope, &ctx.command)?;
+                lock.update_json(docs::REGISTRY_CREDENTIALS, |logins: &mut RegistryLogins| {
+                    logins.insert(
+                        server.clone(),
+                        RegistryLogin {
+                            username: username.clone(),
+                            password,
+                        },
+                    );
+                    Ok::<_, CliError>(())
+                })?;
+                info1(format!("Credentials for {username} at {server} saved"));
+            }
+            Registry::Report {
+                target,
+                format,
+                info_flag,
+            } => {
+                let scopes = report_scopes(store, target.as_deref())?;
+                if scopes.is_empty() {
+                    warn("You haven't deployed any applications yet");
+                    return Ok(());
+                }
+                let global_logins = store.registry_logins(&Scope::Global)?;
+                let mut reports = Vec::new();
+                for scope in scopes {
+                    let mut rows = Vec::new();
+                    for (name, default, _) in REGISTRY_PROPERTIES {
+                        let global = store
+                            .property(&Scope::Global, plugins::REGISTRY, name)?
+                            .unwrap_or_default();
+                        let app_v = match &scope {
+                            Scope::App(a) => store
+                                .property(&Scope::App(a.clone()), plugins::REGISTRY, name)?
+                                .unwrap_or_default(),
+                            Scope::Global => String::new(),
+                        };
+                        let fallback = match (name, &scope) {
+                            ("image-repo", Scope::App(a)) => a.to_string(),
+                            _ => default.to_owned(),
+                        };
+                        let computed = [&app_v, &global]
+                            .into_iter()
+                            .find(|v| !v.is_empty())
+                            .cloned()
+                            .unwrap_or(fallback);
+                        if let Scope::App(_) = scope {
+                            rows.push(Row::new(format!("--registry-{name}"), app_v));
+                        }
+                        rows.push(Row::new(format!("--registry-global-{name}"), global));
+                        rows.push(Row::new(format!("--registry-computed-{name}"), computed));
+                    }
+                    rows.push(Row::new(
+                        "--registry-global-logins",
+                        global_logins.keys().cloned().collect::<Vec<_>>().join(" "),
+                    ));
+                    let subject = match &scope {
+                        Scope::App(a) => {
+                            let logins = store.registry_logins(&scope)?;
+                            rows.push(Row::new(
+                                "--registry-logins",
+                                logins.keys().cloned().collect::<Vec<_>>().join(" "),
+                            ));
+                            a.to_string()
+                        }
+                        Scope::Global => "--global".to_owned(),
+                    };
+                    reports.push(Report {
+                        subject,
+                        plugin: "registry",
+                        rows,
+                    });
+                }
+                emit_reports(&reports, format, info_flag.as_deref())?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,120 @@
+//! Typed reads and writes of the per-app documents, for the commands and the deploy engine.
+
+use std::collections::BTreeMap;
+
+use super::{Scope, ScopeLock, Store, StoreError, docs, plugins};
+use crate::model::domain::{AppDomains, Domain};
+use crate::model::env::EnvMap;
+use crate::model::meta::UserMeta;
+use crate::model::registry::RegistryLogins;
+use crate::model::resources::{Resources, Scale};
+use crate::model::scheduler_k3s::{AutoscalingAuth, ChartOverrides};
+use crate::model::{AppName, PortMapping, ProcessType};
+
+fn app_scope(app: &AppName) -> Scope {
+    Scope::App(app.clone())
+}
+
+impl Store {
+    /// `ps:scale` values of an app (process types never scaled are absent).
+    pub fn scale(&self, app: &AppName) -> Result<Scale, StoreError> {
+        self.read_json(&app_scope(app), docs::SCALE)
+    }
+
+    /// An app's env; with `merged`, global vars under the app's.
+    pub fn env(&self, app: &AppName, merged: bool) -> Result<EnvMap, StoreError> {
+        let mut env: EnvMap = if merged {
+            self.read_json(&Scope::Global, docs::CONFIG)?
+        } else {
+            EnvMap::new()
+        };
+        env.extend(self.read_json::<EnvMap>(&app_scope(app), docs::CONFIG)?);
+        Ok(env)
+    }
+
+    /// An app's domains document (vhosts + enabled).
+    pub fn app_domains(&self, app: &AppName) -> Result<AppDomains, StoreError> {
+        self.read_json(&app_scope(app), docs::DOMAINS)
+    }
+
+    /// The global domains.
+    pub fn global_domains(&self) -> Result<Vec<Domain>, StoreError> {
+        self.read_json(&Scope::Global, docs::DOMAINS)
+    }
+
+    /// Configured port mappings (empty: none configured, use [`PortMapping::DEFAULT`]).
+    pub fn ports(&self, app: &AppName) -> Result<Vec<PortMapping>, StoreError> {
+        self.read_json(&app_scope(app), docs::PORTS)
+    }
+
+    /// Resource limits/reservations per process slot.
+    pub fn resources(&self, app: &AppName) -> Result<Resources, StoreError> {
+        self.read_json(&app_scope(app), docs::RESOURCES)
+    }
+
+    /// The stored app.json text, if any.
+    pub fn app_json_text(&self, app: &AppName) -> Result<Option<String>, StoreError> {
+        self.read_text(&app_scope(app), docs::APP_JSON)
+    }
+
+    /// User annotations of a scope.
+    pub fn annotations(&self, scope: &Scope) -> Result<UserMeta, StoreError> {
+        self.read_json(scope, docs::ANNOTATIONS)
+    }
+
+    /// User labels of a scope.
+    pub fn labels(&self, scope: &Scope) -> Result<UserMeta, StoreError> {
+        self.read_json(scope, docs::LABELS)
+    }
+
+    /// KEDA trigger authentication metadata of a scope (secret values).
+    pub fn autoscaling_auth(&self, scope: &Scope) -> Result<AutoscalingAuth, StoreError> {
+        self.read_json(scope, docs::AUTOSCALING_AUTH)
+    }
+
+    /// Chart value overrides (global).
+    pub fn chart_overrides(&self) -> Result<ChartOverrides, StoreError> {
+        self.read_json(&Scope::Global, docs::CHART_OVERRIDES)
+    }
+
+    /// Registry logins of a scope (secret values).
+    pub fn registry_logins(&self, scope: &Scope) -> Result<RegistryLogins, StoreError> {
+        self.read_json(scope, docs::REGISTRY_CREDENTIALS)
+    }
+
+    /// A plain property resolved app → global → `default`.
+    pub fn computed_property(
+        &self,
+        app: Option<&AppName>,
+        plugin: &str,
+        name: &str,
+        default: &str,
+    ) -> Result<String, StoreError> {
+        if let Some(a) = app
+            && let Some(v) = self
+                .property(&app_scope(a), plugin, name)?
+                .filter(|v| !v.is_empty())
+        {
+            return Ok(v);
+        }
+        Ok(self
+            .property(&Scope::Global, plugin, name)?
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| default.to_owned()))
+    }
+
+    /// The scheduler selected for an app (`scheduler:set <app> selected`), default `k3s`.
+    pub fn selected_scheduler(&self, app: &AppName) -> Result<String, StoreError> {
+        self.computed_property(Some(app), plugins::SCHEDULER, "selected", "k3s")
+    }
+}
+
+impl ScopeLock<'_> {
+    /// Apply `ps:scale` changes and return the new scale. Only meaningful for an app scope.
+    pub fn set_scale(&self, changes: &BTreeMap<ProcessType, u32>) -> Result<Scale, StoreError> {
+        self.update_json(docs::SCALE, |scale: &mut Scale| {
+            scale.extend(changes.iter().map(|(p, n)| (p.clone(), *n)));
+            Ok::<_, StoreError>(scale.clone())
+        })
+    }
+}

@@ -61,11 +61,17 @@ fn rename_and_clone_carry_state() {
     env.ok(&["apps:rename", "a1", "a2"]);
     assert_eq!(env.fail(&["apps:exists", "a1"]), "App a1 does not exist");
     assert_eq!(env.ok(&["config:get", "a2", "K"]), "v\n");
-    assert_eq!(env.ok(&["domains:report", "a2", "--domains-app-vhosts"]), "a2.example.com\n");
+    assert_eq!(
+        env.ok(&["domains:report", "a2", "--domains-app-vhosts"]),
+        "a2.example.com\n"
+    );
 
     env.ok(&["apps:clone", "a2", "a3"]);
     assert_eq!(env.ok(&["config:get", "a3", "K"]), "v\n");
-    assert_eq!(env.ok(&["domains:report", "a3", "--domains-app-vhosts"]), "a3.example.com\n");
+    assert_eq!(
+        env.ok(&["domains:report", "a3", "--domains-app-vhosts"]),
+        "a3.example.com\n"
+    );
     assert_eq!(
         env.fail(&["apps:clone", "a2", "a3"]),
         "Name is already taken: app a3 exists"

@@ -57,11 +57,12 @@ fn user_meta(store: &Store, app: &AppName, doc: Doc) -> Result<UserMeta, Error> 
     let mut meta = UserMeta::default();
     let global: Nested = read(store, &Scope::Global, doc)?;
     let app_level: Nested = read(store, &Scope::App(app.clone()), doc)?;
-    // Global-scope entries apply to every app whatever process slot they were stored under.
+    // Global-scope entries apply to every app (to one process type when stored with one).
     for (scope, stored) in [(true, global), (false, app_level)] {
         for (process, by_resource) in stored {
             let slot = match (scope, process.as_str()) {
-                (true, _) => MetaScope::Global,
+                (true, "--global") => MetaScope::Global,
+                (true, p) => MetaScope::GlobalProcess(p.to_owned()),
                 (false, "--global") => MetaScope::App,
                 (false, p) => MetaScope::Process(p.to_owned()),
             };

@@ -260,3 +260,70 @@ fn long_names_are_shortened_without_collisions() {
     assert!(names.iter().all(|n| n.len() <= 63 && is_dns1123_label(n)));
     check(&manifests).unwrap();
 }
+
+/// Arbitrary JSON whose object keys are mostly the ones app.json parsing looks at.
+fn arb_json() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        Just("formation".to_owned()),
+        Just("web".to_owned()),
+        Just("quantity".to_owned()),
+        Just("autoscaling".to_owned()),
+        Just("triggers".to_owned()),
+        Just("metadata".to_owned()),
+        Just("min_quantity".to_owned()),
+        Just("max_quantity".to_owned()),
+        Just("cron".to_owned()),
+        Just("command".to_owned()),
+        Just("schedule".to_owned()),
+        Just("healthchecks".to_owned()),
+        Just("httpHeaders".to_owned()),
+        Just("type".to_owned()),
+        Just("port".to_owned()),
+        Just("scripts".to_owned()),
+        Just("dokku".to_owned()),
+        "[a-z]{1,8}",
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        ".{0,12}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(5, 64, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(key.clone(), inner, 0..5)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    /// User input never panics the parsers: it parses or yields a one-line error.
+    #[test]
+    fn parsers_never_panic(text in ".{0,200}", json in arb_json()) {
+        for input in [text.clone(), json.to_string()] {
+            if let Err(e) = AppJson::parse(&input) {
+                prop_assert!(!e.to_string().contains('\n'), "multi-line error {e}");
+            }
+        }
+        if let Err(e) = Procfile::parse(&text) {
+            prop_assert!(!e.to_string().contains('\n'), "multi-line error {e}");
+        }
+        // Whatever app.json parses must also build (or be rejected in one line), never panic.
+        if let Ok(app_json) = AppJson::parse(&json.to_string()) {
+            let inputs = ReleaseInputs {
+                app: Some("app".parse().unwrap()),
+                image: "img:1".into(),
+                deployment_id: "1".into(),
+                app_json,
+                ..ReleaseInputs::default()
+            };
+            if let Ok(r) = Release::build(inputs) {
+                let _ = render(&r);
+            }
+        }
+    }
+}

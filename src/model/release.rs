@@ -228,6 +228,8 @@ pub struct ReleaseTask {
 pub enum MetaScope {
     /// `--global`: every app (the original stores these but never applies them; berth applies them).
     Global,
+    /// `--global` with a process type: that process type of every app.
+    GlobalProcess(String),
     /// The app, all process types (process type `--global` under the app).
     App,
     /// One process type or cron id of the app.
@@ -241,9 +243,13 @@ pub struct UserMeta {
 }
 
 impl UserMeta {
-    /// Global, then app, then process scope (the more specific wins), for one resource type.
+    /// Global, global-process, app, then process scope (the more specific wins), for one resource type.
     pub fn merged(&self, process: Option<&str>, resource_type: &str) -> BTreeMap<String, String> {
-        let mut scopes = vec![MetaScope::Global, MetaScope::App];
+        let mut scopes = vec![MetaScope::Global];
+        if let Some(p) = process {
+            scopes.push(MetaScope::GlobalProcess(p.to_owned()));
+        }
+        scopes.push(MetaScope::App);
         if let Some(p) = process {
             scopes.push(MetaScope::Process(p.to_owned()));
         }

@@ -247,6 +247,12 @@ pub fn examples() -> Vec<Example> {
         "platform",
     )
     .insert(
+        MetaScope::GlobalProcess("worker".into()),
+        "deployment",
+        "example.com/oncall",
+        "queue-team",
+    )
+    .insert(
         MetaScope::App,
         "deployment",
         "example.com/owner",

@@ -305,6 +305,7 @@ fn check_meta(meta: &UserMeta, labels: bool) -> Result<(), ReleaseError> {
     for ((scope, rtype), entries) in &meta.entries {
         let scope = match scope {
             MetaScope::Global => "--global".to_owned(),
+            MetaScope::GlobalProcess(p) => format!("--global {p}"),
             MetaScope::App => "app".to_owned(),
             MetaScope::Process(p) => p.clone(),
         };

@@ -19,6 +19,7 @@ pub enum Apps {
     )]
     Create {
         /// App name: 1-48 lowercase letters, digits and dashes
+        #[arg(allow_hyphen_values = true)]
         app: String,
     },
     /// Destroy an app and all its state (asks to confirm unless --force)

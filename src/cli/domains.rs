@@ -21,7 +21,7 @@ pub enum Domains {
     Add {
         #[arg(value_name = TARGET, allow_hyphen_values = true)]
         target: String,
-        #[arg(required = true)]
+        #[arg(required = true, allow_hyphen_values = true)]
         domains: Vec<String>,
     },
     /// Remove domains from an app (or from the global domains)
@@ -32,7 +32,7 @@ pub enum Domains {
     Remove {
         #[arg(value_name = TARGET, allow_hyphen_values = true)]
         target: String,
-        #[arg(required = true)]
+        #[arg(required = true, allow_hyphen_values = true)]
         domains: Vec<String>,
     },
     /// Replace an app's (or the global) domains
@@ -43,7 +43,7 @@ pub enum Domains {
     Set {
         #[arg(value_name = TARGET, allow_hyphen_values = true)]
         target: String,
-        #[arg(required = true)]
+        #[arg(required = true, allow_hyphen_values = true)]
         domains: Vec<String>,
     },
     /// Remove every domain of an app (or every global domain)
@@ -67,7 +67,7 @@ pub enum Domains {
         after_help = "Example:\n  berth domains:add-global apps.example.com"
     )]
     AddGlobal {
-        #[arg(required = true)]
+        #[arg(required = true, allow_hyphen_values = true)]
         domains: Vec<String>,
     },
     /// Remove global domains (same as domains:remove --global)
@@ -76,7 +76,7 @@ pub enum Domains {
         after_help = "Example:\n  berth domains:remove-global apps.example.com"
     )]
     RemoveGlobal {
-        #[arg(required = true)]
+        #[arg(required = true, allow_hyphen_values = true)]
         domains: Vec<String>,
     },
     /// Replace the global domains (same as domains:set --global)
@@ -85,7 +85,7 @@ pub enum Domains {
         after_help = "Example:\n  berth domains:set-global apps.example.com"
     )]
     SetGlobal {
-        #[arg(required = true)]
+        #[arg(required = true, allow_hyphen_values = true)]
         domains: Vec<String>,
     },
     /// Remove every global domain (same as domains:clear --global)

@@ -4,7 +4,7 @@
 use clap::Subcommand;
 
 use super::args::{existing_scope, report_scopes};
-use super::output::{Format, info1, info2, print_json, print_padded, verbose, warn};
+use super::output::{Format, info1, info2, invalid_flag, print_json, print_padded, verbose, warn};
 use super::{CliError, Ctx};
 use crate::model::scheduler_k3s::{AutoscalingAuth, parse_metadata, validate_trigger_type};
 use crate::store::{Scope, docs};
@@ -127,10 +127,7 @@ impl K3sAutoscaling {
                                         })
                                     })
                                     .collect();
-                                return Err(CliError::msg(format!(
-                                    "Invalid flag passed, valid flags: {}",
-                                    valid.join(", ")
-                                )));
+                                return Err(invalid_flag(valid));
                             }
                         }
                         continue;

@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand};
 
 use super::args::{existing_scope, report_scopes};
-use super::output::{Format, info2, print_json, print_padded, warn};
+use super::output::{Format, info2, invalid_flag, print_json, print_padded, warn};
 use super::{CliError, Ctx};
 use crate::model::ProcessType;
 use crate::model::meta::{
@@ -21,6 +21,7 @@ pub struct MetaSet {
     #[arg(allow_hyphen_values = true)]
     key: String,
     /// Value; omit or pass "" to remove the key
+    #[arg(allow_hyphen_values = true)]
     value: Option<String>,
     /// Only this process type (default: every process type of the app)
     #[arg(long)]
@@ -207,10 +208,7 @@ fn report(store: &Store, kind: &Kind, args: MetaReport) -> Result<(), CliError> 
                             )
                         })
                         .collect();
-                    return Err(CliError::msg(format!(
-                        "Invalid flag passed, valid flags: {}",
-                        valid.join(", ")
-                    )));
+                    return Err(invalid_flag(valid));
                 }
             }
             continue;

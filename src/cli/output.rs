@@ -1,8 +1,6 @@
 //! Dokku's output conventions: `-----> ` and `=====> ` headings, 7-space verbose lines,
 //! ` !     ` warnings on stderr, and the `*:report` layout shared by every plugin.
 
-use std::collections::BTreeSet;
-
 use serde_json::{Map, Value};
 
 use super::CliError;
@@ -142,14 +140,22 @@ impl Report {
             .iter()
             .find(|r| r.flag == flag)
             .map(|r| r.value.as_str())
-            .ok_or_else(|| {
-                let valid: BTreeSet<&str> = self.rows.iter().map(|r| r.flag.as_str()).collect();
-                CliError::msg(format!(
-                    "Invalid flag passed, valid flags: {}",
-                    valid.into_iter().collect::<Vec<_>>().join(", ")
-                ))
-            })
+            .ok_or_else(|| invalid_flag(self.rows.iter().map(|r| r.flag.clone())))
     }
+}
+
+/// "Invalid flag passed" naming the valid flags (sorted), or saying there are none.
+pub fn invalid_flag<I: IntoIterator<Item = String>>(valid: I) -> CliError {
+    let mut valid: Vec<String> = valid.into_iter().collect();
+    valid.sort();
+    valid.dedup();
+    if valid.is_empty() {
+        return CliError::msg("Invalid flag passed, valid flags: (none: nothing is set)");
+    }
+    CliError::msg(format!(
+        "Invalid flag passed, valid flags: {}",
+        valid.join(", ")
+    ))
 }
 
 /// Print reports in the chosen format, or one info flag's value.

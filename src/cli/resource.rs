@@ -18,13 +18,13 @@ pub struct ResourceSet {
     #[arg(long)]
     process_type: Option<String>,
     /// CPU: cores (1, 0.5) or millicores (250m); 0 = unset
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     cpu: Option<String>,
     /// Memory: number with unit b, Ki, Mi, Gi (no unit = Mi); 0 = unset
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     memory: Option<String>,
     /// NVIDIA GPUs (limits only)
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     nvidia_gpu: Option<String>,
 }
 

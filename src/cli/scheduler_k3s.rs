@@ -3,7 +3,9 @@
 use clap::Subcommand;
 
 use super::args::{existing_scope, report_scopes};
-use super::output::{Format, Report, Row, emit_reports, info2, print_json, print_padded, warn};
+use super::output::{
+    Format, Report, Row, emit_reports, info2, invalid_flag, print_json, print_padded, warn,
+};
 use super::{CliError, Ctx};
 use crate::model::properties::{
     PropertyDef, PropertyScope, SCHEDULER_K3S_PROPERTIES, lookup_property,
@@ -194,9 +196,6 @@ impl SchedulerK3s {
                 let scope = existing_scope(store, &target)?;
                 let value = value.filter(|v| !v.is_empty());
                 if let Some(rest) = property.strip_prefix("chart.") {
-                    warn(
-                        "scheduler-k3s:set chart.* properties are deprecated; use scheduler-k3s:charts:set <chart>.<property> instead",
-                    );
                     if !scope.is_global() {
                         return Err(CliError::msg("Chart properties can only be set globally"));
                     }
@@ -205,6 +204,9 @@ impl SchedulerK3s {
                             "Invalid chart property, expected format: chart.$CHART_NAME.$PROPERTY with a known chart: {property:?}"
                         ))
                     })?;
+                    warn(
+                        "scheduler-k3s:set chart.* properties are deprecated; use scheduler-k3s:charts:set <chart>.<property> instead",
+                    );
                     return set_chart_value(store, ctx, &chart, &key, value.as_deref());
                 }
                 let def = lookup_property(&property)?;
@@ -296,10 +298,7 @@ impl SchedulerK3s {
                                 .iter()
                                 .map(|(c, k, _)| format!("--scheduler-k3s-charts-{c}.{k}"))
                                 .collect();
-                            Err(CliError::msg(format!(
-                                "Invalid flag passed, valid flags: {}",
-                                valid.join(", ")
-                            )))
+                            Err(invalid_flag(valid))
                         }
                     };
                 }

@@ -1,0 +1,714 @@
+//! Bad input across every command: each case must exit 1 with one ` !     ` line naming the
+//! problem, and leave the state directory byte-for-byte unchanged.
+
+mod cli_util;
+
+use cli_util::Env;
+
+/// (arguments, expected message; a trailing `…` means "starts with").
+const CASES: &[(&[&str], &str)] = &[
+    (
+        &["apps:create", "Web"],
+        "invalid app name \"Web\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+    ),
+    (
+        &["apps:create", "-web"],
+        "invalid app name \"-web\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+    ),
+    (
+        &["apps:create", "web-"],
+        "invalid app name \"web-\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+    ),
+    (
+        &["apps:create", "we_b"],
+        "invalid app name \"we_b\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+    ),
+    (
+        &["apps:create", "web"],
+        "Name is already taken: app web exists",
+    ),
+    (
+        &[
+            "apps:create",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ],
+        "invalid app name \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+    ),
+    (
+        &["apps:destroy", "nope", "--force"],
+        "App nope does not exist",
+    ),
+    (
+        &["apps:rename", "web", "web"],
+        "the new name must differ from web",
+    ),
+    (&["apps:rename", "nope", "other"], "App nope does not exist"),
+    (
+        &["apps:rename", "web", "Bad"],
+        "invalid app name \"Bad\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+    ),
+    (
+        &["apps:clone", "web", "web"],
+        "the new name must differ from web",
+    ),
+    (&["apps:report", "nope"], "App nope does not exist"),
+    (
+        &["apps:exists", "UPPER"],
+        "invalid app name \"UPPER\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+    ),
+    (
+        &["config:set", "web", "NOEQUALS"],
+        "invalid config pair \"NOEQUALS\": use KEY=VALUE",
+    ),
+    (
+        &["config:set", "web", "1KEY=v"],
+        "invalid config key \"1KEY\": use letters, digits and '_', not starting with a digit (at most 256)",
+    ),
+    (
+        &["config:set", "web", "KEY-DASH=v"],
+        "invalid config key \"KEY-DASH\": use letters, digits and '_', not starting with a digit (at most 256)",
+    ),
+    (
+        &["config:set", "web", "=v"],
+        "invalid config key \"\": use letters, digits and '_', not starting with a digit (at most 256)",
+    ),
+    (&["config:set", "nope", "A=b"], "App nope does not exist"),
+    (
+        &["config:set", "--encoded", "web", "A=!!!notbase64"],
+        "invalid --encoded value for A: not valid base64",
+    ),
+    (
+        &["config:unset", "web", "bad-key"],
+        "invalid config key \"bad-key\": use letters, digits and '_', not starting with a digit (at most 256)",
+    ),
+    (
+        &["config:get", "web", "9X"],
+        "invalid config key \"9X\": use letters, digits and '_', not starting with a digit (at most 256)",
+    ),
+    (
+        &["config:show", "Bad"],
+        "invalid app name \"Bad\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+    ),
+    (
+        &["config:export", "--format", "xml", "web"],
+        "invalid value 'xml' for '--format <FORMAT>' [possible values: exports, envfile, docker-args, shell, json, json-list, pretty] (see --help)",
+    ),
+    (
+        &["ps:scale", "web", "web"],
+        "invalid scale \"web\": use process=count, e.g. web=2",
+    ),
+    (
+        &["ps:scale", "web", "web=-1"],
+        "invalid scale \"web=-1\": the count must be a whole number from 0 to 10000",
+    ),
+    (
+        &["ps:scale", "web", "Web=1"],
+        "invalid process type \"Web\": use 1-32 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+    ),
+    (
+        &["ps:scale", "web", "web=many"],
+        "invalid scale \"web=many\": the count must be a whole number from 0 to 10000",
+    ),
+    (
+        &["ps:scale", "web", "web=100000"],
+        "invalid scale \"web=100000\": the count must be a whole number from 0 to 10000",
+    ),
+    (&["ps:scale", "nope", "web=1"], "App nope does not exist"),
+    (
+        &["domains:add", "web", "bad_domain.com"],
+        "invalid domain \"bad_domain.com\": use a hostname of dot-separated labels (letters, digits and dashes, 1-63 chars each, 253 in total), optionally starting with \"*.\"",
+    ),
+    (
+        &["domains:add", "web", "-a.com"],
+        "invalid domain \"-a.com\": use a hostname of dot-separated labels (letters, digits and dashes, 1-63 chars each, 253 in total), optionally starting with \"*.\"",
+    ),
+    (
+        &["domains:add", "web", "10.0.0.1"],
+        "invalid domain \"10.0.0.1\": an IP address cannot be an ingress host; use a DNS name",
+    ),
+    (
+        &["domains:add", "web", "a..b"],
+        "invalid domain \"a..b\": use a hostname of dot-separated labels (letters, digits and dashes, 1-63 chars each, 253 in total), optionally starting with \"*.\"",
+    ),
+    (
+        &["domains:set-global", "http://example.com"],
+        "invalid domain \"http://example.com\": use a hostname of dot-separated labels (letters, digits and dashes, 1-63 chars each, 253 in total), optionally starting with \"*.\"",
+    ),
+    (&["domains:add", "nope", "a.com"], "App nope does not exist"),
+    (
+        &["ports:add", "web", "http:80"],
+        "invalid port mapping \"http:80\": use scheme:host-port:container-port, e.g. http:80:5000",
+    ),
+    (
+        &["ports:add", "web", "ftp:21:21"],
+        "invalid port mapping \"ftp:21:21\": scheme \"ftp\" must be one of http, https, tcp, udp",
+    ),
+    (
+        &["ports:add", "web", "http:0:5000"],
+        "invalid port mapping \"http:0:5000\": host port \"0\" must be a number from 1 to 65535",
+    ),
+    (
+        &["ports:add", "web", "http:80:70000"],
+        "invalid port mapping \"http:80:70000\": container port \"70000\" must be a number from 1 to 65535",
+    ),
+    (
+        &["ports:set", "web", "http:80:5000", "tcp:80:3000"],
+        "port mappings http:80:5000 and tcp:80:3000 both use host port 80; remove one first",
+    ),
+    (
+        &["ports:remove", "web", "99999"],
+        "invalid host port \"99999\": use a number from 1 to 65535",
+    ),
+    (
+        &["resource:limit", "web", "--memory", "1.5Gi"],
+        "invalid memory quantity \"1.5Gi\": use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T (no unit means Mi), e.g. 512Mi",
+    ),
+    (
+        &["resource:limit", "web", "--memory", "512m"],
+        "invalid memory quantity \"512m\": use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T (no unit means Mi), e.g. 512Mi",
+    ),
+    (
+        &["resource:limit", "web", "--cpu", "-1"],
+        "invalid cpu quantity \"-1\": use cores (1, 0.5) or millicores (250m), at least 1m and at most 4096 cores",
+    ),
+    (
+        &["resource:limit", "web", "--cpu", "1.5m"],
+        "invalid cpu quantity \"1.5m\": use cores (1, 0.5) or millicores (250m), at least 1m and at most 4096 cores",
+    ),
+    (
+        &[
+            "resource:limit",
+            "web",
+            "--process-type",
+            "Web",
+            "--cpu",
+            "1",
+        ],
+        "invalid process type \"Web\": use 1-32 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+    ),
+    (
+        &["resource:reserve", "web", "--nvidia-gpu", "1"],
+        "--nvidia-gpu can only be set with resource:limit",
+    ),
+    (
+        &["resource:limit", "web", "--nvidia-gpu", "100"],
+        "invalid nvidia-gpu count \"100\": use a whole number from 0 to 64",
+    ),
+    (
+        &["registry:set", "web", "server", "https://ghcr.io"],
+        "invalid registry server \"https://ghcr.io\": use host[:port] such as ghcr.io or registry.example.com:5000 (no scheme or path)",
+    ),
+    (
+        &["registry:set", "web", "image-repo", "Acme/App"],
+        "invalid image-repo \"Acme/App\": use lowercase path components such as team/my-app",
+    ),
+    (
+        &["registry:set", "web", "push-on-release", "yes"],
+        "invalid push-on-release \"yes\": valid values are true and false",
+    ),
+    (
+        &["registry:set", "web", "colour", "red"],
+        "invalid registry property \"colour\", valid properties include: image-repo, push-on-release, server",
+    ),
+    (
+        &["registry:login", "web", "ghcr.io", "bot"],
+        "missing password: pass it as the last argument or use --password-stdin",
+    ),
+    (
+        &["registry:login", "web", "ghcr.io/x", "bot", "pw"],
+        "invalid registry server \"ghcr.io/x\": use host[:port] such as ghcr.io or registry.example.com:5000 (no scheme or path)",
+    ),
+    (
+        &[
+            "registry:login",
+            "web",
+            "ghcr.io",
+            "bot",
+            "pw",
+            "--password-stdin",
+        ],
+        "pass the password either as an argument or with --password-stdin, not both",
+    ),
+    (
+        &["scheduler:set", "web", "selected", "docker-local"],
+        "invalid scheduler \"docker-local\": berth only provides the k3s scheduler (valid values: k3s)",
+    ),
+    (
+        &["scheduler:set", "web", "shell", "bash"],
+        "invalid scheduler property \"shell\", valid properties include: selected",
+    ),
+    (
+        &["app-json:set", "web", "--file", "/nonexistent/app.json"],
+        "cannot read app.json \"/nonexistent/app.json\": No such file or directory (os error 2)",
+    ),
+    (
+        &["scheduler-k3s:set", "web", "deploy-timeout", "soon"],
+        "invalid deploy-timeout \"soon\": use a duration such as 60s, 5m or 1h30m (a bare integer means seconds)",
+    ),
+    (
+        &["scheduler-k3s:set", "web", "deploy-timeout", "0"],
+        "invalid deploy-timeout \"0\": use a duration such as 60s, 5m or 1h30m (a bare integer means seconds)",
+    ),
+    (
+        &["scheduler-k3s:set", "web", "rollback-on-failure", "maybe"],
+        "invalid rollback-on-failure \"maybe\": valid values are true and false",
+    ),
+    (
+        &["scheduler-k3s:set", "web", "letsencrypt-server", "yes"],
+        "invalid letsencrypt-server \"yes\": valid values are prod, production, stag, staging, and false",
+    ),
+    (
+        &["scheduler-k3s:set", "web", "namespace", "Kube_System"],
+        "invalid namespace \"Kube_System\": use a DNS-1123 label: 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+    ),
+    (
+        &["scheduler-k3s:set", "web", "namespace", "a.b"],
+        "invalid namespace \"a.b\": use a DNS-1123 label: 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+    ),
+    (
+        &["scheduler-k3s:set", "web", "cert-issuer-kind", "Foo"],
+        "invalid cert-issuer-kind \"Foo\": valid values are Issuer and ClusterIssuer",
+    ),
+    (
+        &["scheduler-k3s:set", "web", "cert-issuer-name", "Bad_Name"],
+        "invalid cert-issuer-name \"Bad_Name\": use a DNS-1123 subdomain (lowercase letters, digits, '-' and '.') or false",
+    ),
+    (
+        &["scheduler-k3s:set", "web", "image-pull-secrets", "a,,b"],
+        "invalid image-pull-secrets \"a,,b\": use Secret names (DNS-1123 subdomains: lowercase letters, digits, '-' and '.'), comma-separated",
+    ),
+    (
+        &["scheduler-k3s:set", "web", "kustomize-root-path", "../etc"],
+        "invalid kustomize-root-path \"../etc\": use a path relative to the repository root without '..', e.g. config/kustomize",
+    ),
+    (
+        &[
+            "scheduler-k3s:set",
+            "web",
+            "letsencrypt-email-prod",
+            "not-an-email",
+        ],
+        "invalid letsencrypt-email-prod \"not-an-email\": use an email address such as admin@example.com",
+    ),
+    (
+        &["scheduler-k3s:set", "web", "shm-size", "0"],
+        "invalid shm-size \"0\": the size must be greater than zero, e.g. 64Mi",
+    ),
+    (
+        &["scheduler-k3s:set", "web", "ingress-class", "nginx"],
+        "property ingress-class can only be set with --global (it is cluster-wide)",
+    ),
+    (
+        &["scheduler-k3s:set", "web", "token", "abc"],
+        "property token can only be set with --global (it is cluster-wide)",
+    ),
+    (
+        &["scheduler-k3s:set", "--global", "ingress-class", "haproxy"],
+        "invalid ingress-class \"haproxy\": valid values are nginx and traefik",
+    ),
+    (
+        &[
+            "scheduler-k3s:set",
+            "--global",
+            "kubeconfig-path",
+            "relative.yaml",
+        ],
+        "invalid kubeconfig-path \"relative.yaml\": use an absolute path to a kubeconfig file",
+    ),
+    (
+        &[
+            "scheduler-k3s:set",
+            "--global",
+            "kubeconfig-path",
+            "/nonexistent/k3s.yaml",
+        ],
+        "invalid kubeconfig-path \"/nonexistent/k3s.yaml\": not an existing readable file",
+    ),
+    (
+        &[
+            "scheduler-k3s:set",
+            "--global",
+            "network-interface",
+            "eth0/1",
+        ],
+        "invalid network-interface \"eth0/1\": use a network interface name such as eth0 (at most 15 letters, digits, '-', '_', '.', '@' or ':')",
+    ),
+    (
+        &[
+            "scheduler-k3s:set",
+            "--global",
+            "node-sysctls-image",
+            "Busybox:1",
+        ],
+        "invalid node-sysctls-image \"Busybox:1\": use an image reference such as busybox:1.36 or registry.example.com/team/app:tag",
+    ),
+    (
+        &["scheduler-k3s:set", "--global", "token", "has space"],
+        "invalid token \"has space\": use a k3s join token without whitespace (at most 512 characters)",
+    ),
+    (
+        &["scheduler-k3s:set", "web", "no-such-property", "x"],
+        "invalid property \"no-such-property\", valid properties include: cert-issuer-kind, cert-issuer-name, deploy-timeout, image…",
+    ),
+    (
+        &["scheduler-k3s:set", "web", "", "x"],
+        "no property specified",
+    ),
+    (
+        &["scheduler-k3s:set", "web", "chart.traefik.x", "1"],
+        "Chart properties can only be set globally",
+    ),
+    (
+        &["scheduler-k3s:set", "--global", "chart.nope.x", "1"],
+        "Invalid chart property, expected format: chart.$CHART_NAME.$PROPERTY with a known chart: \"chart.nope.x\"",
+    ),
+    (
+        &["scheduler-k3s:set", "nope", "namespace", "x"],
+        "App nope does not exist",
+    ),
+    (
+        &["scheduler-k3s:report", "web", "--scheduler-k3s-nope"],
+        "Invalid flag passed, valid flags: --scheduler-k3s-cert-issuer-kind, --scheduler-k3s-cert-issuer-name, --scheduler-k3s-co…",
+    ),
+    (
+        &[
+            "scheduler-k3s:report",
+            "web",
+            "--format",
+            "json",
+            "--scheduler-k3s-namespace",
+        ],
+        "--format flag cannot be specified when specifying an info flag",
+    ),
+    (
+        &["scheduler-k3s:report", "web", "--format", "yaml"],
+        "invalid value 'yaml' for '--format <FORMAT>' [possible values: stdout, json] (see --help)",
+    ),
+    (
+        &["scheduler-k3s:annotations:set", "web", "key", "v"],
+        "the following required arguments were not provided: --resource-type <RESOURCE_TYPE> (see --help)",
+    ),
+    (
+        &[
+            "scheduler-k3s:annotations:set",
+            "web",
+            "key",
+            "v",
+            "--resource-type",
+            "pods",
+        ],
+        "invalid annotation resource type \"pods\": use one of certificate, cronjob, deployment, ingress, job, keda_scaled_object, …",
+    ),
+    (
+        &[
+            "scheduler-k3s:annotations:set",
+            "web",
+            "-bad",
+            "v",
+            "--resource-type",
+            "pod",
+        ],
+        "invalid annotation key \"-bad\": use [prefix/]name where name is 1-63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, and prefix is a lowercase DNS subdomain",
+    ),
+    (
+        &[
+            "scheduler-k3s:annotations:set",
+            "web",
+            "Example.com/key",
+            "v",
+            "--resource-type",
+            "pod",
+        ],
+        "invalid annotation key \"Example.com/key\": use [prefix/]name where name is 1-63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, and prefix is a lowercase DNS subdomain",
+    ),
+    (
+        &[
+            "scheduler-k3s:annotations:set",
+            "web",
+            "a/b/c",
+            "v",
+            "--resource-type",
+            "pod",
+        ],
+        "invalid annotation key \"a/b/c\": use [prefix/]name where name is 1-63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, and prefix is a lowercase DNS subdomain",
+    ),
+    (
+        &[
+            "scheduler-k3s:annotations:set",
+            "web",
+            "key",
+            "v",
+            "--resource-type",
+            "pod",
+            "--process-type",
+            "Web",
+        ],
+        "invalid process type \"Web\": use 1-32 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+    ),
+    (
+        &[
+            "scheduler-k3s:labels:set",
+            "web",
+            "key",
+            "bad value",
+            "--resource-type",
+            "pod",
+        ],
+        "invalid label value \"bad value\": use at most 63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit",
+    ),
+    (
+        &[
+            "scheduler-k3s:labels:set",
+            "web",
+            "key",
+            "v",
+            "--resource-type",
+            "keda_secret",
+        ],
+        "invalid label resource type \"keda_secret\": use one of certificate, cronjob, deployment, ingress, job, pod, secret, service, serviceaccount, traefik_ingressroute, traefik_middleware",
+    ),
+    (
+        &[
+            "scheduler-k3s:labels:set",
+            "web",
+            "key",
+            "-v",
+            "--resource-type",
+            "pod",
+        ],
+        "invalid label value \"-v\": use at most 63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit",
+    ),
+    (
+        &[
+            "scheduler-k3s:labels:set",
+            "web",
+            "k y",
+            "v",
+            "--resource-type",
+            "pod",
+        ],
+        "invalid label key \"k y\": use [prefix/]name where name is 1-63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, and prefix is a lowercase DNS subdomain",
+    ),
+    (
+        &[
+            "scheduler-k3s:annotations:report",
+            "web",
+            "--resource-type",
+            "nope",
+        ],
+        "invalid annotation resource type \"nope\": use one of certificate, cronjob, deployment, ingress, job, keda_scaled_object, …",
+    ),
+    (
+        &[
+            "scheduler-k3s:autoscaling-auth:set",
+            "web",
+            "Prometheus",
+            "--metadata",
+            "a=b",
+        ],
+        "invalid trigger type \"Prometheus\": use a KEDA trigger type such as prometheus or aws-sqs-queue (lowercase letters, digits and '-')",
+    ),
+    (
+        &[
+            "scheduler-k3s:autoscaling-auth:set",
+            "web",
+            "prometheus",
+            "--metadata",
+            "novalue",
+        ],
+        "invalid --metadata \"novalue\": use key=value",
+    ),
+    (
+        &[
+            "scheduler-k3s:autoscaling-auth:set",
+            "web",
+            "prometheus",
+            "--metadata",
+            "a=",
+        ],
+        "invalid --metadata value for a: must be non-empty text",
+    ),
+    (
+        &[
+            "scheduler-k3s:autoscaling-auth:set",
+            "web",
+            "prometheus",
+            "--metadata",
+            "a b=c",
+        ],
+        "invalid --metadata key \"a b\": use letters, digits, '-', '_' and '.'",
+    ),
+    (
+        &[
+            "scheduler-k3s:autoscaling-auth:set",
+            "nope",
+            "prometheus",
+            "--metadata",
+            "a=b",
+        ],
+        "App nope does not exist",
+    ),
+    (
+        &["scheduler-k3s:charts:set", "traefik", "1"],
+        "Invalid property \"traefik\", expected format: <chart-name>.<property>",
+    ),
+    (
+        &["scheduler-k3s:charts:set", "nope.x", "1"],
+        "Invalid chart name \"nope\", valid charts: cert-manager, ingress-nginx, keda, keda-add-ons-http, longhorn, traefik, vector",
+    ),
+    (
+        &["scheduler-k3s:charts:set", "traefik.", "1"],
+        "Invalid property \"traefik.\", expected format: <chart-name>.<property>",
+    ),
+    (
+        &["scheduler-k3s:charts:report", "nope"],
+        "Invalid chart name \"nope\", valid charts: cert-manager, ingress-nginx, keda, keda-add-ons-http, longhorn, traefik, vector",
+    ),
+    (
+        &[
+            "scheduler-k3s:charts:report",
+            "--scheduler-k3s-charts-traefik.nope",
+        ],
+        "Invalid flag passed, valid flags: --scheduler-k3s-charts-traefik.x",
+    ),
+    (
+        &["config:set", "web", "A=b", "--encoded", "B=%%%"],
+        "invalid --encoded value for A: not valid base64",
+    ),
+    (
+        &["ports:add", "web", "http:80:5000:1"],
+        "invalid port mapping \"http:80:5000:1\": use scheme:host-port:container-port, e.g. http:80:5000",
+    ),
+    (
+        &[
+            "scheduler-k3s:set",
+            "--global",
+            "letsencrypt-email-stag",
+            "a@b",
+        ],
+        "invalid letsencrypt-email-stag \"a@b\": use an email address such as admin@example.com",
+    ),
+    (
+        &["scheduler-k3s:set", "--global", "kube-context", " padded"],
+        "invalid kube-context \" padded\": use a context name from the kubeconfig (at most 253 characters, no surrounding spaces)",
+    ),
+    (
+        &[
+            "resource:limit",
+            "web",
+            "--memory",
+            "99999999999999999999999",
+        ],
+        "invalid memory quantity \"99999999999999999999999\": use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T (no unit means Mi), e.g. 512Mi",
+    ),
+];
+
+/// A state directory with something in every kind of file, so "unchanged" means something.
+fn populated() -> Env {
+    let env = Env::new();
+    env.ok(&["domains:set-global", "example.com"]);
+    env.ok(&["apps:create", "web"]);
+    env.ok(&["config:set", "web", "SECRET=s3cr3t", "A=1"]);
+    env.ok(&["config:set", "--global", "G=1"]);
+    env.ok(&["scheduler-k3s:set", "web", "deploy-timeout", "60s"]);
+    env.ok(&["scheduler-k3s:set", "--global", "token", "tok"]);
+    env.ok(&[
+        "scheduler-k3s:annotations:set",
+        "web",
+        "a",
+        "b",
+        "--resource-type",
+        "pod",
+    ]);
+    env.ok(&[
+        "scheduler-k3s:labels:set",
+        "web",
+        "a",
+        "b",
+        "--resource-type",
+        "pod",
+    ]);
+    env.ok(&[
+        "scheduler-k3s:autoscaling-auth:set",
+        "web",
+        "prometheus",
+        "--metadata",
+        "k=v",
+    ]);
+    env.ok(&["scheduler-k3s:charts:set", "traefik.x", "1"]);
+    env.ok(&["ps:scale", "web", "web=1"]);
+    env.ok(&["ports:set", "web", "http:80:5000"]);
+    env.ok(&["resource:limit", "web", "--memory", "512"]);
+    env.ok(&["registry:set", "web", "server", "ghcr.io"]);
+    env
+}
+
+fn check(env: &Env, args: &[&str], expected: &str) {
+    let before = env.state_hash();
+    let msg = env.fail(args);
+    match expected.strip_suffix('…') {
+        Some(prefix) => assert!(
+            msg.starts_with(prefix),
+            "berth {args:?}\n  got:  {msg}\n  want: {expected}"
+        ),
+        None => assert_eq!(msg, expected, "berth {args:?}"),
+    }
+    assert_eq!(
+        env.state_hash(),
+        before,
+        "berth {args:?} changed the state directory"
+    );
+}
+
+#[test]
+fn every_bad_input_is_one_line_exit_1_and_changes_nothing() {
+    assert!(CASES.len() >= 60, "only {} cases", CASES.len());
+    let env = populated();
+    for (args, expected) in CASES {
+        check(&env, args, expected);
+    }
+}
+
+#[test]
+fn bad_app_json_is_refused_and_nothing_stored() {
+    let env = populated();
+    let bad = env.path().join("bad-app.json");
+    for (text, expected) in [
+        (
+            r#"{"formation": {"web": {"quantity": -1}}}"#,
+            "app.json: formation.web.quantity…",
+        ),
+        (
+            r#"{"formation": 1}"#,
+            "app.json: formation must be an object, got 1",
+        ),
+        ("{not json", "app.json: not valid JSON…"),
+        (
+            r#"{"cron": [{"command": "x", "schedule": "every day"}]}"#,
+            "app.json: cron[0]…",
+        ),
+    ] {
+        std::fs::write(&bad, text).unwrap();
+        // The bad file lives in the state dir only for the duration of this check.
+        let before = env.state_hash();
+        let msg = env.fail(&["app-json:set", "web", "--file", bad.to_str().unwrap()]);
+        match expected.strip_suffix('…') {
+            Some(p) => assert!(msg.starts_with(p), "{text}: {msg}"),
+            None => assert_eq!(msg, expected),
+        }
+        assert_eq!(env.state_hash(), before);
+    }
+}
+
+#[test]
+fn secrets_never_appear_in_error_messages() {
+    let env = populated();
+    let msg = env.fail(&[
+        "registry:login",
+        "web",
+        "ghcr.io",
+        "bot",
+        "bad\u{7}password",
+    ]);
+    assert!(!msg.contains("bad\u{7}password"), "{msg}");
+}

@@ -164,8 +164,8 @@ fn resources() {
         .resources(&"web".parse().unwrap())
         .unwrap();
     assert_eq!(r.len(), 1);
-    assert_eq!(r["_default_"].limit_memory.as_deref(), Some("512Mi"));
-    assert_eq!(r["_default_"].reserve_memory, None);
+    assert_eq!(r["_default_"].limit.memory.as_deref(), Some("512Mi"));
+    assert_eq!(r["_default_"].reserve.memory, None);
 }
 
 #[test]

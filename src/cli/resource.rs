@@ -87,14 +87,14 @@ fn slot(process: Option<&str>) -> Result<String, CliError> {
 fn rows_for(slot: &str, spec: &ResourceSpec) -> Vec<Row> {
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     vec![
-        Row::new(format!("--{slot}-limit-cpu"), v(&spec.limit_cpu)),
-        Row::new(format!("--{slot}-limit-memory"), v(&spec.limit_memory)),
+        Row::new(format!("--{slot}-limit-cpu"), v(&spec.limit.cpu)),
+        Row::new(format!("--{slot}-limit-memory"), v(&spec.limit.memory)),
         Row::new(
             format!("--{slot}-limit-nvidia-gpu"),
-            v(&spec.limit_nvidia_gpu),
+            v(&spec.limit.nvidia_gpu),
         ),
-        Row::new(format!("--{slot}-reserve-cpu"), v(&spec.reserve_cpu)),
-        Row::new(format!("--{slot}-reserve-memory"), v(&spec.reserve_memory)),
+        Row::new(format!("--{slot}-reserve-cpu"), v(&spec.reserve.cpu)),
+        Row::new(format!("--{slot}-reserve-memory"), v(&spec.reserve.memory)),
     ]
 }
 
@@ -128,29 +128,25 @@ fn set(ctx: &Ctx, kind: ResourceKind, args: ResourceSet) -> Result<(), CliError>
     if cpu.is_none() && memory.is_none() && gpu.is_none() {
         let spec = store.resources(&app)?.remove(&slot).unwrap_or_default();
         info2(format!("resource {word} {app} information [{slot}]"));
-        let (c, m) = match kind {
-            ResourceKind::Limit => (spec.limit_cpu, spec.limit_memory),
-            ResourceKind::Reserve => (spec.reserve_cpu, spec.reserve_memory),
+        let values = match kind {
+            ResourceKind::Limit => spec.limit,
+            ResourceKind::Reserve => spec.reserve,
         };
-        verbose(format!("cpu: {}", c.unwrap_or_default()).trim_end());
-        verbose(format!("memory: {}", m.unwrap_or_default()).trim_end());
+        verbose(format!("cpu: {}", values.cpu.unwrap_or_default()).trim_end());
+        verbose(format!("memory: {}", values.memory.unwrap_or_default()).trim_end());
         return Ok(());
     }
     let lock = store.lock(&Scope::App(app.clone()), &ctx.command)?;
     lock.update_json(docs::RESOURCES, |r: &mut Resources| {
-        let spec = r.entry(slot.clone()).or_default();
-        let (c, m) = match kind {
-            ResourceKind::Limit => (&mut spec.limit_cpu, &mut spec.limit_memory),
-            ResourceKind::Reserve => (&mut spec.reserve_cpu, &mut spec.reserve_memory),
-        };
+        let values = r.entry(slot.clone()).or_default().values_mut(kind);
         if let Some(cpu) = &cpu {
-            *c = Some(cpu.to_string());
+            values.cpu = Some(cpu.to_string());
         }
         if let Some(mem) = &memory {
-            *m = Some(mem.to_string());
+            values.memory = Some(mem.to_string());
         }
         if let Some(g) = &gpu {
-            spec.limit_nvidia_gpu = Some(g.clone());
+            values.nvidia_gpu = Some(g.clone());
         }
         Ok::<_, CliError>(())
     })?;
@@ -174,17 +170,7 @@ fn clear(ctx: &Ctx, kind: ResourceKind, args: ResourceClear) -> Result<(), CliEr
     let lock = store.lock(&Scope::App(app.clone()), &ctx.command)?;
     lock.update_json(docs::RESOURCES, |r: &mut Resources| {
         if let Some(spec) = r.get_mut(&slot) {
-            match kind {
-                ResourceKind::Limit => {
-                    spec.limit_cpu = None;
-                    spec.limit_memory = None;
-                    spec.limit_nvidia_gpu = None;
-                }
-                ResourceKind::Reserve => {
-                    spec.reserve_cpu = None;
-                    spec.reserve_memory = None;
-                }
-            }
+            *spec.values_mut(kind) = Default::default();
             if spec.is_empty() {
                 r.remove(&slot);
             }

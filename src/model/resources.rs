@@ -8,24 +8,49 @@ use super::names::ProcessType;
 /// Process slot holding the app-wide default (Dokku's `_default_`).
 pub const DEFAULT_PROCESS: &str = "_default_";
 
-/// Requests (`reserve`) and limits of one process slot, in Kubernetes quantity spelling.
+/// CPU, memory and GPU amounts of one kind (limit or reserve), Kubernetes quantity spelling.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ResourceValues {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<String>,
+    /// Limits only.
+    #[serde(
+        default,
+        rename = "nvidia-gpu",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub nvidia_gpu: Option<String>,
+}
+
+impl ResourceValues {
+    pub fn is_empty(&self) -> bool {
+        *self == ResourceValues::default()
+    }
+}
+
+/// Limits and reservations (requests) of one process slot:
+/// `{"limit": {"cpu", "memory", "nvidia-gpu"}, "reserve": {"cpu", "memory"}}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ResourceSpec {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reserve_cpu: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reserve_memory: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit_cpu: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit_memory: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit_nvidia_gpu: Option<String>,
+    #[serde(default, skip_serializing_if = "ResourceValues::is_empty")]
+    pub limit: ResourceValues,
+    #[serde(default, skip_serializing_if = "ResourceValues::is_empty")]
+    pub reserve: ResourceValues,
 }
 
 impl ResourceSpec {
     pub fn is_empty(&self) -> bool {
-        *self == ResourceSpec::default()
+        self.limit.is_empty() && self.reserve.is_empty()
+    }
+
+    /// The half a command touches.
+    pub fn values_mut(&mut self, kind: ResourceKind) -> &mut ResourceValues {
+        match kind {
+            ResourceKind::Limit => &mut self.limit,
+            ResourceKind::Reserve => &mut self.reserve,
+        }
     }
 }
 

@@ -10,11 +10,13 @@ use common::{TestNamespace, client, kwok_log_fixture, wait_for, wait_for_all};
 use futures::{AsyncBufReadExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
-use k8s_openapi::api::core::v1::{Container, Namespace, Pod, PodSpec, PodTemplateSpec};
+use k8s_openapi::api::core::v1::{
+    Container, Namespace, Node, Pod, PodSpec, PodTemplateSpec, Toleration,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, OwnerReference};
 use kube::api::{
-    AttachParams, DynamicObject, GroupVersionKind, ListParams, LogParams, ObjectMeta, Patch,
-    PatchParams, PostParams,
+    AttachParams, DeleteParams, DynamicObject, EvictParams, GroupVersionKind, ListParams,
+    LogParams, ObjectMeta, Patch, PatchParams, PostParams,
 };
 use kube::runtime::wait::conditions;
 use kube::{Api, Resource, ResourceExt, discovery};
@@ -590,4 +592,174 @@ async fn test_namespace_is_deleted_even_when_the_test_panics() {
         gone_or_terminating,
         "namespace {name} outlived its panicking test"
     );
+}
+
+#[tokio::test]
+async fn pods_of_a_deleted_deployment_go_away() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "smoke-delete").await;
+    let deployments: Api<Deployment> = ns.api();
+    deployments
+        .create(&PostParams::default(), &deployment("gone", 2, &[]))
+        .await
+        .expect("create deployment");
+    let two_ready = |pods: &[Pod]| pods.len() == 2 && pods.iter().all(is_pod_ready);
+    wait_for_all(
+        ns.api::<Pod>(),
+        "app=gone",
+        two_ready,
+        TIMEOUT,
+        "2 Ready pods",
+    )
+    .await;
+
+    deployments
+        .delete("gone", &DeleteParams::background())
+        .await
+        .expect("delete deployment");
+    wait_for_all(
+        ns.api::<Pod>(),
+        "app=gone",
+        |pods: &[Pod]| pods.is_empty(),
+        TIMEOUT,
+        "no pods left",
+    )
+    .await;
+    ns.cleanup().await;
+}
+
+/// A simulated node only this test's pods can use (label + taint `berth.test/pool=<pool>`), so
+/// cordoning and draining it never disturbs tests running in parallel on the shared nodes.
+fn pool_node(name: &str, pool: &str) -> Node {
+    serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": name, "labels": {"berth.test/pool": pool, "kubernetes.io/hostname": name,
+            "kubernetes.io/os": "linux", "type": "kwok"}},
+        "spec": {"taints": [{"key": "berth.test/pool", "value": pool, "effect": "NoSchedule"}]},
+        "status": {"addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],
+            "capacity": {"cpu": "4", "memory": "8Gi", "pods": "110"},
+            "allocatable": {"cpu": "4", "memory": "8Gi", "pods": "110"}}
+    }))
+    .expect("node")
+}
+
+/// Deletes the test's nodes when the test ends, also when it panics.
+struct TestNodes(Vec<String>);
+
+impl Drop for TestNodes {
+    fn drop(&mut self) {
+        let names = std::mem::take(&mut self.0);
+        common::cleanup_blocking(move |client| async move {
+            let nodes: Api<Node> = Api::all(client);
+            let mut outcome = Ok(());
+            for name in names {
+                match nodes.delete(&name, &DeleteParams::default()).await {
+                    Err(kube::Error::Api(status)) if status.code == 404 => {}
+                    Err(e) => outcome = Err(e),
+                    Ok(_) => {}
+                }
+            }
+            outcome
+        });
+    }
+}
+
+async fn create_ready_node(nodes: &Api<Node>, node: &Node) {
+    nodes
+        .create(&PostParams::default(), node)
+        .await
+        .expect("create node");
+    let ready = |n: Option<&Node>| {
+        n.and_then(|n| n.status.as_ref())
+            .and_then(|s| s.conditions.as_ref())
+            .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+    };
+    wait_for(
+        nodes.clone(),
+        &node.name_any(),
+        ready,
+        TIMEOUT,
+        "node Ready (kwok)",
+    )
+    .await;
+}
+
+fn node_of(pod: &Pod) -> Option<&str> {
+    pod.spec.as_ref().and_then(|s| s.node_name.as_deref())
+}
+
+#[tokio::test]
+async fn a_cordoned_node_can_be_drained() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "smoke-drain").await;
+    let pool = ns.name().to_string();
+    let (first, second) = (format!("{pool}-a"), format!("{pool}-b"));
+    let nodes: Api<Node> = Api::all(client.clone());
+    let _cleanup = TestNodes(vec![first.clone(), second.clone()]);
+    create_ready_node(&nodes, &pool_node(&first, &pool)).await;
+
+    let mut pinned = deployment("drained", 2, &[]);
+    let pod_spec = pinned
+        .spec
+        .as_mut()
+        .and_then(|s| s.template.spec.as_mut())
+        .expect("pod spec");
+    pod_spec.node_selector = Some(labels(&[("berth.test/pool", &pool)]));
+    pod_spec.tolerations = Some(vec![Toleration {
+        key: Some("berth.test/pool".into()),
+        operator: Some("Equal".into()),
+        value: Some(pool.clone()),
+        effect: Some("NoSchedule".into()),
+        ..Toleration::default()
+    }]);
+    ns.api::<Deployment>()
+        .create(&PostParams::default(), &pinned)
+        .await
+        .expect("create deployment");
+    let on_first = |pods: &[Pod]| {
+        pods.len() == 2
+            && pods
+                .iter()
+                .all(|p| is_pod_ready(p) && node_of(p) == Some(&first))
+    };
+    let before = wait_for_all(
+        ns.api::<Pod>(),
+        "app=drained",
+        on_first,
+        TIMEOUT,
+        "2 Ready pods on the first node",
+    )
+    .await;
+
+    create_ready_node(&nodes, &pool_node(&second, &pool)).await;
+    let cordoned = nodes.cordon(&first).await.expect("cordon");
+    assert_eq!(cordoned.spec.and_then(|s| s.unschedulable), Some(true));
+    // Drain = evict every pod on the node (what `kubectl drain` does).
+    let pods: Api<Pod> = ns.api();
+    for pod in &before {
+        pods.evict(&pod.name_any(), &EvictParams::default())
+            .await
+            .expect("evict");
+    }
+    let on_second = |pods: &[Pod]| {
+        pods.len() == 2
+            && pods
+                .iter()
+                .all(|p| is_pod_ready(p) && node_of(p) == Some(&second))
+    };
+    let after = wait_for_all(
+        ns.api::<Pod>(),
+        "app=drained",
+        on_second,
+        TIMEOUT,
+        "2 Ready pods moved to the second node",
+    )
+    .await;
+    assert!(
+        after
+            .iter()
+            .all(|p| before.iter().all(|b| b.name_any() != p.name_any())),
+        "pods were replaced"
+    );
+    ns.cleanup().await;
 }

@@ -20,6 +20,8 @@
 //!   until `condition` holds for the object, panic naming `what` on timeout.
 //! - [`wait_for_all`]`(api, "app=web", |objects| ..., timeout, "what").await -> Vec<K>` — the
 //!   same for every object matching a label selector.
+//! - [`cleanup_blocking`]`(|client| async move { ... })` — for `Drop` guards of other things a test
+//!   creates (e.g. cluster-scoped objects): runs the async cleanup on a fresh runtime and client.
 //! - [`BerthEnv::new`]`()` — a temporary `BERTH_HOME`; `.cmd()` gives an `assert_cmd::Command` for
 //!   the `berth` binary with `BERTH_HOME` set, `KUBECONFIG` removed and `BERTH_TEST_KUBECONFIG`
 //!   passed through; `.std_cmd()` the same as `std::process::Command`; `.use_test_cluster()` runs
@@ -272,35 +274,16 @@ impl Drop for TestNamespace {
         if self.cleaned_up {
             return;
         }
-        // The test failed (or forgot cleanup). The test's runtime may be shutting down, so delete
-        // from a fresh runtime on another thread, with a fresh client; never panic in drop.
+        // The test failed (or forgot cleanup): delete from Drop, never panicking here.
         let name = self.name.clone();
-        let Some(path) = std::env::var_os(KUBECONFIG_ENV).map(PathBuf::from) else {
-            return;
-        };
-        let deleted = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .ok()?;
-            runtime.block_on(async move {
-                let kubeconfig = Kubeconfig::read_from(&path).ok()?;
-                let config =
-                    Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-                        .await
-                        .ok()?;
-                let client = Client::try_from(config).ok()?;
-                let namespaces: Api<Namespace> = Api::all(client);
-                let params = DeleteParams::background();
-                let delete = namespaces.delete(&name, &params);
-                tokio::time::timeout(Duration::from_secs(10), delete)
-                    .await
-                    .ok()?
-                    .ok()
-            })
-        })
-        .join();
-        if !matches!(deleted, Ok(Some(_))) {
+        let deleted = cleanup_blocking(move |client| async move {
+            let namespaces: Api<Namespace> = Api::all(client);
+            namespaces
+                .delete(&name, &DeleteParams::background())
+                .await
+                .map(|_| ())
+        });
+        if !deleted {
             eprintln!(
                 "warning: could not delete test namespace {}; remove leftovers with \
                  `kubectl delete namespace -l {NAMESPACE_LABEL}=true`",
@@ -308,6 +291,38 @@ impl Drop for TestNamespace {
             );
         }
     }
+}
+
+/// Runs a cleanup from a `Drop` impl: the test's runtime may be shutting down (a panic unwinds
+/// through it), so this uses a fresh runtime and a fresh client on a helper thread and waits at
+/// most 10 s. Returns whether the cleanup succeeded; never panics.
+pub fn cleanup_blocking<F, Fut>(cleanup: F) -> bool
+where
+    F: FnOnce(Client) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), kube::Error>>,
+{
+    let Some(path) = std::env::var_os(KUBECONFIG_ENV).map(PathBuf::from) else {
+        return false;
+    };
+    let outcome = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .ok()?;
+        runtime.block_on(async move {
+            let kubeconfig = Kubeconfig::read_from(&path).ok()?;
+            let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+                .await
+                .ok()?;
+            let client = Client::try_from(config).ok()?;
+            tokio::time::timeout(Duration::from_secs(10), cleanup(client))
+                .await
+                .ok()?
+                .ok()
+        })
+    })
+    .join();
+    matches!(outcome, Ok(Some(())))
 }
 
 /// A throwaway `BERTH_HOME` for running the `berth` binary.

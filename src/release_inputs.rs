@@ -1,34 +1,24 @@
 //! Assemble a `model::Release` from the state store: the one place that knows where each input of
 //! a release is stored. Used by `deploy --dry-run` and by the deploy engine.
 //!
-//! Stored documents read (all optional; absent means "not configured"):
-//! - `config.json` (global, then app): config vars → Secret `config-<app>`;
-//! - `properties/scheduler-k3s/*` (app → global → default) and `properties/nginx/*`;
-//! - `Procfile` (`procfile:set`) unless `--procfile` is given; `app.json` unless `--app-json`;
-//! - `scale.json`: `{"<process>": <count>}`;
-//! - `ports.json`: `["http:80:5000", ...]`; `domains.json`: `{"vhosts": [...], "enabled": bool}`;
-//! - `resources.json`: `{"<process>|_default_": {"limit"|"reserve": {"cpu"|"memory"|"nvidia-gpu": "<v>"}}}`;
-//! - `scheduler-k3s/annotations.json`, `labels.json` (app and global):
-//!   `{"<process>|--global": {"<resource type>": {"<key>": "<value>"}}}`;
-//! - `scheduler-k3s/autoscaling-auth.json` (app and global): `{"<trigger>": {"<key>": "<value>"}}`;
-//! - `registry-credentials.json` (app, else global): a docker `config.json` (`{"auths": ...}`) or
-//!   `{"<server>": {"username": .., "password": ..}}`.
+//! Every input is read through the store's typed accessors (`Store::env`, `scale`, `ports`,
+//! `app_domains`, `resources`, `annotations`, `labels`, `autoscaling_auth`, `registry_logins`,
+//! scheduler-k3s and nginx properties) plus the app's `Procfile` (`procfile:set`) and app.json,
+//! either of which the caller may override (`deploy --procfile/--app-json`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::model::AppName;
 use crate::model::app_json::AppJson;
-use crate::model::domain::AppDomains;
 use crate::model::procfile::Procfile;
 use crate::model::release::{
     CertIssuerKind, IngressClass, LetsencryptServer, MetaScope, PortInput, Release, ReleaseInputs,
     ResourceSetting, UserMeta,
 };
-use crate::model::{AppName, PortMapping, ProcessType};
-use crate::store::{Doc, Scope, Store, docs, plugins};
+use crate::store::{Doc, Scope, Store, plugins};
 
 /// Where `procfile:set` keeps the app's Procfile.
 pub const PROCFILE: Doc = Doc::public("Procfile");
@@ -47,16 +37,21 @@ pub struct Overrides {
 /// Anything that stops a release from being assembled, as one line.
 pub type Error = String;
 
-fn read<T: DeserializeOwned + Default>(store: &Store, scope: &Scope, doc: Doc) -> Result<T, Error> {
-    store.read_json(scope, doc).map_err(|e| e.to_string())
-}
-
 type Nested = BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>;
 
-fn user_meta(store: &Store, app: &AppName, doc: Doc) -> Result<UserMeta, Error> {
+fn user_meta(store: &Store, app: &AppName, labels: bool) -> Result<UserMeta, Error> {
+    let read_scope = |scope: &Scope| {
+        if labels {
+            store.labels(scope)
+        } else {
+            store.annotations(scope)
+        }
+        .map(|m| m.0)
+        .map_err(|e| e.to_string())
+    };
     let mut meta = UserMeta::default();
-    let global: Nested = read(store, &Scope::Global, doc)?;
-    let app_level: Nested = read(store, &Scope::App(app.clone()), doc)?;
+    let global: Nested = read_scope(&Scope::Global)?;
+    let app_level: Nested = read_scope(&Scope::App(app.clone()))?;
     // Global-scope entries apply to every app (to one process type when stored with one).
     for (scope, stored) in [(true, global), (false, app_level)] {
         for (process, by_resource) in stored {
@@ -77,56 +72,40 @@ fn user_meta(store: &Store, app: &AppName, doc: Doc) -> Result<UserMeta, Error> 
 }
 
 fn resources(store: &Store, app: &AppName) -> Result<BTreeMap<String, ResourceSetting>, Error> {
-    type Stored = BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>;
-    let stored: Stored = read(store, &Scope::App(app.clone()), docs::RESOURCES)?;
+    let stored = store.resources(app).map_err(|e| e.to_string())?;
     Ok(stored
         .into_iter()
-        .map(|(process, kinds)| {
-            let get = |kind: &str, what: &str| kinds.get(kind).and_then(|m| m.get(what)).cloned();
+        .map(|(process, spec)| {
             (
                 process,
                 ResourceSetting {
-                    reserve_cpu: get("reserve", "cpu"),
-                    reserve_memory: get("reserve", "memory"),
-                    limit_cpu: get("limit", "cpu"),
-                    limit_memory: get("limit", "memory"),
-                    limit_gpu: get("limit", "nvidia-gpu"),
+                    reserve_cpu: spec.reserve.cpu,
+                    reserve_memory: spec.reserve.memory,
+                    limit_cpu: spec.limit.cpu,
+                    limit_memory: spec.limit.memory,
+                    limit_gpu: spec.limit.nvidia_gpu,
                 },
             )
         })
         .collect())
 }
 
-/// A docker `config.json` from stored registry credentials, if any.
+/// A docker `config.json` from the stored registry logins (the app's own, else the global ones).
 fn docker_config(store: &Store, app: &AppName) -> Result<Option<String>, Error> {
     for scope in [Scope::App(app.clone()), Scope::Global] {
-        let Some(text) = store
-            .read_text(&scope, docs::REGISTRY_CREDENTIALS)
-            .map_err(|e| e.to_string())?
-        else {
+        let logins = store.registry_logins(&scope).map_err(|e| e.to_string())?;
+        if logins.is_empty() {
             continue;
-        };
-        let value: Value = serde_json::from_str(&text)
-            .map_err(|e| format!("registry credentials of {scope} are not valid JSON: {e}"))?;
-        if value.get("auths").is_some() {
-            return Ok(Some(text));
         }
-        let mut auths = serde_json::Map::new();
-        for (server, cred) in value.as_object().into_iter().flatten() {
-            let user = cred
-                .get("username")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let pass = cred
-                .get("password")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
-            auths.insert(server.clone(), serde_json::json!({ "auth": auth }));
-        }
-        if !auths.is_empty() {
-            return Ok(Some(serde_json::json!({ "auths": auths }).to_string()));
-        }
+        let auths: serde_json::Map<String, Value> = logins
+            .iter()
+            .map(|(server, login)| {
+                let auth = base64::engine::general_purpose::STANDARD
+                    .encode(format!("{}:{}", login.username, login.password));
+                (server.clone(), serde_json::json!({ "auth": auth }))
+            })
+            .collect();
+        return Ok(Some(serde_json::json!({ "auths": auths }).to_string()));
     }
     Ok(None)
 }
@@ -166,26 +145,15 @@ pub fn release_from_store(
     let app_json = match overrides.app_json {
         Some(a) => a,
         None => store
-            .read_text(&scope, docs::APP_JSON)
+            .app_json_text(app)
             .map_err(|e| e.to_string())?
             .map(|t| AppJson::parse(&t).map_err(|e| format!("stored {e}")))
             .transpose()?
             .unwrap_or_default(),
     };
 
-    let mut env: BTreeMap<String, String> = read(store, &Scope::Global, docs::CONFIG)?;
-    env.extend(read::<BTreeMap<String, String>>(
-        store,
-        &scope,
-        docs::CONFIG,
-    )?);
-
-    let scale_raw: BTreeMap<String, u32> = read(store, &scope, docs::SCALE)?;
-    let mut scale = BTreeMap::new();
-    for (p, n) in scale_raw {
-        let proc_type: ProcessType = p.parse().map_err(|e| format!("scale.json: {e}"))?;
-        scale.insert(proc_type, n);
-    }
+    let env = store.env(app, true).map_err(|e| e.to_string())?;
+    let mut scale = store.scale(app).map_err(|e| e.to_string())?;
     // Processes scaled before the current Procfile was set are not an error for a deploy.
     if let Some(pf) = &procfile {
         scale.retain(|p, _| pf.processes.contains_key(p));
@@ -193,10 +161,11 @@ pub fn release_from_store(
         scale.retain(|p, _| p.is_web());
     }
 
-    let ports: Vec<PortMapping> = read(store, &scope, docs::PORTS)?;
-    let domains: AppDomains = read(store, &scope, docs::DOMAINS)?;
-    let global_auth: BTreeMap<String, BTreeMap<String, String>> =
-        read(store, &Scope::Global, docs::AUTOSCALING_AUTH)?;
+    let ports = store.ports(app).map_err(|e| e.to_string())?;
+    let domains = store.app_domains(app).map_err(|e| e.to_string())?;
+    let global_auth = store
+        .autoscaling_auth(&Scope::Global)
+        .map_err(|e| e.to_string())?;
     let tls_imported = store
         .property(&scope, plugins::SCHEDULER_K3S, "tls-cert-imported")
         .map_err(|e| e.to_string())?
@@ -262,9 +231,9 @@ pub fn release_from_store(
         },
         tls_imported,
         nginx: nginx_properties(store, app)?,
-        annotations: user_meta(store, app, docs::ANNOTATIONS)?,
-        labels: user_meta(store, app, docs::LABELS)?,
-        trigger_auth: read(store, &scope, docs::AUTOSCALING_AUTH)?,
+        annotations: user_meta(store, app, false)?,
+        labels: user_meta(store, app, true)?,
+        trigger_auth: store.autoscaling_auth(&scope).map_err(|e| e.to_string())?,
         global_trigger_auth: global_auth.keys().cloned().collect::<BTreeSet<_>>(),
         shm_size: props.shm_size().map(str::to_owned),
         ..ReleaseInputs::default()

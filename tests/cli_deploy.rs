@@ -185,3 +185,135 @@ fn bad_input_is_one_line_and_changes_nothing() {
     assert!(err.contains("line 1: invalid process type"), "{err}");
     assert_eq!(env.state_hash(), before);
 }
+
+/// State set with berth's own commands reaches the rendered objects.
+#[test]
+fn stored_state_reaches_the_manifests() {
+    let env = setup();
+    let app_json = write(
+        &env,
+        "app.json",
+        r#"{"formation":{"worker":{"autoscaling":{"min_quantity":1,"max_quantity":5,
+            "triggers":[{"type":"memory","metadata":{"type":"Utilization","value":"80"}}]}}}}"#,
+    );
+    for args in [
+        vec![
+            "procfile:set",
+            "demo",
+            "--file",
+            &write(&env, "Procfile", "web: ./web\nworker: ./worker\n"),
+        ],
+        vec!["app-json:set", "demo", "--file", &app_json],
+        vec!["ports:set", "demo", "http:80:3000"],
+        vec!["domains:add", "demo", "demo.example.com"],
+        vec!["resource:limit", "demo", "--memory", "512"],
+        vec!["resource:reserve", "demo", "--cpu", "0m"],
+        vec!["ps:scale", "demo", "web=3"],
+        vec![
+            "registry:login",
+            "demo",
+            "registry.example.com",
+            "deploy",
+            "s3cret",
+        ],
+        vec![
+            "scheduler-k3s:labels:set",
+            "demo",
+            "example.com/team",
+            "payments",
+            "--resource-type",
+            "pod",
+        ],
+        vec![
+            "scheduler-k3s:annotations:set",
+            "demo",
+            "example.com/note",
+            "hi",
+            "--resource-type",
+            "service",
+        ],
+        vec![
+            "scheduler-k3s:autoscaling-auth:set",
+            "demo",
+            "memory",
+            "--metadata",
+            "some-key=some-value",
+        ],
+        vec![
+            "scheduler-k3s:set",
+            "--global",
+            "letsencrypt-email-prod",
+            "ops@example.com",
+        ],
+        vec!["scheduler-k3s:set", "demo", "namespace", "team-demo"],
+    ] {
+        env.ok(&args);
+    }
+    let out = env.ok(&[
+        "deploy",
+        "demo",
+        "--image",
+        "registry.example.com/demo:2",
+        "--dry-run",
+        "--format",
+        "json",
+    ]);
+    let list: serde_json::Value = serde_json::from_str(&out).expect("JSON List");
+    let items = list["items"].as_array().unwrap();
+    let get = |kind: &str, name: &str| {
+        items
+            .iter()
+            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+            .unwrap_or_else(|| panic!("no {kind} {name} in {out}"))
+    };
+    let web = get("Deployment", "demo-web");
+    assert_eq!(web["metadata"]["namespace"], "team-demo");
+    assert_eq!(web["spec"]["replicas"], 3);
+    let c = &web["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(c["resources"]["limits"]["memory"], "512Mi");
+    assert!(
+        c["resources"]["requests"].get("cpu").is_none(),
+        "0m clears the cpu request"
+    );
+    assert_eq!(c["ports"][0]["containerPort"], 3000);
+    assert_eq!(
+        web["spec"]["template"]["metadata"]["labels"]["example.com/team"],
+        "payments"
+    );
+    assert_eq!(
+        web["spec"]["template"]["spec"]["imagePullSecrets"][0]["name"],
+        "pull-secret-demo"
+    );
+    assert!(
+        get("Deployment", "demo-worker")["spec"]
+            .get("replicas")
+            .is_none(),
+        "KEDA owns the worker's replicas"
+    );
+    assert_eq!(
+        get("Service", "demo-web")["metadata"]["annotations"]["example.com/note"],
+        "hi"
+    );
+    assert_eq!(
+        get("Certificate", "demo-web")["spec"]["issuerRef"]["name"],
+        "letsencrypt-prod"
+    );
+    assert_eq!(
+        get("Ingress", "demo-web-demo-example-com")["spec"]["tls"][0]["secretName"],
+        "tls-demo-web"
+    );
+    assert_eq!(
+        get("ScaledObject", "demo-worker")["spec"]["triggers"][0]["authenticationRef"]["name"],
+        "demo-memory"
+    );
+    assert_eq!(
+        get("TriggerAuthentication", "demo-memory")["spec"]["secretTargetRef"][0]["name"],
+        "kta-demo-memory"
+    );
+    let pull = get("Secret", "pull-secret-demo");
+    assert_eq!(pull["type"], "kubernetes.io/dockerconfigjson");
+    assert!(
+        !out.contains("s3cret") && !out.contains("some-value"),
+        "secrets printed without --show-secrets"
+    );
+}

@@ -3,6 +3,7 @@
 //! Dependencies point one way: `cli` → (`store`, `model`, `render`, `kube`, `cluster`) → `ssh`.
 //! `model` and `render` are pure: no IO crate is imported there.
 
+pub mod app_ops;
 pub mod cli;
 pub mod cluster;
 pub mod kube;

@@ -170,7 +170,7 @@ fn bad_input_is_one_line_and_changes_nothing() {
         ),
         (
             vec!["deploy", "demo", "--image", "nginx"],
-            "not implemented until the deploy engine lands",
+            "kubeconfig /etc/rancher/k3s/k3s.yaml does not exist",
         ),
     ] {
         let err = env.fail(&args);

@@ -43,6 +43,12 @@ pub struct DeployArgs {
     /// Print Secret values instead of `<redacted>` in --dry-run output
     #[arg(long)]
     pub show_secrets: bool,
+    /// Fail at once if another deploy of the app is running instead of waiting for it
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Plain progress lines instead of live ones
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +73,14 @@ fn now_deployment_id() -> String {
 
 /// Render the manifests of `args` from the store and the given files.
 pub fn render_manifests(ctx: &Ctx, args: &DeployArgs) -> Result<Vec<Manifest>, CliError> {
+    Ok(render::render(&build_release(ctx, args)?))
+}
+
+/// The release `args` describe, from the store and the given files.
+pub fn build_release(
+    ctx: &Ctx,
+    args: &DeployArgs,
+) -> Result<crate::model::release::Release, CliError> {
     let app = existing_app(&ctx.store, &args.app)?;
     let image = validate_image_reference(&args.image)
         .map_err(|e| CliError::msg(format!("invalid image {:?}: {e}", args.image)))?;
@@ -98,18 +112,16 @@ pub fn render_manifests(ctx: &Ctx, args: &DeployArgs) -> Result<Vec<Manifest>, C
     for w in &release.warnings {
         warn(w);
     }
-    Ok(render::render(&release))
+    Ok(release)
 }
 
 impl Deploy {
     pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
         let Deploy::Deploy(args) = self;
-        let mut manifests = render_manifests(ctx, &args)?;
         if !args.dry_run {
-            return Err(CliError::msg(
-                "deploy without --dry-run is not implemented until the deploy engine lands; use --dry-run to print the manifests",
-            ));
+            return super::deploy_cluster::deploy(ctx, &args);
         }
+        let mut manifests = render_manifests(ctx, &args)?;
         if !args.show_secrets && manifests.iter().any(|m| matches!(m, Manifest::Secret(_))) {
             manifests.iter_mut().for_each(Manifest::redact_secrets);
             warn("Secret values are shown as <redacted>; pass --show-secrets to print them");

@@ -10,16 +10,24 @@ pub mod app_json;
 pub mod apps;
 pub mod args;
 pub mod config;
+pub mod cron;
 pub mod deploy;
+pub mod deploy_cluster;
 pub mod domains;
+pub mod enter;
 pub mod k3s_autoscaling;
+pub mod k3s_history;
 pub mod k3s_meta;
+pub mod logs;
+pub mod on_cluster;
 pub mod output;
 pub mod ports;
 pub mod procfile;
 pub mod ps;
+pub mod ps_cluster;
 pub mod registry;
 pub mod resource;
+pub mod run;
 pub mod scheduler;
 pub mod scheduler_k3s;
 
@@ -116,6 +124,12 @@ command_families! {
     K3sAutoscaling(k3s_autoscaling::K3sAutoscaling),
     Deploy(deploy::Deploy),
     Procfile(procfile::ProcfileCmd),
+    PsCluster(ps_cluster::PsCluster),
+    Run(run::Run),
+    Logs(logs::Logs),
+    Enter(enter::Enter),
+    Cron(cron::Cron),
+    K3sHistory(k3s_history::K3sHistory),
 }
 
 /// berth: Dokku's scheduler-k3s as one binary.

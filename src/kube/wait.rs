@@ -83,9 +83,6 @@ pub async fn wait_rollout(
     let mut api_error: Option<String> = None;
     let deadline = tokio::time::sleep(timeout);
     let mut deadline = std::pin::pin!(deadline);
-    for t in targets {
-        progress.update(&t.process_type, "waiting for the deployment to be observed");
-    }
     loop {
         tokio::select! {
             _ = &mut deadline => {
@@ -120,10 +117,12 @@ pub async fn wait_rollout(
                     failed.push((t.process_type.clone(), why));
                     progress.update(&t.process_type, &text);
                 }
-                _ => {
+                Some(Rollout::InProgress(_)) => {
                     all_done = false;
                     progress.update(&t.process_type, &text);
                 }
+                // Not seen yet (the watch is still listing): nothing worth showing.
+                None => all_done = false,
             }
         }
         if !failed.is_empty() {

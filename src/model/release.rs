@@ -19,6 +19,7 @@ pub use build::{
     CertIssuerKind, IngressClass, LetsencryptServer, PortInput, ReleaseError, ReleaseInputs,
     ResourceSetting, cron_hash, cron_id,
 };
+pub use interpolate::command_words;
 
 /// How the image was built; decides the start command form (Dokku's `dokku.com/builder-type`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

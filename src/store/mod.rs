@@ -335,6 +335,17 @@ impl Store {
     /// argument values are recorded. Waits up to [`lock_timeout`], printing one line on stderr
     /// when it has to wait.
     pub fn lock(&self, scope: &Scope, command: &str) -> Result<ScopeLock<'_>, StoreError> {
+        self.lock_within(scope, command, lock_timeout())
+    }
+
+    /// [`Store::lock`] with an explicit bound on the wait (zero = fail at once when busy); long
+    /// operations such as deploys wait as long as another deploy may take.
+    pub fn lock_within(
+        &self,
+        scope: &Scope,
+        command: &str,
+        timeout: std::time::Duration,
+    ) -> Result<ScopeLock<'_>, StoreError> {
         let file = match scope {
             Scope::App(a) => format!("app-{a}.lock"),
             Scope::Global => "global.lock".to_owned(),
@@ -343,7 +354,7 @@ impl Store {
         let mut on_wait = |holder: &str| {
             eprintln!("-----> Waiting for the {scope} lock held by {holder}");
         };
-        let guard = lock::acquire(path, scope, command, lock_timeout(), &mut on_wait)?;
+        let guard = lock::acquire(path, scope, command, timeout, &mut on_wait)?;
         Ok(ScopeLock {
             store: self,
             scope: scope.clone(),

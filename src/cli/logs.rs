@@ -1,0 +1,111 @@
+//! `logs`: the app's pod logs, merged, each line prefixed with its pod.
+
+use std::io::{IsTerminal, Write};
+
+use clap::Subcommand;
+use futures::StreamExt;
+
+use super::args::existing_app;
+use super::on_cluster::{block_on, connect};
+use super::{CliError, Ctx};
+use crate::kube::logs::{self, LogsRequest};
+
+#[derive(Debug, Subcommand)]
+pub enum Logs {
+    /// Show the app's logs: every pod, each line prefixed `app[pod]: `
+    #[command(
+        name = "logs",
+        after_help = "Examples:\n  berth logs my-app\n  berth logs my-app -p worker -n 50\n  berth logs my-app --tail          # follow\n  berth logs my-app -p web.2 --quiet # second web pod, no prefix"
+    )]
+    Logs {
+        app: String,
+        /// Only this process type; `web.2` selects the second web pod
+        #[arg(long = "ps", short = 'p', value_name = "PROCESS")]
+        process: Option<String>,
+        /// Number of lines per pod (0 = all)
+        #[arg(long = "num", short = 'n', default_value_t = 100)]
+        num: i64,
+        /// Keep streaming new lines
+        #[arg(long, short = 't')]
+        tail: bool,
+        /// No pod prefix and no colour
+        #[arg(long, short = 'q')]
+        quiet: bool,
+    },
+}
+
+/// Split Dokku's `P.N` into the process type and a 1-based pod index.
+pub fn process_and_index(spec: &str) -> Result<(String, Option<usize>), CliError> {
+    match spec.split_once('.') {
+        None => Ok((spec.to_owned(), None)),
+        Some((p, n)) => {
+            let index: usize = n.parse().ok().filter(|i| *i >= 1).ok_or_else(|| {
+                CliError::msg(format!(
+                    "invalid process {spec:?}: use <process-type> or <process-type>.<n> with n >= 1"
+                ))
+            })?;
+            Ok((p.to_owned(), Some(index)))
+        }
+    }
+}
+
+impl Logs {
+    pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
+        let Logs::Logs {
+            app,
+            process,
+            num,
+            tail,
+            quiet,
+        } = self;
+        let app = existing_app(&ctx.store, &app)?;
+        if num < 0 {
+            return Err(CliError::msg(format!(
+                "invalid --num {num}: use 0 (all lines) or a positive count"
+            )));
+        }
+        let (process_type, index) = match process.as_deref() {
+            Some(p) => {
+                let (p, i) = process_and_index(p)?;
+                (Some(p), i)
+            }
+            None => (None, None),
+        };
+        block_on(async {
+            let cluster = connect(ctx, &app).await?;
+            let req = LogsRequest {
+                app: app.to_string(),
+                namespace: cluster.namespace.clone(),
+                process_type,
+                index,
+                follow: tail,
+                lines: num,
+                quiet,
+                color: !quiet && std::io::stdout().is_terminal(),
+            };
+            let mut lines = logs::stream_logs(&cluster.client, &req).await?;
+            let mut out = std::io::stdout().lock();
+            while let Some(line) = lines.next().await {
+                let line = line?;
+                if writeln!(out, "{line}").is_err() {
+                    break; // reader went away (e.g. `| head`)
+                }
+                let _ = out.flush();
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn process_index() {
+        assert_eq!(process_and_index("web").unwrap(), ("web".into(), None));
+        assert_eq!(process_and_index("web.2").unwrap(), ("web".into(), Some(2)));
+        assert!(process_and_index("web.0").is_err());
+        assert!(process_and_index("web.x").is_err());
+    }
+}

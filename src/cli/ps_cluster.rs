@@ -1,0 +1,169 @@
+//! `ps:stop`, `ps:start`, `ps:restart`, `ps:rebuild`, `ps:inspect`: processes of a deployed app.
+
+use clap::{Args, Subcommand};
+
+use super::args::existing_app;
+use super::on_cluster::{LockWait, block_on, connect, lock_app};
+use super::output::{Format, info1, print_json, verbose};
+use super::{CliError, Ctx};
+use crate::app_ops::{self, Redeploy};
+use crate::kube::progress::Progress;
+use crate::kube::{history, ps};
+
+/// Flags every rollout command takes.
+#[derive(Debug, Args)]
+pub struct RolloutFlags {
+    /// Fail at once if another command holds the app's lock instead of waiting for it
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Plain progress lines instead of live ones
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl RolloutFlags {
+    fn lock_wait(&self) -> LockWait {
+        if self.no_wait {
+            LockWait::NoWait
+        } else {
+            LockWait::DeployTimeout
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PsCluster {
+    /// Stop an app: scale every process to 0 and suspend its cron jobs
+    #[command(name = "ps:stop", after_help = "Example:\n  berth ps:stop my-app")]
+    Stop {
+        app: String,
+        #[command(flatten)]
+        flags: RolloutFlags,
+    },
+    /// Start a stopped app: roll out its deployed release again at the stored scale
+    #[command(name = "ps:start", after_help = "Example:\n  berth ps:start my-app")]
+    Start {
+        app: String,
+        #[command(flatten)]
+        flags: RolloutFlags,
+    },
+    /// Restart an app's pods (one process type, or all), rolling, and wait for them
+    #[command(
+        name = "ps:restart",
+        after_help = "Examples:\n  berth ps:restart my-app\n  berth ps:restart my-app worker"
+    )]
+    Restart {
+        app: String,
+        /// Only this process type
+        process_type: Option<String>,
+        #[command(flatten)]
+        flags: RolloutFlags,
+    },
+    /// Redeploy the deployed image with the current config, replacing every pod
+    #[command(
+        name = "ps:rebuild",
+        after_help = "Example:\n  berth ps:rebuild my-app"
+    )]
+    Rebuild {
+        app: String,
+        #[command(flatten)]
+        flags: RolloutFlags,
+    },
+    /// Show the live objects of an app: revision, Deployments, pods and why a pod is not ready
+    #[command(
+        name = "ps:inspect",
+        after_help = "Examples:\n  berth ps:inspect my-app\n  berth ps:inspect my-app --format json"
+    )]
+    Inspect {
+        app: String,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+fn rollout(ctx: &Ctx, app: &str, flags: &RolloutFlags, mode: Redeploy) -> Result<(), CliError> {
+    let app = existing_app(&ctx.store, app)?;
+    let _lock = lock_app(ctx, &app, flags.lock_wait())?;
+    let mut progress = Progress::new(flags.quiet);
+    let done = block_on(async {
+        let cluster = connect(ctx, &app).await?;
+        app_ops::redeploy(&ctx.store, &cluster, mode, &mut progress).await
+    })?;
+    info1(format!("{app} is running revision {}", done.revision));
+    Ok(())
+}
+
+impl PsCluster {
+    pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
+        match self {
+            PsCluster::Stop { app, flags } => {
+                let app = existing_app(&ctx.store, &app)?;
+                let _lock = lock_app(ctx, &app, flags.lock_wait())?;
+                let stopped = block_on(async {
+                    let cluster = connect(ctx, &app).await?;
+                    ps::stop(&cluster.client, &cluster.namespace, app.as_str()).await
+                })?;
+                info1(format!("Stopping {app}"));
+                for p in stopped {
+                    verbose(format!("Stopping {p} process"));
+                }
+                Ok(())
+            }
+            PsCluster::Start { app, flags } => rollout(ctx, &app, &flags, Redeploy::Keep),
+            PsCluster::Restart {
+                app,
+                process_type,
+                flags,
+            } => rollout(ctx, &app, &flags, Redeploy::Restart(process_type)),
+            PsCluster::Rebuild { app, flags } => rollout(ctx, &app, &flags, Redeploy::Rebuild),
+            PsCluster::Inspect { app, format } => inspect(ctx, &app, format),
+        }
+    }
+}
+
+fn inspect(ctx: &Ctx, app: &str, format: Format) -> Result<(), CliError> {
+    let app = existing_app(&ctx.store, app)?;
+    let (revision, states, namespace) = block_on(async {
+        let cluster = connect(ctx, &app).await?;
+        let past = history::list(&cluster.client, &cluster.namespace, app.as_str()).await?;
+        let states = ps::live_state(&cluster.client, &cluster.namespace, app.as_str()).await?;
+        Ok((past.last().cloned(), states, cluster.namespace.clone()))
+    })?;
+    if format == Format::Json {
+        return print_json(&serde_json::json!({
+            "app": app.as_str(),
+            "namespace": namespace,
+            "revision": revision.as_ref().map(|r| r.version),
+            "status": revision.as_ref().map(|r| r.info.status.as_str()),
+            "running": ps::running_summary(&states),
+            "processes": states,
+        }));
+    }
+    super::output::info2(format!("{app} live state (namespace {namespace})"));
+    match &revision {
+        Some(r) => verbose(format!(
+            "Revision {} ({}): {}",
+            r.version, r.info.status, r.info.description
+        )),
+        None => verbose("Not deployed"),
+    }
+    verbose(format!("Running: {}", ps::running_summary(&states)));
+    for s in &states {
+        verbose(format!(
+            "{}: {}/{} ready ({} available) deployment {} image {}",
+            s.process_type, s.ready, s.desired, s.available, s.deployment, s.image
+        ));
+        for p in &s.pods {
+            let why = p
+                .reason
+                .as_deref()
+                .map(|r| format!(" — {r}"))
+                .unwrap_or_default();
+            verbose(format!(
+                "  {} {} ready={} restarts={} node={}{why}",
+                p.name, p.phase, p.ready, p.restarts, p.node
+            ));
+        }
+    }
+    Ok(())
+}

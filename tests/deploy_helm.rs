@@ -15,10 +15,21 @@ use k8s_openapi::api::core::v1::{Secret, Service};
 use kube::api::{Api, ListParams};
 use serde_json::{Value, json};
 
+/// The helm binary: `BERTH_TEST_HELM` (written to the env file by `scripts/test-cluster up`),
+/// else the path `scripts/test-cluster helm-bin` names. Missing → a loud failure.
 fn helm() -> String {
-    std::env::var("BERTH_TEST_HELM").unwrap_or_else(|_| {
-        panic!("BERTH_TEST_HELM is not set: run scripts/test-cluster build (it builds helm) and source the env file")
-    })
+    let path = std::env::var("BERTH_TEST_HELM").unwrap_or_else(|_| {
+        let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/test-cluster"))
+            .arg("helm-bin")
+            .output()
+            .expect("run scripts/test-cluster helm-bin");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    });
+    assert!(
+        std::path::Path::new(&path).is_file(),
+        "helm binary {path:?} is missing: run scripts/test-cluster build (it builds helm)"
+    );
+    path
 }
 
 fn helm_json(args: &[&str]) -> Value {

@@ -32,3 +32,24 @@ fn values_snapshots() {
         insta::assert_json_snapshot!(format!("values_{}", example.name), values);
     }
 }
+
+/// The printed YAML reads back as exactly the objects (quoting of `"on"`, `"true"`, numbers-as-strings
+/// and multi-line snippets survives), so `deploy --dry-run | kubectl apply -f -` applies what was rendered.
+#[test]
+fn yaml_output_round_trips() {
+    for example in render_support::examples() {
+        let manifests = example.manifests();
+        let parsed: Vec<serde_json::Value> =
+            serde_saphyr::from_str_multiple(&to_yaml(&manifests)).expect("YAML parses");
+        let expected: Vec<serde_json::Value> = manifests.iter().map(|m| m.to_value()).collect();
+        assert_eq!(parsed, expected, "{}", example.name);
+        let json: serde_json::Value =
+            serde_json::from_str(&berth::render::to_json(&manifests)).expect("JSON parses");
+        assert_eq!(
+            json["items"].as_array().unwrap(),
+            &expected,
+            "{}",
+            example.name
+        );
+    }
+}

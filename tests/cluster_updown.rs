@@ -158,7 +158,13 @@ fn up_then_down_leaves_no_process_port_or_file_behind() {
         "KUBECONFIG={0}\nBERTH_TEST_KUBECONFIG={0}\n",
         kubeconfig.display()
     );
-    assert_eq!(String::from_utf8_lossy(&env.stdout), expected);
+    let env_text = String::from_utf8_lossy(&env.stdout);
+    assert!(env_text.starts_with(&expected), "{env_text}");
+    let helm_line = env_text.lines().nth(2).unwrap_or_default();
+    assert!(
+        helm_line.starts_with("BERTH_TEST_HELM=/") && helm_line.ends_with("/helm"),
+        "{env_text}"
+    );
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&kubeconfig)
         .expect("kubeconfig")

@@ -79,6 +79,7 @@ macro_rules! from_error {
 }
 from_error!(
     crate::store::StoreError,
+    crate::store::PropertyError,
     crate::model::InvalidValue,
     crate::model::names::NameError,
     crate::model::app_json::AppJsonError,

@@ -13,7 +13,7 @@ use crate::model::properties::{
 use crate::model::scheduler_k3s::{
     CHART_NAMES, ChartOverrides, parse_chart_property, validate_chart,
 };
-use crate::store::{Scope, Secrecy, Store, docs, plugins};
+use crate::store::{Scope, Store, docs};
 
 #[derive(Debug, Subcommand)]
 pub enum SchedulerK3s {
@@ -215,13 +215,9 @@ impl SchedulerK3s {
                     Some(v) => Some(validate_property(def, v)?),
                     None => None,
                 };
-                let secrecy = if def.secret {
-                    Secrecy::Secret
-                } else {
-                    Secrecy::Public
-                };
                 let lock = store.lock(&scope, &ctx.command)?;
-                lock.set_property(plugins::SCHEDULER_K3S, def.name, stored.as_deref(), secrecy)?;
+                // The stored form validates to itself, so this re-check cannot refuse it.
+                lock.set_scheduler_k3s_property(def.name, stored.as_deref())?;
                 match &stored {
                     Some(_) if def.secret => info2(format!("Setting {} (value hidden)", def.name)),
                     Some(v) => info2(format!("Setting {} to {v}", def.name)),

@@ -109,7 +109,40 @@ impl Store {
     }
 }
 
+/// A property write refused: a bad value or a store failure.
+#[derive(Debug, thiserror::Error)]
+pub enum PropertyError {
+    #[error(transparent)]
+    Invalid(#[from] crate::model::InvalidValue),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 impl ScopeLock<'_> {
+    /// Set (`Some`) or unset (`None`) a `scheduler-k3s` property with the checks of
+    /// `scheduler-k3s:set` (name, scope, value; secrets 0600). Returns the stored form. The
+    /// readable-file check of `kubeconfig-path` is the caller's. For code such as `initialize`
+    /// that writes the join token.
+    pub fn set_scheduler_k3s_property(
+        &self,
+        name: &str,
+        value: Option<&str>,
+    ) -> Result<Option<String>, PropertyError> {
+        let def = crate::model::properties::lookup_property(name)?;
+        def.check_scope(self.scope().is_global())?;
+        let stored = value
+            .filter(|v| !v.is_empty())
+            .map(|v| def.validate(v))
+            .transpose()?;
+        let secrecy = if def.secret {
+            super::Secrecy::Secret
+        } else {
+            super::Secrecy::Public
+        };
+        self.set_property(plugins::SCHEDULER_K3S, def.name, stored.as_deref(), secrecy)?;
+        Ok(stored)
+    }
+
     /// Apply `ps:scale` changes and return the new scale. Only meaningful for an app scope.
     pub fn set_scale(&self, changes: &BTreeMap<ProcessType, u32>) -> Result<Scale, StoreError> {
         self.update_json(docs::SCALE, |scale: &mut Scale| {

@@ -43,6 +43,7 @@ use serde::de::DeserializeOwned;
 use crate::model::AppName;
 use crate::model::properties::{RawProperties, ResolvedProperties};
 
+pub use accessors::PropertyError;
 pub use apps::AppRecord;
 pub use atomic::{Secrecy, read_optional, remove_durable, write_atomic};
 pub use lock::{DEFAULT_LOCK_TIMEOUT, lock_timeout};
@@ -384,6 +385,15 @@ impl ScopeLock<'_> {
         self.store.scope_dir(&self.scope).join(doc.file)
     }
 
+    /// Writes to an app scope need the app: a command that checked existence before taking the
+    /// lock must not recreate files of an app destroyed meanwhile.
+    fn check_target(&self) -> Result<(), StoreError> {
+        match &self.scope {
+            Scope::App(app) => self.store.require_app(app),
+            Scope::Global => Ok(()),
+        }
+    }
+
     /// Set (`Some`) or delete (`None`) a property atomically.
     pub fn set_property(
         &self,
@@ -392,6 +402,7 @@ impl ScopeLock<'_> {
         value: Option<&str>,
         secrecy: Secrecy,
     ) -> Result<(), StoreError> {
+        self.check_target()?;
         let path = self.store.property_path(&self.scope, plugin, name)?;
         match value {
             Some(v) => write_atomic(&path, v.as_bytes(), secrecy),
@@ -401,6 +412,7 @@ impl ScopeLock<'_> {
 
     /// Replace a JSON document atomically (pretty-printed, trailing newline).
     pub fn write_json<T: Serialize>(&self, doc: Doc, value: &T) -> Result<(), StoreError> {
+        self.check_target()?;
         let path = self.doc_path(doc);
         let mut text = serde_json::to_string_pretty(value).map_err(|e| StoreError::Corrupt {
             path: path.display().to_string(),
@@ -412,11 +424,13 @@ impl ScopeLock<'_> {
 
     /// Replace a text document atomically.
     pub fn write_text(&self, doc: Doc, text: &str) -> Result<(), StoreError> {
+        self.check_target()?;
         write_atomic(&self.doc_path(doc), text.as_bytes(), doc.secrecy)
     }
 
     /// Delete a document (missing is fine).
     pub fn remove(&self, doc: Doc) -> Result<(), StoreError> {
+        self.check_target()?;
         remove_durable(&self.doc_path(doc)).map(|_| ())
     }
 

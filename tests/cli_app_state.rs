@@ -82,6 +82,16 @@ fn domains_app_and_global() {
         env.ok(&["domains:report", "--global", "--domains-global-vhosts"]),
         "example.com example.io example.net\n"
     );
+    env.ok(&["domains:disable", "web"]);
+    assert_eq!(
+        env.ok(&["domains:report", "web", "--domains-app-enabled"]),
+        "false\n"
+    );
+    env.ok(&["domains:enable", "web"]);
+    assert_eq!(
+        env.ok(&["domains:report", "web", "--domains-app-enabled"]),
+        "true\n"
+    );
     env.ok(&["domains:clear-global"]);
     assert_eq!(
         env.ok(&["domains:report", "--global", "--domains-global-enabled"]),

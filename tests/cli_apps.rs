@@ -109,6 +109,28 @@ fn help_lists_every_command_with_an_example() {
 }
 
 #[test]
+fn k3s_prefix_is_an_alias_of_scheduler_k3s() {
+    let env = Env::new();
+    env.ok(&["k3s:set", "--global", "namespace", "apps"]);
+    assert_eq!(
+        env.ok(&[
+            "scheduler-k3s:report",
+            "--global",
+            "--scheduler-k3s-global-namespace"
+        ]),
+        "apps\n"
+    );
+    assert_eq!(
+        env.ok(&[
+            "k3s:report",
+            "--global",
+            "--scheduler-k3s-computed-namespace"
+        ]),
+        "apps\n"
+    );
+}
+
+#[test]
 fn usage_errors_are_one_line() {
     let env = Env::new();
     let m = env.fail(&["apps:nope"]);

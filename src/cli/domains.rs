@@ -61,6 +61,18 @@ pub enum Domains {
         after_help = "Example:\n  berth domains:reset my-app"
     )]
     Reset { app: String },
+    /// Serve the app's domains (the default)
+    #[command(
+        name = "domains:enable",
+        after_help = "Example:\n  berth domains:enable my-app"
+    )]
+    Enable { app: String },
+    /// Stop serving the app's domains (no Ingress; the domains are kept)
+    #[command(
+        name = "domains:disable",
+        after_help = "Example:\n  berth domains:disable my-app"
+    )]
+    Disable { app: String },
     /// Add global domains (same as domains:add --global)
     #[command(
         name = "domains:add-global",
@@ -168,6 +180,18 @@ fn change(ctx: &Ctx, target: &str, op: Op, raw: &[String]) -> Result<(), CliErro
     Ok(())
 }
 
+fn set_enabled(ctx: &Ctx, app: &str, enabled: bool) -> Result<(), CliError> {
+    let app = super::args::existing_app(&ctx.store, app)?;
+    let lock = ctx.store.lock(&Scope::App(app.clone()), &ctx.command)?;
+    lock.update_json(docs::DOMAINS, |d: &mut AppDomains| {
+        d.enabled = enabled;
+        Ok::<_, CliError>(())
+    })?;
+    let word = if enabled { "Enabled" } else { "Disabled" };
+    info1(format!("{word} domains for {app}"));
+    Ok(())
+}
+
 fn join(domains: &[Domain]) -> String {
     domains
         .iter()
@@ -189,6 +213,8 @@ impl Domains {
             Domains::RemoveGlobal { domains } => change(ctx, &global(), Op::Remove, &domains),
             Domains::SetGlobal { domains } => change(ctx, &global(), Op::Set, &domains),
             Domains::ClearGlobal => change(ctx, &global(), Op::Clear, &[]),
+            Domains::Enable { app } => set_enabled(ctx, &app, true),
+            Domains::Disable { app } => set_enabled(ctx, &app, false),
             Domains::Reset { app } => {
                 let app: AppName = app.parse()?;
                 store.require_app(&app)?;

@@ -160,7 +160,11 @@ pub fn run() -> i32 {
 }
 
 /// Run with explicit arguments (`args[0]` is the program name).
-pub fn run_with(args: Vec<String>) -> i32 {
+pub fn run_with(mut args: Vec<String>) -> i32 {
+    // Dokku aliases the `k3s:` prefix to `scheduler-k3s:`.
+    if let Some(rest) = args.get(1).and_then(|a| a.strip_prefix("k3s:")) {
+        args[1] = format!("scheduler-k3s:{rest}");
+    }
     if let Some(code) = help::handle(&args) {
         return code;
     }

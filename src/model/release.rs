@@ -5,8 +5,14 @@
 //! and app.json say) into a `Release`, applying the reference's rules (§5): scale and autoscaling
 //! defaults, port-map expansion for TLS, TLS source resolution, nginx-derived annotations, cron ids.
 
+mod autoscaling;
 mod build;
+mod cron;
+mod inputs;
 mod interpolate;
+mod network;
+mod probes;
+mod resources;
 
 use std::collections::BTreeMap;
 
@@ -15,9 +21,10 @@ use serde::Serialize;
 use super::app_json::{ConcurrencyPolicy, Healthcheck};
 use super::names::{AppName, ProcessType};
 
-pub use build::{
-    CertIssuerKind, IngressClass, LetsencryptServer, PortInput, ReleaseError, ReleaseInputs,
-    ResourceSetting, cron_hash, cron_id,
+pub use build::ReleaseError;
+pub use cron::{cron_hash, cron_id};
+pub use inputs::{
+    CertIssuerKind, IngressClass, LetsencryptServer, PortInput, ReleaseInputs, ResourceSetting,
 };
 pub use interpolate::command_words;
 

@@ -2,281 +2,22 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
-use sha1::{Digest, Sha1};
-
-use super::interpolate;
+use super::autoscaling;
+use super::cron::{cron_hash, cron_id};
+use super::inputs::*;
+use super::network::{is_domain, nginx_annotations, slug};
+use super::probes::build_probes;
+use super::resources::{is_quantity, resolve_resources};
 use super::*;
-use crate::model::app_json::{AppJson, HealthcheckKind};
 use crate::model::names::is_dns1123_label;
-use crate::model::procfile::Procfile;
 
 /// The release cannot be built; one line naming the field, the value and the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct ReleaseError(pub String);
 
-fn fail<T>(msg: impl Into<String>) -> Result<T, ReleaseError> {
+pub(crate) fn fail<T>(msg: impl Into<String>) -> Result<T, ReleaseError> {
     Err(ReleaseError(msg.into()))
-}
-
-/// `ingress-class` (global): which ingress objects the web process gets.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IngressClass {
-    #[default]
-    Nginx,
-    Traefik,
-}
-
-impl IngressClass {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IngressClass::Nginx => "nginx",
-            IngressClass::Traefik => "traefik",
-        }
-    }
-}
-
-/// Computed `letsencrypt-server`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LetsencryptServer {
-    #[default]
-    Prod,
-    Stag,
-    /// `false`: no certificate issuance at all.
-    Disabled,
-}
-
-impl LetsencryptServer {
-    /// Suffix of issuer names (`letsencrypt-prod`, `<app>-letsencrypt-stag`).
-    fn short(self) -> &'static str {
-        match self {
-            LetsencryptServer::Stag => "stag",
-            _ => "prod",
-        }
-    }
-    fn url(self) -> &'static str {
-        match self {
-            LetsencryptServer::Stag => "https://acme-staging-v02.api.letsencrypt.org/directory",
-            _ => "https://acme-v02.api.letsencrypt.org/directory",
-        }
-    }
-}
-
-/// Computed `cert-issuer-kind`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub enum CertIssuerKind {
-    Issuer,
-    #[default]
-    ClusterIssuer,
-}
-
-impl CertIssuerKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CertIssuerKind::Issuer => "Issuer",
-            CertIssuerKind::ClusterIssuer => "ClusterIssuer",
-        }
-    }
-}
-
-/// `resource:limit` / `resource:reserve` values of one scope (a process type or `_default_`), as
-/// stored: `None`, `""` and `"0"` mean "not set".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ResourceSetting {
-    pub reserve_cpu: Option<String>,
-    pub reserve_memory: Option<String>,
-    pub limit_cpu: Option<String>,
-    pub limit_memory: Option<String>,
-    pub limit_gpu: Option<String>,
-}
-
-/// A configured port mapping (`ports:set`), any scheme.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PortInput {
-    pub scheme: String,
-    pub host_port: u16,
-    pub container_port: u16,
-}
-
-/// Everything a release is built from, as the store and the CLI know it (computed properties:
-/// app value, else global value, else `None`).
-#[derive(Debug, Clone, Default)]
-pub struct ReleaseInputs {
-    pub app: Option<AppName>,
-    pub image: String,
-    pub deployment_id: String,
-    pub builder: BuilderType,
-    pub working_dir: Option<String>,
-    /// `None`: no Procfile — a single `web` process runs the image's own entrypoint and command.
-    pub procfile: Option<Procfile>,
-    pub app_json: AppJson,
-    /// `ps:scale` values; a process without one uses app.json `quantity`, else 1 for web, 0 otherwise.
-    pub scale: BTreeMap<ProcessType, u32>,
-    pub env: BTreeMap<String, String>,
-    /// Configured port maps; empty → Dokku's default `http:80:5000`.
-    pub ports: Vec<PortInput>,
-    pub domains: Vec<String>,
-    /// Keyed by process type / cron id, or `_default_` for the app default.
-    pub resources: BTreeMap<String, ResourceSetting>,
-    pub namespace: Option<String>,
-    /// Computed `image-pull-secrets`: comma-separated Secret names.
-    pub image_pull_secrets: Option<String>,
-    /// Registry login (docker `config.json`) berth manages `pull-secret-<app>` from.
-    pub registry_docker_config: Option<String>,
-    pub ingress_class: IngressClass,
-    pub letsencrypt_server: LetsencryptServer,
-    /// App-level and global letsencrypt emails (prod, stag).
-    pub letsencrypt_email_prod_app: Option<String>,
-    pub letsencrypt_email_prod_global: Option<String>,
-    pub letsencrypt_email_stag_app: Option<String>,
-    pub letsencrypt_email_stag_global: Option<String>,
-    /// Computed `cert-issuer-name` (`false` = opted out).
-    pub cert_issuer_name: Option<String>,
-    pub cert_issuer_kind: CertIssuerKind,
-    /// An imported certificate is stored for the app (Secret `tls-<app>`).
-    pub tls_imported: bool,
-    /// Computed nginx properties (`client-max-body-size`, `proxy-read-timeout`, ...).
-    pub nginx: BTreeMap<String, String>,
-    pub annotations: UserMeta,
-    pub labels: UserMeta,
-    pub trigger_auth: BTreeMap<String, BTreeMap<String, String>>,
-    /// Trigger types with a global (cluster) trigger authentication.
-    pub global_trigger_auth: BTreeSet<String>,
-    pub shm_size: Option<String>,
-}
-
-/// Dokku's cron id: lowercase base36 of the bytes of `<app>===<command>===<schedule>`.
-pub fn cron_id(app: &str, command: &str, schedule: &str) -> String {
-    let bytes = format!("{app}==={command}==={schedule}").into_bytes();
-    base36(&bytes)
-}
-
-/// SHA-1 hex of a cron id (`dokku.com/cron-hash`).
-pub fn cron_hash(id: &str) -> String {
-    hex::encode(Sha1::digest(id.as_bytes()))
-}
-
-/// Big-endian bytes as a base-36 number (like Go's `big.Int.SetBytes(b).Text(36)`).
-fn base36(bytes: &[u8]) -> String {
-    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut num: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
-    if num.is_empty() {
-        return "0".into();
-    }
-    let mut out = Vec::new();
-    while !num.is_empty() {
-        let mut rem: u32 = 0;
-        let mut next = Vec::with_capacity(num.len());
-        for &b in &num {
-            let acc = rem * 256 + u32::from(b);
-            let q = acc / 36;
-            rem = acc % 36;
-            if !(next.is_empty() && q == 0) {
-                next.push(q as u8);
-            }
-        }
-        out.push(DIGITS[rem as usize]);
-        num = next;
-    }
-    out.reverse();
-    String::from_utf8(out).unwrap_or_default()
-}
-
-/// True for a Kubernetes quantity such as `100m`, `0.5`, `128Mi`, `1e3`.
-fn is_quantity(s: &str) -> bool {
-    let num_end = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+'))
-        .unwrap_or(s.len());
-    let (num, suffix) = s.split_at(num_end);
-    let num_ok = !num.is_empty()
-        && num.bytes().any(|b| b.is_ascii_digit())
-        && num.matches('.').count() <= 1
-        && !num[1..].contains('+');
-    let suffix_ok = matches!(
-        suffix,
-        "" | "m" | "k" | "M" | "G" | "T" | "P" | "E" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei"
-    ) || (suffix.starts_with(['e', 'E'])
-        && suffix[1..]
-            .trim_start_matches(['+', '-'])
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-        && suffix.len() > 1);
-    num_ok && suffix_ok
-}
-
-fn is_zero_quantity(s: &str) -> bool {
-    let num_end = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+'))
-        .unwrap_or(s.len());
-    s[..num_end]
-        .bytes()
-        .all(|b| matches!(b, b'0' | b'.' | b'+'))
-}
-
-/// Apply the reference's resource rules (§5.4.2) for one process scope.
-fn resolve_resources(
-    settings: &BTreeMap<String, ResourceSetting>,
-    scope: &str,
-) -> Result<Resources, ReleaseError> {
-    let own = settings.get(scope);
-    let default = settings.get("_default_");
-    let pick = |f: fn(&ResourceSetting) -> &Option<String>| -> Option<String> {
-        let set = |s: Option<&ResourceSetting>| {
-            s.and_then(|s| f(s).clone())
-                .filter(|v| !v.is_empty() && v != "0")
-        };
-        set(own).or_else(|| set(default))
-    };
-    let mut r = Resources {
-        request_cpu: Some("100m".into()),
-        request_memory: Some("128Mi".into()),
-        ..Resources::default()
-    };
-    let cpu = |v: String, what: &str| -> Result<Option<String>, ReleaseError> {
-        if !is_quantity(&v) {
-            return fail(format!(
-                "resource {what} {v:?} for {scope} is not a valid cpu quantity (e.g. 100m, 0.5, 2)"
-            ));
-        }
-        Ok((!is_zero_quantity(&v)).then_some(v))
-    };
-    let memory = |v: String, what: &str| -> Result<Option<String>, ReleaseError> {
-        let v = if v.bytes().all(|b| b.is_ascii_digit()) {
-            format!("{v}Mi")
-        } else {
-            v
-        };
-        if !is_quantity(&v) {
-            return fail(format!(
-                "resource {what} {v:?} for {scope} is not a valid memory quantity (e.g. 512Mi, 1Gi)"
-            ));
-        }
-        Ok((!is_zero_quantity(&v)).then_some(v))
-    };
-    if let Some(v) = pick(|s| &s.reserve_cpu) {
-        r.request_cpu = cpu(v, "reserve cpu")?;
-    }
-    if let Some(v) = pick(|s| &s.reserve_memory) {
-        r.request_memory = memory(v, "reserve memory")?;
-    }
-    if let Some(v) = pick(|s| &s.limit_cpu) {
-        r.limit_cpu = cpu(v, "limit cpu")?;
-    }
-    if let Some(v) = pick(|s| &s.limit_memory) {
-        r.limit_memory = memory(v, "limit memory")?;
-    }
-    if let Some(v) = pick(|s| &s.limit_gpu) {
-        if !v.bytes().all(|b| b.is_ascii_digit()) {
-            return fail(format!(
-                "resource limit nvidia-gpu {v:?} for {scope} must be a whole number"
-            ));
-        }
-        r.limit_gpu = Some(v);
-    }
-    Ok(r)
 }
 
 /// Kubernetes label value rule: ≤63 chars, alphanumerics with `-_.` inside.
@@ -323,96 +64,6 @@ fn check_meta(meta: &UserMeta, labels: bool) -> Result<(), ReleaseError> {
         }
     }
     Ok(())
-}
-
-/// The nginx-derived Ingress annotations (reference §5.7).
-fn nginx_annotations(app: &str, props: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    let get = |k: &str, d: &str| -> String {
-        props
-            .get(k)
-            .filter(|v| !v.is_empty())
-            .cloned()
-            .unwrap_or_else(|| d.to_owned())
-    };
-    let digits = |v: String| -> String { v.chars().filter(char::is_ascii_digit).collect() };
-    let page = "4k";
-    let prefix = "nginx.ingress.kubernetes.io/";
-    let mut a = BTreeMap::new();
-    let mut put = |k: &str, v: String| {
-        a.insert(format!("{prefix}{k}"), v);
-    };
-    put("proxy-body-size", get("client-max-body-size", "1m"));
-    put("proxy-buffer-size", get("proxy-buffer-size", page));
-    put("proxy-buffering", get("proxy-buffering", "on"));
-    let buffers = get("proxy-buffers", &format!("8 {page}"));
-    let mut words = buffers.split_whitespace();
-    put(
-        "proxy-buffers-number",
-        words.next().unwrap_or("8").to_owned(),
-    );
-    put(
-        "proxy-buffers-size",
-        words.next().unwrap_or(page).to_owned(),
-    );
-    put(
-        "proxy-connect-timeout",
-        digits(get("proxy-connect-timeout", "60s")),
-    );
-    put(
-        "proxy-read-timeout",
-        digits(get("proxy-read-timeout", "60s")),
-    );
-    put(
-        "proxy-send-timeout",
-        digits(get("proxy-send-timeout", "60s")),
-    );
-    let server_snippet = [
-        format!(
-            "access_log {};",
-            get(
-                "access-log-path",
-                &format!("/var/log/nginx/{app}-access.log")
-            )
-        ),
-        format!("client_body_timeout {};", get("client-body-timeout", "60s")),
-        format!(
-            "client_header_timeout {};",
-            get("client-header-timeout", "60s")
-        ),
-        format!(
-            "error_log {};",
-            get("error-log-path", &format!("/var/log/nginx/{app}-error.log"))
-        ),
-        format!("keepalive_timeout {};", get("keepalive-timeout", "75s")),
-        format!("lingering_timeout {};", get("lingering-timeout", "5s")),
-        format!("send_timeout {};", get("send-timeout", "60s")),
-        format!(
-            "underscores_in_headers {};",
-            get("underscore-in-headers", "off")
-        ),
-    ];
-    put("server-snippet", server_snippet.join("\n"));
-    let mut config = vec![format!(
-        "proxy_busy_buffers_size {};",
-        get("proxy-busy-buffers-size", "8k")
-    )];
-    if let Some(ssl) = props.get("x-forwarded-ssl").filter(|v| !v.is_empty()) {
-        config.push(format!("proxy_set_header X-Forwarded-SSL {ssl};"));
-    }
-    put("configuration-snippet", config.join("\n"));
-    a
-}
-
-fn slug(domain: &str) -> String {
-    match domain.strip_prefix("*.") {
-        Some(rest) => format!("wildcard-{}", rest.replace('.', "-")),
-        None => domain.replace('.', "-"),
-    }
-}
-
-fn is_domain(d: &str) -> bool {
-    let host = d.strip_prefix("*.").unwrap_or(d);
-    d.len() <= 253 && host.split('.').all(is_dns1123_label)
 }
 
 impl Release {
@@ -498,7 +149,7 @@ impl Release {
         for p in i.scale.keys() {
             if !commands.contains_key(p) {
                 return fail(format!(
-                    "scale: process type {p:?} is not in the Procfile (processes: {})",
+                    "scale: process type \"{p}\" is not in the Procfile (processes: {})",
                     commands
                         .keys()
                         .map(|p| p.as_str())
@@ -711,80 +362,14 @@ impl Release {
                 None
             };
             let probes = build_probes(&i.app_json, proc_type, web.as_ref())?;
-            let deployment_name = format!("{a}-{p}");
-            let autoscaling = match formation.and_then(|f| f.autoscaling.as_ref()) {
-                Some(auto) if !auto.triggers.is_empty() => {
-                    let min = auto.min_quantity.unwrap_or(replicas);
-                    let max = auto.max_quantity.unwrap_or(replicas.max(min));
-                    if max < min {
-                        return fail(format!(
-                            "formation.{p}.autoscaling: max_quantity ({max}) must be at least min_quantity ({min})"
-                        ));
-                    }
-                    if max == 0 {
-                        return fail(format!(
-                            "formation.{p}.autoscaling.max_quantity must be at least 1 (the scale of {p} is 0)"
-                        ));
-                    }
-                    let mut triggers = Vec::new();
-                    for (idx, t) in auto.triggers.iter().enumerate() {
-                        let mut metadata = BTreeMap::new();
-                        for (k, v) in &t.metadata {
-                            let v = interpolate::trigger_metadata(v, a, p, &deployment_name)
-                                .map_err(|e| {
-                                    ReleaseError(format!(
-                                        "formation.{p}.autoscaling.triggers[{idx}].metadata.{k}: {e}"
-                                    ))
-                                })?;
-                            metadata.insert(k.clone(), v);
-                        }
-                        let mut kind = t.kind.clone();
-                        if kind == "http" {
-                            // Without the KEDA HTTP add-on berth renders the external-push form
-                            // the original falls back to.
-                            kind = "external-push".into();
-                            metadata = BTreeMap::from([
-                                ("httpScaledObject".to_owned(), deployment_name.clone()),
-                                (
-                                    "scalerAddress".to_owned(),
-                                    "keda-add-ons-http-external-scaler.keda:9090".to_owned(),
-                                ),
-                            ]);
-                        }
-                        let auth = if i.trigger_auth.contains_key(&t.kind) {
-                            Some(TriggerAuthRef {
-                                name: format!("{a}-{}", t.kind),
-                                cluster: false,
-                            })
-                        } else if i.global_trigger_auth.contains(&t.kind) {
-                            Some(TriggerAuthRef {
-                                name: t.kind.clone(),
-                                cluster: true,
-                            })
-                        } else {
-                            None
-                        };
-                        triggers.push(ScaleTrigger {
-                            name: t
-                                .name
-                                .clone()
-                                .unwrap_or_else(|| format!("trigger-{}-{}", t.kind, idx + 1)),
-                            kind,
-                            metadata,
-                            auth,
-                        });
-                    }
-                    Some(Autoscaling {
-                        min_replicas: min,
-                        max_replicas: max,
-                        polling_interval_seconds: auto.polling_interval_seconds.unwrap_or(30),
-                        cooldown_seconds: auto.cooldown_seconds.unwrap_or(300),
-                        triggers,
-                        fallback_replicas: replicas,
-                    })
-                }
-                _ => None,
-            };
+            let autoscaling = autoscaling::resolve(
+                a,
+                proc_type,
+                formation.and_then(|f| f.autoscaling.as_ref()),
+                replicas,
+                &i.trigger_auth,
+                &i.global_trigger_auth,
+            )?;
             processes.push(Process {
                 proc_type: proc_type.clone(),
                 args,
@@ -902,115 +487,160 @@ impl Release {
     }
 }
 
-fn build_probes(
-    app_json: &AppJson,
-    proc_type: &ProcessType,
-    web: Option<&WebSection>,
-) -> Result<Probes, ReleaseError> {
-    let mut probes = Probes::default();
-    let Some(checks) = app_json.healthchecks.get(proc_type) else {
-        return Ok(probes);
-    };
-    for (idx, check) in checks.iter().enumerate() {
-        if let (Some(port), Some(web)) = (check.port, web)
-            && !web
-                .port_maps
-                .iter()
-                .any(|m| u32::from(m.container_port) == port)
-        {
-            let mapped: BTreeSet<String> = web
-                .port_maps
-                .iter()
-                .map(|m| m.container_port.to_string())
-                .collect();
-            return fail(format!(
-                "app.json healthchecks.{proc_type}[{idx}].port {port} is not a mapped container port (mapped: {})",
-                mapped.into_iter().collect::<Vec<_>>().join(", ")
-            ));
-        }
-        let slot = match check.kind {
-            HealthcheckKind::Startup => &mut probes.startup,
-            HealthcheckKind::Liveness => &mut probes.liveness,
-            HealthcheckKind::Readiness => &mut probes.readiness,
-        };
-        // Only the first check of each kind is used, as in the original.
-        if slot.is_none() {
-            *slot = Some(check.clone());
-        }
-    }
-    Ok(probes)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::app_json::AppJson;
+    use crate::model::procfile::Procfile;
 
-    #[test]
-    fn base36_matches_go_big_int() {
-        assert_eq!(base36(&[0]), "0");
-        assert_eq!(base36(&[35]), "z");
-        assert_eq!(base36(&[1, 0]), "74"); // 256 = 7*36 + 4
-        assert_eq!(base36(b"a"), "2p"); // 97 = 2*36 + 25
-    }
-
-    #[test]
-    fn cron_hash_is_sha1_of_id() {
-        let id = cron_id("app", "echo hi", "@daily");
-        assert!(
-            id.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        );
-        let h = cron_hash(&id);
-        assert_eq!(h.len(), 40);
-        assert_eq!(h, cron_hash(&id));
-    }
-
-    #[test]
-    fn quantities() {
-        for ok in ["100m", "0.5", "2", "128Mi", "1e3", "0m", "1Gi", "500M"] {
-            assert!(is_quantity(ok), "{ok}");
+    fn inputs() -> ReleaseInputs {
+        ReleaseInputs {
+            app: Some("app".parse().unwrap()),
+            image: "img:1".into(),
+            deployment_id: "1".into(),
+            procfile: Some(Procfile::parse("web: ./web\nworker: ./worker\n").unwrap()),
+            ..ReleaseInputs::default()
         }
-        for bad in ["", "m", "1.2.3", "12X", "-1", "1 Gi"] {
-            assert!(!is_quantity(bad), "{bad}");
+    }
+
+    fn error(f: impl FnOnce(&mut ReleaseInputs)) -> String {
+        let mut i = inputs();
+        f(&mut i);
+        let e = Release::build(i).unwrap_err().to_string();
+        assert!(!e.contains('\n'), "multi-line: {e}");
+        e
+    }
+
+    fn port(scheme: &str, h: u16, c: u16) -> PortInput {
+        PortInput {
+            scheme: scheme.into(),
+            host_port: h,
+            container_port: c,
         }
-        assert!(is_zero_quantity("0m"));
-        assert!(is_zero_quantity("0Mi"));
-        assert!(!is_zero_quantity("10m"));
     }
 
     #[test]
-    fn resource_rules() {
-        let mut s = BTreeMap::new();
-        let r = resolve_resources(&s, "web").unwrap();
-        assert_eq!(r.request_cpu.as_deref(), Some("100m"));
-        assert_eq!(r.request_memory.as_deref(), Some("128Mi"));
-        s.insert(
-            "_default_".to_owned(),
-            ResourceSetting {
-                reserve_cpu: Some("0m".into()),
-                reserve_memory: Some("300".into()),
-                limit_memory: Some("512".into()),
-                limit_cpu: Some("0".into()),
-                ..Default::default()
-            },
-        );
-        let r = resolve_resources(&s, "web").unwrap();
-        assert_eq!(r.request_cpu, None);
-        assert_eq!(r.request_memory.as_deref(), Some("300Mi"));
-        assert_eq!(r.limit_memory.as_deref(), Some("512Mi"));
-        assert_eq!(r.limit_cpu, None);
-        s.insert(
-            "web".to_owned(),
-            ResourceSetting {
-                limit_cpu: Some("lots".into()),
-                ..Default::default()
-            },
-        );
+    fn impossible_inputs_name_the_field() {
+        let e = error(|i| {
+            i.app_json = AppJson::parse(
+                r#"{"healthchecks":{"web":[{"type":"readiness","path":"/","port":8080}]}}"#,
+            )
+            .unwrap()
+        });
         assert!(
-            resolve_resources(&s, "web")
-                .unwrap_err()
-                .0
-                .contains("\"lots\" for web is not a valid cpu quantity")
+            e.contains(
+                "healthchecks.web[0].port 8080 is not a mapped container port (mapped: 5000)"
+            ),
+            "{e}"
         );
+        let e = error(|i| i.ports = vec![port("http", 80, 5000), port("http", 80, 6000)]);
+        assert!(
+            e.contains("http-80-5000 and http-80-6000 both claim port 80"),
+            "{e}"
+        );
+        let e = error(|i| {
+            i.ports = vec![port("http", 80, 5000), port("http", 8080, 6000)];
+            i.letsencrypt_email_prod_global = Some("a@b.c".into());
+        });
+        assert!(
+            e.contains("both claim port 443") && e.contains("TLS is enabled"),
+            "{e}"
+        );
+        let e = error(|i| {
+            i.scale.insert("clock".parse().unwrap(), 1);
+        });
+        assert!(
+            e.contains(
+                "scale: process type \"clock\" is not in the Procfile (processes: web, worker)"
+            ),
+            "{e}"
+        );
+        let e = error(|i| {
+            i.app_json = AppJson::parse(
+                r#"{"formation":{"worker":{"quantity":0,"autoscaling":{"triggers":[{"type":"cpu"}]}}}}"#,
+            )
+            .unwrap()
+        });
+        assert!(
+            e.contains("formation.worker.autoscaling.max_quantity must be at least 1"),
+            "{e}"
+        );
+        let e = error(|i| {
+            i.app_json = AppJson::parse(
+                r#"{"formation":{"web":{"autoscaling":{"triggers":[{"type":"x","metadata":{"q":"[[ .NOPE ]]"}}]}}}}"#,
+            )
+            .unwrap()
+        });
+        assert!(
+            e.contains("formation.web.autoscaling.triggers[0].metadata.q: unknown placeholder"),
+            "{e}"
+        );
+        let e = error(|i| i.namespace = Some("Team_A".into()));
+        assert!(e.contains("namespace \"Team_A\" is not valid"), "{e}");
+        let e = error(|i| {
+            i.labels.insert(MetaScope::App, "pod", "team", "not ok!");
+        });
+        assert!(
+            e.contains("label value \"not ok!\" for team (app/pod) is not valid"),
+            "{e}"
+        );
+        let e = error(|i| i.image = "has space:1".into());
+        assert!(e.contains("image \"has space:1\""), "{e}");
+        let e = error(|i| {
+            i.env
+                .insert("BAD KEY".into(), "v".into())
+                .map(|_| ())
+                .unwrap_or(())
+        });
+        assert!(e.contains("config key \"BAD KEY\""), "{e}");
+        let e = error(|i| i.domains = vec!["bad_domain.com".into()]);
+        assert!(e.contains("domain \"bad_domain.com\""), "{e}");
+        let e = error(|i| i.shm_size = Some("lots".into()));
+        assert!(e.contains("shm-size \"lots\""), "{e}");
+    }
+
+    #[test]
+    fn defaults_follow_the_reference() {
+        let r = Release::build(inputs()).unwrap();
+        assert_eq!(r.namespace, "default");
+        let web = &r.processes[1 - 1];
+        assert_eq!(web.proc_type.as_str(), "web");
+        assert_eq!(web.replicas, 1, "web defaults to 1");
+        assert_eq!(r.processes[1].replicas, 0, "other processes default to 0");
+        let w = web.web.as_ref().unwrap();
+        assert_eq!(w.primary_port, 5000);
+        assert_eq!(w.port_maps[0].name(), "http-80-5000");
+        assert_eq!(r.tls, Tls::Disabled);
+        // letsencrypt with a global email: ClusterIssuer and https:443 added for http:80.
+        let mut i = inputs();
+        i.letsencrypt_email_prod_global = Some("a@b.c".into());
+        let r = Release::build(i).unwrap();
+        assert_eq!(
+            r.tls,
+            Tls::Issued {
+                kind: CertIssuerKind::ClusterIssuer,
+                name: "letsencrypt-prod".into()
+            }
+        );
+        let names: Vec<String> = r.processes[0]
+            .web
+            .as_ref()
+            .unwrap()
+            .port_maps
+            .iter()
+            .map(PortMap::name)
+            .collect();
+        assert_eq!(names, ["http-80-5000", "https-443-5000"]);
+        // letsencrypt-server false disables even a custom issuer.
+        let mut i = inputs();
+        i.cert_issuer_name = Some("corp".into());
+        i.letsencrypt_server = LetsencryptServer::Disabled;
+        assert_eq!(Release::build(i).unwrap().tls, Tls::Disabled);
+        // Without a Procfile: one web process running the image's own command.
+        let mut i = inputs();
+        i.procfile = None;
+        let r = Release::build(i).unwrap();
+        assert_eq!(r.processes.len(), 1);
+        assert!(r.processes[0].args.is_empty());
     }
 }

@@ -1,0 +1,65 @@
+//! Dokku's cron ids and hashes.
+
+use sha1::{Digest, Sha1};
+
+/// Dokku's cron id: lowercase base36 of the bytes of `<app>===<command>===<schedule>`.
+pub fn cron_id(app: &str, command: &str, schedule: &str) -> String {
+    let bytes = format!("{app}==={command}==={schedule}").into_bytes();
+    base36(&bytes)
+}
+
+/// SHA-1 hex of a cron id (`dokku.com/cron-hash`).
+pub fn cron_hash(id: &str) -> String {
+    hex::encode(Sha1::digest(id.as_bytes()))
+}
+
+/// Big-endian bytes as a base-36 number (like Go's `big.Int.SetBytes(b).Text(36)`).
+pub(crate) fn base36(bytes: &[u8]) -> String {
+    const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut num: Vec<u8> = bytes.iter().copied().skip_while(|b| *b == 0).collect();
+    if num.is_empty() {
+        return "0".into();
+    }
+    let mut out = Vec::new();
+    while !num.is_empty() {
+        let mut rem: u32 = 0;
+        let mut next = Vec::with_capacity(num.len());
+        for &b in &num {
+            let acc = rem * 256 + u32::from(b);
+            let q = acc / 36;
+            rem = acc % 36;
+            if !(next.is_empty() && q == 0) {
+                next.push(q as u8);
+            }
+        }
+        out.push(DIGITS[rem as usize]);
+        num = next;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base36_matches_go_big_int() {
+        assert_eq!(base36(&[0]), "0");
+        assert_eq!(base36(&[35]), "z");
+        assert_eq!(base36(&[1, 0]), "74"); // 256 = 7*36 + 4
+        assert_eq!(base36(b"a"), "2p"); // 97 = 2*36 + 25
+    }
+
+    #[test]
+    fn cron_hash_is_sha1_of_id() {
+        let id = cron_id("app", "echo hi", "@daily");
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        );
+        let h = cron_hash(&id);
+        assert_eq!(h.len(), 40);
+        assert_eq!(h, cron_hash(&id));
+    }
+}

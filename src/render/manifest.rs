@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1::{Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;
 use serde::Serialize;
 
-use super::crds::cert_manager::{Certificate, Issuer};
+use super::crds::cert_manager::{Certificate, ClusterIssuer, Issuer};
 use super::crds::keda::{ClusterTriggerAuthentication, ScaledObject, TriggerAuthentication};
 use super::crds::traefik::{IngressRoute, Middleware};
 
@@ -27,6 +27,8 @@ pub enum Manifest {
     IngressRoute(IngressRoute),
     Ingress(Ingress),
     Issuer(Issuer),
+    /// Cluster-wide; rendered by `cluster_issuers`, never by `render`.
+    ClusterIssuer(ClusterIssuer),
     Certificate(Certificate),
     TriggerAuthentication(TriggerAuthentication),
     ClusterTriggerAuthentication(ClusterTriggerAuthentication),
@@ -46,6 +48,7 @@ macro_rules! each {
             Manifest::IngressRoute($o) => $e,
             Manifest::Ingress($o) => $e,
             Manifest::Issuer($o) => $e,
+            Manifest::ClusterIssuer($o) => $e,
             Manifest::Certificate($o) => $e,
             Manifest::TriggerAuthentication($o) => $e,
             Manifest::ClusterTriggerAuthentication($o) => $e,

@@ -6,6 +6,7 @@ pub mod meta;
 pub mod naming;
 
 mod certificate;
+mod cluster_issuer;
 mod cron_job;
 mod deployment;
 mod ingress;
@@ -19,6 +20,7 @@ mod service_account;
 mod traefik;
 mod values;
 
+pub use cluster_issuer::{CLUSTER_ISSUERS_NAMESPACE, CLUSTER_ISSUERS_RELEASE, cluster_issuers};
 pub use keda::cluster_trigger_authentications;
 pub use manifest::{Manifest, RenderFormat, to_json, to_yaml};
 pub use values::values;

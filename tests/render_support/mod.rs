@@ -50,6 +50,8 @@ pub struct Example {
     pub inputs: ReleaseInputs,
     /// Global trigger auths rendered next to the app (ClusterTriggerAuthentication + Secret).
     pub cluster_auth: BTreeMap<String, BTreeMap<String, String>>,
+    /// Render the global letsencrypt ClusterIssuers next to the app (from its global emails).
+    pub cluster_issuers: bool,
 }
 
 impl Example {
@@ -58,6 +60,7 @@ impl Example {
             name,
             inputs,
             cluster_auth: BTreeMap::new(),
+            cluster_issuers: false,
         }
     }
 
@@ -73,6 +76,18 @@ impl Example {
             let (secret, auth) = render::cluster_trigger_authentications(trigger, metadata);
             out.push(Manifest::Secret(secret));
             out.push(Manifest::ClusterTriggerAuthentication(auth));
+        }
+        if self.cluster_issuers {
+            let i = &self.inputs;
+            out.extend(
+                render::cluster_issuers(
+                    i.letsencrypt_email_prod_global.as_deref(),
+                    i.letsencrypt_email_stag_global.as_deref(),
+                    i.ingress_class,
+                )
+                .into_iter()
+                .map(Manifest::ClusterIssuer),
+            );
         }
         out
     }
@@ -127,7 +142,10 @@ pub fn examples() -> Vec<Example> {
     let mut i = base("shop-tls");
     i.domains = vec!["shop.example.com".into()];
     i.letsencrypt_email_prod_global = Some("ops@example.com".into());
-    v.push(Example::new("letsencrypt_prod", i));
+    i.letsencrypt_email_stag_global = Some("staging@example.com".into());
+    let mut e = Example::new("letsencrypt_prod", i);
+    e.cluster_issuers = true;
+    v.push(e);
 
     // 5. letsencrypt staging with an app-level email: a per-app Issuer, traefik routes + redirect.
     let mut i = base("stage");

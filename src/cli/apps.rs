@@ -25,13 +25,16 @@ pub enum Apps {
     /// Destroy an app and all its state (asks to confirm unless --force)
     #[command(
         name = "apps:destroy",
-        after_help = "Example:\n  berth apps:destroy my-app --force"
+        after_help = "Examples:\n  berth apps:destroy my-app --force\n  berth apps:destroy my-app --force --skip-cluster   # the cluster is gone for good"
     )]
     Destroy {
         app: String,
         /// Do not ask for confirmation
         #[arg(long)]
         force: bool,
+        /// Remove only berth's state; leave the app's objects in the cluster
+        #[arg(long)]
+        skip_cluster: bool,
     },
     /// List apps
     #[command(name = "apps:list", after_help = "Example:\n  berth apps:list")]
@@ -110,14 +113,26 @@ impl Apps {
                 store.create_app(&lock)?;
                 info1(format!("Creating {app}..."));
             }
-            Apps::Destroy { app, force } => {
+            Apps::Destroy {
+                app,
+                force,
+                skip_cluster,
+            } => {
                 let app: AppName = app.parse()?;
                 store.require_app(&app)?;
                 if !force {
                     confirm(&app)?;
                 }
-                let lock = store.lock(&Scope::App(app.clone()), &ctx.command)?;
+                // A deploy in progress finishes first (same wait as the cluster commands).
+                let lock = super::on_cluster::lock_app(
+                    ctx,
+                    &app,
+                    super::on_cluster::LockWait::DeployTimeout,
+                )?;
                 info1(format!("Destroying {app}"));
+                if !skip_cluster {
+                    remove_from_cluster(ctx, &app)?;
+                }
                 store.destroy_app(&lock)?;
             }
             Apps::List => {
@@ -197,6 +212,37 @@ impl Apps {
         }
         Ok(())
     }
+}
+
+/// Dokku's `scheduler-post-delete`: delete the app's objects, jobs and release records from its
+/// namespace. No kubeconfig means no cluster was ever set up: skip with a warning, as the original
+/// does when k3s is not installed. An unreachable cluster stops the destroy (state kept) unless
+/// `--skip-cluster` is given.
+fn remove_from_cluster(ctx: &Ctx, app: &AppName) -> Result<(), CliError> {
+    let props = ctx.store.scheduler_k3s_properties(Some(app))?;
+    let kubeconfig = props.kubeconfig_path();
+    if !std::path::Path::new(kubeconfig).exists() {
+        warn(format!(
+            "kubeconfig {kubeconfig} does not exist (no cluster set up), skipping cluster cleanup"
+        ));
+        return Ok(());
+    }
+    let removed = super::on_cluster::block_on(async {
+        let cluster = crate::app_ops::connect(&ctx.store, app).await?;
+        crate::app_ops::destroy(&cluster).await
+    })
+    .map_err(|e| {
+        CliError::msg(format!(
+            "{} (nothing was removed; pass --skip-cluster to remove only berth's state)",
+            e.message
+        ))
+    })?;
+    super::output::verbose(format!(
+        "Removed {} objects from namespace {}",
+        removed.len(),
+        props.namespace()
+    ));
+    Ok(())
 }
 
 /// Dokku's confirmation: the user types the app name.

@@ -1,0 +1,101 @@
+//! `apps:destroy` against the real control plane: a deployed app's objects, Secrets and release
+//! records are removed; an unreachable cluster stops the destroy (state kept) unless
+//! `--skip-cluster`.
+
+mod common;
+
+use common::{BerthEnv, TestNamespace};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Secret, Service};
+use kube::api::ListParams;
+
+fn run(env: &BerthEnv, args: &[&str]) -> std::process::Output {
+    env.cmd().args(args).output().expect("run berth")
+}
+
+fn ok(env: &BerthEnv, args: &[&str]) -> String {
+    let out = run(env, args);
+    assert!(
+        out.status.success(),
+        "berth {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn destroy_removes_the_app_from_the_cluster() {
+    let client = common::client().await;
+    let ns = TestNamespace::create(&client, "destroy").await;
+    let env = BerthEnv::new();
+    env.use_test_cluster();
+    ok(
+        &env,
+        &["scheduler-k3s:set", "--global", "namespace", ns.name()],
+    );
+    ok(&env, &["apps:create", "gone"]);
+    ok(&env, &["config:set", "gone", "SECRET=x"]);
+    ok(&env, &["deploy", "gone", "--image", "nginx:1.27"]);
+    let deployments = ns.api::<Deployment>();
+    assert!(
+        deployments.get_opt("gone-web").await.unwrap().is_some(),
+        "deploy created nothing"
+    );
+
+    let out = ok(&env, &["apps:destroy", "gone", "--force"]);
+    assert!(out.contains("Removed"), "{out}");
+    assert!(deployments.get_opt("gone-web").await.unwrap().is_none());
+    assert!(
+        ns.api::<Service>()
+            .get_opt("gone-web")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let secrets = ns
+        .api::<Secret>()
+        .list(&ListParams::default())
+        .await
+        .unwrap();
+    let left: Vec<String> = secrets
+        .items
+        .iter()
+        .filter_map(|s| s.metadata.name.clone())
+        .filter(|n| n.contains("gone"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    assert_eq!(run(&env, &["apps:exists", "gone"]).status.code(), Some(1));
+    ns.cleanup().await;
+}
+
+#[test]
+fn unreachable_cluster_keeps_the_state_unless_skip_cluster() {
+    let env = BerthEnv::new();
+    let kubeconfig = env.home().join("unreachable.yaml");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: t\n",
+    )
+    .unwrap();
+    ok(
+        &env,
+        &[
+            "scheduler-k3s:set",
+            "--global",
+            "kubeconfig-path",
+            kubeconfig.to_str().unwrap(),
+        ],
+    );
+    ok(&env, &["apps:create", "kept"]);
+    let out = run(&env, &["apps:destroy", "kept", "--force"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(" !     ") && last.contains("--skip-cluster"),
+        "{stderr}"
+    );
+    ok(&env, &["apps:exists", "kept"]);
+    ok(&env, &["apps:destroy", "kept", "--force", "--skip-cluster"]);
+    assert_eq!(run(&env, &["apps:exists", "kept"]).status.code(), Some(1));
+}

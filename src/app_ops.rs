@@ -240,3 +240,41 @@ pub async fn destroy(cluster: &AppCluster) -> Result<Vec<String>> {
     let removed = deploy::uninstall(&cluster.client, ns, app, timeout).await?;
     Ok(removed.iter().map(ToString::to_string).collect())
 }
+
+/// Connect when a kubeconfig is configured; `None` when the kubeconfig file does not exist (no
+/// cluster set up yet: state-only commands go on). A kubeconfig that exists but whose server is
+/// unreachable is an error, so the caller can leave its state unchanged.
+pub async fn connect_if_configured(store: &Store, app: &AppName) -> Result<Option<AppCluster>> {
+    let props = store.scheduler_k3s_properties(Some(app))?;
+    if !std::path::Path::new(props.kubeconfig_path()).exists() {
+        return Ok(None);
+    }
+    connect(store, app).await.map(Some)
+}
+
+/// The deployed image of `cluster.app`, `None` when it has no deployed revision.
+pub async fn deployed_image_of(cluster: &AppCluster) -> Result<Option<String>> {
+    let past = history::list(&cluster.client, &cluster.namespace, cluster.app.as_str()).await?;
+    history::deployed(&past).map(deployed_image).transpose()
+}
+
+/// Deploy `image` for `app` from the store with a new deployment id (rename, clone on request).
+pub async fn deploy_image(
+    store: &Store,
+    cluster: &AppCluster,
+    image: &str,
+    progress: &mut Progress,
+) -> Result<Deployed> {
+    let release = release_from_store(
+        store,
+        &cluster.app,
+        image,
+        Overrides {
+            deployment_id: new_deployment_id(),
+            ..Overrides::default()
+        },
+    )
+    .map_err(|e| anyhow!(e))?;
+    let manifests = render::render(&release);
+    deploy_release(cluster, &release, &manifests, progress).await
+}

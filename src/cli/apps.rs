@@ -152,13 +152,15 @@ impl Apps {
             Apps::Rename {
                 old_app,
                 new_app,
-                skip_deploy: _,
+                skip_deploy,
             } => {
                 let (old, new): (AppName, AppName) = (old_app.parse()?, new_app.parse()?);
                 store.require_app(&old)?;
                 let (from, to) = lock_pair(store, &old, &new, &ctx.command)?;
                 info1(format!("Renaming {old} to {new}"));
-                store.rename_app(&from, &to)?;
+                super::on_cluster::rename_app(ctx, &old, &new, skip_deploy, || {
+                    Ok(store.rename_app(&from, &to)?)
+                })?;
             }
             Apps::Clone {
                 old_app,

@@ -57,3 +57,60 @@ pub async fn connect(ctx: &Ctx, app: &AppName) -> anyhow::Result<AppCluster> {
 pub fn deploy_failed(e: anyhow::Error) -> CliError {
     CliError::msg(format!("{e:#}"))
 }
+
+/// `apps:rename`, cluster side: `rename_state` moves the state, then a deployed app is deployed
+/// under the new name (unless `skip_deploy`) and the old name's objects and records are removed,
+/// so no orphan is left. With an unreachable cluster nothing changes.
+pub fn rename_app(
+    ctx: &Ctx,
+    old: &AppName,
+    new: &AppName,
+    skip_deploy: bool,
+    rename_state: impl FnOnce() -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    block_on(async {
+        let Some(old_cluster) = app_ops::connect_if_configured(&ctx.store, old).await? else {
+            return rename_state().map_err(|e| anyhow::anyhow!(e.message));
+        };
+        let image = app_ops::deployed_image_of(&old_cluster).await?;
+        rename_state().map_err(|e| anyhow::anyhow!(e.message))?;
+        if let Some(image) = image {
+            if !skip_deploy {
+                let new_cluster = connect(ctx, new).await?;
+                let mut progress = crate::kube::progress::Progress::new(false);
+                app_ops::deploy_image(&ctx.store, &new_cluster, &image, &mut progress).await?;
+            }
+            app_ops::destroy(&old_cluster).await?;
+        }
+        Ok(())
+    })
+}
+
+/// `ps:scale`, cluster side: `write_scale` stores the new scale, and a deployed app is rolled out
+/// at once with it (unless `skip_deploy`). With an unreachable cluster nothing changes.
+pub fn scale_app(
+    ctx: &Ctx,
+    app: &AppName,
+    skip_deploy: bool,
+    write_scale: impl FnOnce() -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    if skip_deploy {
+        return write_scale();
+    }
+    block_on(async {
+        let cluster = app_ops::connect_if_configured(&ctx.store, app).await?;
+        let deployed = match &cluster {
+            Some(c) => app_ops::is_deployed(c).await?,
+            None => false,
+        };
+        write_scale().map_err(|e| anyhow::anyhow!(e.message))?;
+        if let (Some(cluster), true) = (cluster, deployed) {
+            let mut progress = crate::kube::progress::Progress::new(false);
+            let done =
+                app_ops::redeploy(&ctx.store, &cluster, app_ops::Redeploy::Keep, &mut progress)
+                    .await?;
+            super::output::info1(format!("{app} is running revision {}", done.revision));
+        }
+        Ok(())
+    })
+}

@@ -48,7 +48,7 @@ impl Ps {
             Ps::Scale {
                 app,
                 pairs,
-                skip_deploy: _,
+                skip_deploy,
             } => {
                 let app = existing_app(store, &app)?;
                 if pairs.is_empty() {
@@ -67,10 +67,13 @@ impl Ps {
                     changes.insert(process, count);
                 }
                 let lock = store.lock(&Scope::App(app.clone()), &ctx.command)?;
-                lock.set_scale(&changes)?;
                 let summary: Vec<String> =
                     changes.iter().map(|(p, n)| format!("{p}={n}")).collect();
-                info1(format!("Scaling {app} processes: {}", summary.join(" ")));
+                super::on_cluster::scale_app(ctx, &app, skip_deploy, || {
+                    lock.set_scale(&changes)?;
+                    info1(format!("Scaling {app} processes: {}", summary.join(" ")));
+                    Ok(())
+                })?;
             }
             Ps::Report {
                 app,

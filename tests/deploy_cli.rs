@@ -1,0 +1,749 @@
+//! The `berth` binary against the real local control plane: deploy, scale, restart, stop/start,
+//! prune of a removed process type, timeouts with and without rollback, history vs `helm`,
+//! run/run:detached/run:list/run:logs, logs (filters, bounded follow), enter, cron:run, destroy
+//! and rename leaving nothing behind, unreachable API, concurrent deploys.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{BerthEnv, TestNamespace, client};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Pod, Secret};
+use kube::api::{Api, DynamicObject, ListParams};
+use kube::discovery::{Discovery, Scope, verbs};
+use kube::{Client, ResourceExt};
+use serde_json::Value;
+
+/// A berth home pointed at the test cluster, with `app` created in namespace `ns`.
+fn app_env(app: &str, ns: &str) -> BerthEnv {
+    let env = BerthEnv::new();
+    env.use_test_cluster();
+    ok(&env, &["apps:create", app]);
+    ok(&env, &["scheduler-k3s:set", app, "namespace", ns]);
+    env
+}
+
+fn run(env: &BerthEnv, args: &[&str]) -> Output {
+    env.std_cmd().args(args).output().expect("run berth")
+}
+
+fn ok(env: &BerthEnv, args: &[&str]) -> String {
+    let out = run(env, args);
+    assert!(
+        out.status.success(),
+        "berth {args:?} failed ({:?}):\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs berth expecting failure; returns (exit code, stderr).
+fn fail(env: &BerthEnv, args: &[&str]) -> (i32, String) {
+    let out = run(env, args);
+    assert!(
+        !out.status.success(),
+        "berth {args:?} succeeded unexpectedly:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+async fn deployment(client: &Client, ns: &str, name: &str) -> Option<Deployment> {
+    Api::<Deployment>::namespaced(client.clone(), ns)
+        .get_opt(name)
+        .await
+        .unwrap()
+}
+
+fn replicas(d: &Deployment) -> i32 {
+    d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(-1)
+}
+
+fn image(d: &Deployment) -> String {
+    d.spec
+        .as_ref()
+        .unwrap()
+        .template
+        .spec
+        .as_ref()
+        .unwrap()
+        .containers[0]
+        .image
+        .clone()
+        .unwrap()
+}
+
+/// Ready pods of `app`'s process type, by name (pods being deleted excluded).
+async fn ready_pods(client: &Client, ns: &str, app: &str, process: &str) -> Vec<String> {
+    let pods = Api::<Pod>::namespaced(client.clone(), ns)
+        .list(&ListParams::default().labels(&format!(
+            "app.kubernetes.io/part-of={app},app.kubernetes.io/name={process}"
+        )))
+        .await
+        .unwrap();
+    let mut names: Vec<String> = pods
+        .items
+        .iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .filter(|p| {
+            p.status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+        })
+        .map(|p| p.name_any())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every namespaced object in `ns` labelled `app.kubernetes.io/part-of=<app>`, over every kind
+/// the server serves, plus the app's Helm release records.
+async fn everything_of(client: &Client, ns: &str, app: &str) -> Vec<String> {
+    let discovery = Discovery::new(client.clone()).run().await.unwrap();
+    let mut found = Vec::new();
+    for group in discovery.groups() {
+        for (ar, caps) in group.recommended_resources() {
+            if caps.scope != Scope::Namespaced || !caps.supports_operation(verbs::LIST) {
+                continue;
+            }
+            let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), ns, &ar);
+            let Ok(list) = api
+                .list(&ListParams::default().labels(&format!("app.kubernetes.io/part-of={app}")))
+                .await
+            else {
+                continue;
+            };
+            found.extend(
+                list.items
+                    .iter()
+                    .map(|o| format!("{}/{}", ar.kind, o.name_any())),
+            );
+        }
+    }
+    let records = Api::<Secret>::namespaced(client.clone(), ns)
+        .list(&ListParams::default().labels(&format!("owner=helm,name={app}")))
+        .await
+        .unwrap();
+    found.extend(
+        records
+            .items
+            .iter()
+            .map(|s| format!("Secret/{}", s.name_any())),
+    );
+    found
+}
+
+/// Wait (bounded) until `check` holds; cluster controllers act asynchronously after berth returns
+/// for the parts berth does not wait for (garbage collection of old pods).
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = Instant::now();
+    while !check().await {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn helm_history(ns: &str, app: &str) -> Vec<Value> {
+    let helm = std::env::var("BERTH_TEST_HELM").unwrap_or_else(|_| {
+        let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/test-cluster"))
+            .arg("helm-bin")
+            .output()
+            .expect("scripts/test-cluster helm-bin");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    });
+    let out = Command::new(&helm)
+        .args(["history", app, "-n", ns, "-o", "json", "--kubeconfig"])
+        .arg(common::kubeconfig_path())
+        .env(
+            "HELM_CACHE_HOME",
+            std::env::temp_dir().join("berth-helm-cache"),
+        )
+        .env(
+            "HELM_CONFIG_HOME",
+            std::env::temp_dir().join("berth-helm-config"),
+        )
+        .output()
+        .unwrap_or_else(|e| panic!("helm {helm:?} (run scripts/test-cluster build): {e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test]
+async fn deploy_scale_restart_stop_start_prune_history_run_logs_enter_destroy() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "deploy-cli").await;
+    let n = ns.name().to_owned();
+    let app = "shop";
+    let env = app_env(app, &n);
+    let dir = tempfile::tempdir().unwrap();
+    let procfile = write(
+        dir.path(),
+        "Procfile",
+        "web: node server.js\nworker: node worker.js\n",
+    );
+
+    // Deploy → the web pod is Ready (worker defaults to 0).
+    let out = ok(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            "registry.invalid/shop:1",
+            "--procfile",
+            &procfile,
+            "-q",
+        ],
+    );
+    assert!(out.contains("revision 1"), "{out}");
+    assert_eq!(ready_pods(&client, &n, app, "web").await.len(), 1);
+
+    // ps:scale applies at once: up, then down.
+    ok(&env, &["ps:scale", app, "worker=2", "web=2"]);
+    let worker = deployment(&client, &n, "shop-worker").await.unwrap();
+    assert_eq!(replicas(&worker), 2);
+    assert_eq!(ready_pods(&client, &n, app, "worker").await.len(), 2);
+    ok(&env, &["ps:scale", app, "worker=0"]);
+    assert_eq!(
+        replicas(&deployment(&client, &n, "shop-worker").await.unwrap()),
+        0
+    );
+    eventually("worker pods gone", || async {
+        ready_pods(&client, &n, app, "worker").await.is_empty()
+    })
+    .await;
+
+    // ps:restart web replaces the web pods.
+    let before = ready_pods(&client, &n, app, "web").await;
+    assert_eq!(before.len(), 2);
+    ok(&env, &["ps:restart", app, "web", "-q"]);
+    let after = ready_pods(&client, &n, app, "web").await;
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert!(
+        before.iter().all(|p| !after.contains(p)),
+        "{before:?} -> {after:?}"
+    );
+
+    // ps:stop scales to 0, ps:start brings the stored scale back.
+    let out = ok(&env, &["ps:stop", app]);
+    assert!(out.contains("Stopping web process"), "{out}");
+    assert_eq!(
+        replicas(&deployment(&client, &n, "shop-web").await.unwrap()),
+        0
+    );
+    ok(&env, &["ps:start", app, "-q"]);
+    assert_eq!(
+        replicas(&deployment(&client, &n, "shop-web").await.unwrap()),
+        2
+    );
+    assert_eq!(ready_pods(&client, &n, app, "web").await.len(), 2);
+    let inspect: Value =
+        serde_json::from_str(&ok(&env, &["ps:inspect", app, "--format", "json"])).unwrap();
+    assert_eq!(inspect["running"], "true");
+
+    // Redeploy without the worker process type → its Deployment is pruned.
+    let web_only = write(dir.path(), "Procfile.web", "web: node server.js\n");
+    ok(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            "registry.invalid/shop:2",
+            "--procfile",
+            &web_only,
+            "-q",
+        ],
+    );
+    assert!(
+        deployment(&client, &n, "shop-worker").await.is_none(),
+        "worker Deployment left behind"
+    );
+    assert_eq!(
+        image(&deployment(&client, &n, "shop-web").await.unwrap()),
+        "registry.invalid/shop:2"
+    );
+
+    // History: berth and helm agree.
+    let ours: Value = serde_json::from_str(&ok(
+        &env,
+        &["scheduler-k3s:history", app, "--format", "json"],
+    ))
+    .unwrap();
+    let ours = ours.as_array().unwrap();
+    let theirs = helm_history(&n, app);
+    assert_eq!(ours.len(), theirs.len());
+    assert!(ours.len() >= 6, "{ours:?}");
+    for (a, b) in ours.iter().zip(&theirs) {
+        assert_eq!(a["revision"], b["revision"]);
+        assert_eq!(a["status"], b["status"]);
+        assert_eq!(a["description"], b["description"]);
+    }
+    assert_eq!(ours.last().unwrap()["status"], "deployed");
+    assert_eq!(ours.last().unwrap()["image"], "registry.invalid/shop:2");
+
+    // run: output streamed, exit code propagated.
+    let out = ok(&env, &["run", app, "--", "echo", "hi"]);
+    assert!(out.contains("berth-kwok-fixture: line 3 of 3"), "{out}");
+    ok(
+        &env,
+        &[
+            "scheduler-k3s:labels:set",
+            app,
+            "berth.test/fail",
+            "true",
+            "--resource-type",
+            "pod",
+            "--process-type",
+            "run",
+        ],
+    );
+    let (code, _) = fail(&env, &["run", app, "--", "false"]);
+    assert_eq!(code, 1);
+    ok(
+        &env,
+        &[
+            "scheduler-k3s:labels:set",
+            app,
+            "berth.test/fail",
+            "",
+            "--resource-type",
+            "pod",
+            "--process-type",
+            "run",
+        ],
+    );
+    let (_, err) = fail(&env, &["run", app, "--env", "NOT A PAIR", "--", "true"]);
+    assert!(err.contains("Invalid environment variable pair"), "{err}");
+
+    // run:detached / run:list / run:logs.
+    let pod = ok(&env, &["run:detached", app, "--", "sleep", "5"]);
+    assert!(pod.trim().starts_with("shop-run-"), "{pod}");
+    let list: Value =
+        serde_json::from_str(&ok(&env, &["run:list", app, "--format", "json"])).unwrap();
+    let runs = list.as_array().unwrap();
+    assert_eq!(runs.len(), 1, "{list}");
+    assert!(pod.trim().starts_with(runs[0]["name"].as_str().unwrap()));
+    assert_eq!(runs[0]["command"], "sleep 5");
+    let logs = ok(&env, &["run:logs", app]);
+    assert!(logs.contains("line 1 of 3"), "{logs}");
+
+    // logs: prefix per pod, filter by process type and count, bounded follow.
+    let logs = ok(&env, &["logs", app, "-p", "web", "-n", "1"]);
+    let lines: Vec<&str> = logs.lines().collect();
+    assert_eq!(lines.len(), 2, "one line per web pod: {logs}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("shop[shop-web-") && l.contains("line 3 of 3")),
+        "{logs}"
+    );
+    let logs = ok(&env, &["logs", app, "-p", "web.2", "-q"]);
+    assert_eq!(
+        logs.lines().count(),
+        3,
+        "second pod only, no prefix: {logs}"
+    );
+    assert!(
+        logs.lines().all(|l| l.starts_with("berth-kwok-fixture")),
+        "{logs}"
+    );
+    let (_, err) = fail(&env, &["logs", app, "-p", "web.9"]);
+    assert!(err.contains("out of range"), "{err}");
+    let mut follow = env
+        .std_cmd()
+        .args(["logs", app, "--tail", "-p", "web"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(follow.stdout.take().unwrap());
+    let mut got = Vec::new();
+    for _ in 0..6 {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        got.push(line);
+    }
+    assert!(
+        follow.try_wait().unwrap().is_none(),
+        "--tail keeps following"
+    );
+    follow.kill().unwrap();
+    let _ = follow.wait();
+    assert!(
+        got.iter().all(|l| l.starts_with("shop[shop-web-")),
+        "{got:?}"
+    );
+
+    // enter runs a command in a web container and propagates its exit code.
+    let out = ok(
+        &env,
+        &["enter", app, "web", "--", "sh", "-c", "echo entered"],
+    );
+    assert_eq!(out.trim(), "entered");
+    let (code, _) = fail(&env, &["enter", app, "web", "--", "sh", "-c", "exit 7"]);
+    assert_eq!(code, 7);
+
+    // apps:destroy leaves nothing labelled with the app, of any kind, and no release records.
+    ok(&env, &["apps:destroy", app, "--force"]);
+    let left = everything_of(&client, &n, app).await;
+    assert!(left.is_empty(), "left behind: {left:?}");
+    let (_, err) = fail(&env, &["apps:exists", app]);
+    assert!(err.contains("does not exist"), "{err}");
+    ns.cleanup().await;
+}
+
+#[tokio::test]
+async fn timeout_without_and_with_rollback() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "deploy-timeout").await;
+    let n = ns.name().to_owned();
+    let app = "slow";
+    let env = app_env(app, &n);
+    ok(
+        &env,
+        &["deploy", app, "--image", "registry.invalid/slow:1", "-q"],
+    );
+    ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "4s"]);
+    ok(
+        &env,
+        &[
+            "scheduler-k3s:labels:set",
+            app,
+            "berth.test/never-ready",
+            "true",
+            "--resource-type",
+            "pod",
+        ],
+    );
+
+    // Without rollback: exit 1, the failed revision stays live.
+    let (code, err) = fail(
+        &env,
+        &["deploy", app, "--image", "registry.invalid/slow:2", "-q"],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("timed out") && err.contains("web"), "{err}");
+    assert!(
+        err.contains("rollback-on-failure"),
+        "says how to get a rollback: {err}"
+    );
+    assert_eq!(
+        image(&deployment(&client, &n, "slow-web").await.unwrap()),
+        "registry.invalid/slow:2"
+    );
+    let hist: Value = serde_json::from_str(&ok(
+        &env,
+        &["scheduler-k3s:history", app, "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(hist.as_array().unwrap().last().unwrap()["status"], "failed");
+
+    // With rollback: exit 1, back on the last deployed image (revision 1), and it says so.
+    ok(
+        &env,
+        &["scheduler-k3s:set", app, "rollback-on-failure", "true"],
+    );
+    let (code, err) = fail(
+        &env,
+        &["deploy", app, "--image", "registry.invalid/slow:3", "-q"],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("rolled back to revision 1"), "{err}");
+    let web = deployment(&client, &n, "slow-web").await.unwrap();
+    assert_eq!(image(&web), "registry.invalid/slow:1");
+    assert_eq!(ready_pods(&client, &n, app, "web").await.len(), 1);
+    let hist: Value = serde_json::from_str(&ok(
+        &env,
+        &["scheduler-k3s:history", app, "--format", "json"],
+    ))
+    .unwrap();
+    let last = hist.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["status"], "deployed");
+    assert_eq!(last["description"], "Rollback to 1");
+
+    // Manual rollback to a named revision.
+    ok(
+        &env,
+        &[
+            "scheduler-k3s:labels:set",
+            app,
+            "berth.test/never-ready",
+            "",
+            "--resource-type",
+            "pod",
+        ],
+    );
+    ok(
+        &env,
+        &["deploy", app, "--image", "registry.invalid/slow:4", "-q"],
+    );
+    ok(&env, &["scheduler-k3s:rollback", app, "1", "-q"]);
+    assert_eq!(
+        image(&deployment(&client, &n, "slow-web").await.unwrap()),
+        "registry.invalid/slow:1"
+    );
+    let (_, err) = fail(&env, &["scheduler-k3s:rollback", app, "99"]);
+    assert!(err.contains("no revision 99"), "{err}");
+    ns.cleanup().await;
+}
+
+#[tokio::test]
+async fn cron_list_and_run() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "deploy-cron").await;
+    let n = ns.name().to_owned();
+    let app = "jobs";
+    let env = app_env(app, &n);
+    let dir = tempfile::tempdir().unwrap();
+    let app_json = write(
+        dir.path(),
+        "app.json",
+        r#"{"cron": [{"command": "echo nightly", "schedule": "0 3 * * *"}]}"#,
+    );
+    ok(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            "registry.invalid/jobs:1",
+            "--app-json",
+            &app_json,
+            "-q",
+        ],
+    );
+    let list: Value =
+        serde_json::from_str(&ok(&env, &["cron:list", app, "--format", "json"])).unwrap();
+    let tasks = list.as_array().unwrap();
+    assert_eq!(tasks.len(), 1, "{list}");
+    assert_eq!(tasks[0]["command"], "echo nightly");
+    let id = tasks[0]["id"].as_str().unwrap().to_owned();
+    let out = ok(&env, &["cron:run", app, &id]);
+    assert!(out.contains("line 1 of 3"), "{out}");
+    let (_, err) = fail(&env, &["cron:run", app, "nope"]);
+    assert!(err.contains("no cron task \"nope\""), "{err}");
+    // ps:stop suspends the CronJob, so the listing says so.
+    ok(&env, &["ps:stop", app]);
+    let list: Value =
+        serde_json::from_str(&ok(&env, &["cron:list", app, "--format", "json"])).unwrap();
+    assert_eq!(list[0]["suspended"], true);
+    ns.cleanup().await;
+}
+
+#[tokio::test]
+async fn rename_leaves_no_orphan() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "deploy-rename").await;
+    let n = ns.name().to_owned();
+    let env = app_env("before", &n);
+    ok(
+        &env,
+        &["deploy", "before", "--image", "registry.invalid/r:1", "-q"],
+    );
+    ok(&env, &["run:detached", "before", "--", "sleep", "1"]);
+    ok(&env, &["apps:rename", "before", "after"]);
+    assert_eq!(ready_pods(&client, &n, "after", "web").await.len(), 1);
+    assert_eq!(
+        image(&deployment(&client, &n, "after-web").await.unwrap()),
+        "registry.invalid/r:1"
+    );
+    let left = everything_of(&client, &n, "before").await;
+    assert!(left.is_empty(), "orphans of the old name: {left:?}");
+    let hist: Value = serde_json::from_str(&ok(
+        &env,
+        &["scheduler-k3s:history", "after", "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(hist.as_array().unwrap().len(), 1);
+    ns.cleanup().await;
+}
+
+#[tokio::test]
+async fn unreachable_api_is_one_clear_line_and_changes_nothing() {
+    let env = BerthEnv::new();
+    let dir = tempfile::tempdir().unwrap();
+    // A kubeconfig whose server refuses connections (port 1 on loopback).
+    let kc = write(
+        dir.path(),
+        "dead.kubeconfig",
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\n    insecure-skip-tls-verify: true\ncontexts:\n- name: x\n  context:\n    cluster: c\n    user: u\ncurrent-context: x\nusers:\n- name: u\n  user:\n    token: abc\n",
+    );
+    ok(
+        &env,
+        &["scheduler-k3s:set", "--global", "kubeconfig-path", &kc],
+    );
+    ok(&env, &["apps:create", "lonely"]);
+    ok(&env, &["ps:scale", "lonely", "web=1", "--skip-deploy"]);
+    let scale_before = ok(&env, &["ps:scale", "lonely"]);
+    for args in [
+        vec!["deploy", "lonely", "--image", "registry.invalid/l:1"],
+        vec!["ps:scale", "lonely", "web=3"],
+        vec!["ps:restart", "lonely"],
+        vec!["logs", "lonely"],
+        vec!["run", "lonely", "--", "true"],
+        vec!["apps:destroy", "lonely", "--force"],
+    ] {
+        let (code, err) = fail(&env, &args);
+        assert_eq!(code, 1, "{args:?}");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{args:?}: not one line: {err}"
+        );
+        assert!(
+            err.contains("127.0.0.1:1") && err.contains("kubeconfig-path"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(
+        ok(&env, &["ps:scale", "lonely"]),
+        scale_before,
+        "scale unchanged"
+    );
+    ok(&env, &["apps:exists", "lonely"]);
+}
+
+#[tokio::test]
+async fn concurrent_deploys_of_one_app_serialise_and_other_apps_run_in_parallel() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "deploy-lock").await;
+    let n = ns.name().to_owned();
+    let env = app_env("busy", &n);
+    ok(&env, &["apps:create", "other"]);
+    ok(&env, &["scheduler-k3s:set", "other", "namespace", &n]);
+    ok(
+        &env,
+        &["deploy", "busy", "--image", "registry.invalid/b:1", "-q"],
+    );
+    ok(&env, &["scheduler-k3s:set", "busy", "deploy-timeout", "6s"]);
+    ok(
+        &env,
+        &[
+            "scheduler-k3s:labels:set",
+            "busy",
+            "berth.test/never-ready",
+            "true",
+            "--resource-type",
+            "pod",
+        ],
+    );
+
+    // A slow deploy (never ready, 6 s timeout) holds the app lock.
+    let slow = env
+        .std_cmd()
+        .args(["deploy", "busy", "--image", "registry.invalid/b:2", "-q"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until it holds the lock (its pending revision exists).
+    eventually("first deploy started", || async {
+        Api::<Secret>::namespaced(client.clone(), &n)
+            .get_opt("sh.helm.release.v1.busy.v2")
+            .await
+            .unwrap()
+            .is_some()
+    })
+    .await;
+
+    // --no-wait fails at once, naming the holder.
+    let started = Instant::now();
+    let (code, err) = fail(
+        &env,
+        &[
+            "deploy",
+            "busy",
+            "--image",
+            "registry.invalid/b:3",
+            "--no-wait",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("locked by") && err.contains("berth deploy"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "--no-wait waited"
+    );
+
+    // Another app deploys meanwhile, without waiting for busy's lock.
+    let started = Instant::now();
+    ok(
+        &env,
+        &["deploy", "other", "--image", "registry.invalid/o:1", "-q"],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "other app waited for busy's lock"
+    );
+
+    // A second deploy of busy waits for the first, then runs (and times out itself).
+    let (code, err) = fail(
+        &env,
+        &["deploy", "busy", "--image", "registry.invalid/b:4", "-q"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("Waiting for the app busy lock") || err.contains("Waiting for the"),
+        "{err}"
+    );
+    let first = slow.wait_with_output().unwrap();
+    assert_eq!(first.status.code(), Some(1));
+    // Revisions never interleave: 1 deployed, 2 and 4's deploy are 2 and 3, both failed.
+    let hist: Value = serde_json::from_str(&ok(
+        &env,
+        &["scheduler-k3s:history", "busy", "--format", "json"],
+    ))
+    .unwrap();
+    let states: Vec<(u64, String)> = hist
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["revision"].as_u64().unwrap(),
+                r["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            (1, "deployed".into()),
+            (2, "failed".into()),
+            (3, "failed".into())
+        ]
+    );
+    ns.cleanup().await;
+}

@@ -747,3 +747,80 @@ async fn concurrent_deploys_of_one_app_serialise_and_other_apps_run_in_parallel(
     );
     ns.cleanup().await;
 }
+
+#[tokio::test]
+async fn registry_login_creates_and_references_a_pull_secret() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "deploy-registry").await;
+    let n = ns.name().to_owned();
+    let app = "priv";
+    let env = app_env(app, &n);
+    let mut login = env.std_cmd();
+    login
+        .args([
+            "registry:login",
+            app,
+            "registry.example.com",
+            "bot",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null());
+    let mut child = login.spawn().unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"s3cret\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    let out = ok(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            "registry.example.com/priv:1",
+            "-q",
+        ],
+    );
+    assert!(!out.contains("s3cret"), "password printed: {out}");
+
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), &n);
+    let pull = secrets
+        .get("pull-secret-priv")
+        .await
+        .expect("pull-secret-priv");
+    assert_eq!(
+        pull.type_.as_deref(),
+        Some("kubernetes.io/dockerconfigjson")
+    );
+    let cfg: Value =
+        serde_json::from_slice(&pull.data.as_ref().unwrap()[".dockerconfigjson"].0).unwrap();
+    assert!(cfg["auths"]["registry.example.com"].is_object(), "{cfg}");
+    let pod_spec = |d: Deployment| d.spec.unwrap().template.spec.unwrap();
+    let refs = pod_spec(deployment(&client, &n, "priv-web").await.unwrap())
+        .image_pull_secrets
+        .unwrap();
+    assert_eq!(refs[0].name, "pull-secret-priv");
+
+    // With image-pull-secrets set, that name is referenced and berth's own Secret goes away.
+    ok(
+        &env,
+        &[
+            "scheduler-k3s:set",
+            app,
+            "image-pull-secrets",
+            "team-registry",
+        ],
+    );
+    ok(&env, &["ps:rebuild", app, "-q"]);
+    let refs = pod_spec(deployment(&client, &n, "priv-web").await.unwrap())
+        .image_pull_secrets
+        .unwrap();
+    assert_eq!(
+        refs.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+        vec!["team-registry"]
+    );
+    assert!(
+        secrets.get_opt("pull-secret-priv").await.unwrap().is_none(),
+        "pull-secret-priv not pruned"
+    );
+    ns.cleanup().await;
+}

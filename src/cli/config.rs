@@ -50,7 +50,7 @@ pub enum Config {
         /// KEY=VALUE pairs
         #[arg(value_name = "KEY=VALUE", required = true)]
         pairs: Vec<String>,
-        /// Do not restart the app
+        /// Do not restart a deployed app (the change applies at its next deploy or restart)
         #[arg(long)]
         no_restart: bool,
         /// Values are base64-encoded
@@ -67,7 +67,7 @@ pub enum Config {
         target: String,
         #[arg(value_name = "KEY", required = true)]
         keys: Vec<String>,
-        /// Do not restart the app
+        /// Do not restart a deployed app (the change applies at its next deploy or restart)
         #[arg(long)]
         no_restart: bool,
     },
@@ -79,7 +79,7 @@ pub enum Config {
     Clear {
         #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
         target: String,
-        /// Do not restart the app
+        /// Do not restart a deployed app (the change applies at its next deploy or restart)
         #[arg(long)]
         no_restart: bool,
     },
@@ -165,6 +165,44 @@ fn decode(key: &str, value: &str) -> Result<String, CliError> {
     })
 }
 
+/// Dokku restarts a deployed app after a config change so its pods see the new values. Nothing
+/// to do when no cluster is set up (no kubeconfig) or the app was never deployed. Called with the
+/// app's lock held, so no deploy runs in between.
+fn restart_if_deployed(ctx: &Ctx, scope: &Scope) -> Result<(), CliError> {
+    let Scope::App(app) = scope else {
+        return Ok(()); // global vars reach each app at its next deploy or restart
+    };
+    let props = ctx.store.scheduler_k3s_properties(Some(app))?;
+    if !std::path::Path::new(props.kubeconfig_path()).exists() {
+        return Ok(());
+    }
+    let mut progress = crate::kube::progress::Progress::new(false);
+    let outcome = super::on_cluster::block_on(async {
+        let cluster = crate::app_ops::connect(&ctx.store, app).await?;
+        if !crate::app_ops::is_deployed(&cluster).await? {
+            return Ok(None);
+        }
+        let mode = crate::app_ops::Redeploy::Restart(None);
+        crate::app_ops::redeploy(&ctx.store, &cluster, mode, &mut progress)
+            .await
+            .map(Some)
+    });
+    match outcome {
+        Ok(None) => Ok(()),
+        Ok(Some(done)) => {
+            info1(format!(
+                "Restarted {app} with the new config (revision {})",
+                done.revision
+            ));
+            Ok(())
+        }
+        Err(e) => Err(CliError::msg(format!(
+            "config saved, but restarting {app} failed: {} (retry with: berth ps:restart {app})",
+            e.message
+        ))),
+    }
+}
+
 impl Config {
     pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
         let store = &ctx.store;
@@ -172,7 +210,7 @@ impl Config {
             Config::Set {
                 target,
                 pairs,
-                no_restart: _,
+                no_restart,
                 encoded,
             } => {
                 let scope = existing_scope(store, &target)?;
@@ -192,11 +230,14 @@ impl Config {
                 for (k, _) in &parsed {
                     verbose(k);
                 }
+                if !no_restart {
+                    restart_if_deployed(ctx, &scope)?;
+                }
             }
             Config::Unset {
                 target,
                 keys,
-                no_restart: _,
+                no_restart,
             } => {
                 let scope = existing_scope(store, &target)?;
                 for k in &keys {
@@ -212,15 +253,18 @@ impl Config {
                 for k in &keys {
                     info1(format!("Unsetting {k}"));
                 }
+                if !no_restart {
+                    restart_if_deployed(ctx, &scope)?;
+                }
             }
-            Config::Clear {
-                target,
-                no_restart: _,
-            } => {
+            Config::Clear { target, no_restart } => {
                 let scope = existing_scope(store, &target)?;
                 let lock = store.lock(&scope, &ctx.command)?;
                 lock.write_json(docs::CONFIG, &EnvMap::new())?;
                 info1("Clearing config vars");
+                if !no_restart {
+                    restart_if_deployed(ctx, &scope)?;
+                }
             }
             Config::Get {
                 target,

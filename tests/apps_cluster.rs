@@ -1,6 +1,6 @@
-//! `apps:destroy` against the real control plane: a deployed app's objects, Secrets and release
-//! records are removed; an unreachable cluster stops the destroy (state kept) unless
-//! `--skip-cluster`.
+//! App commands against the real control plane: `apps:destroy` removes a deployed app's objects,
+//! Secrets and release records (an unreachable cluster stops it unless `--skip-cluster`);
+//! `config:set|unset` restart a deployed app with the new values unless `--no-restart`.
 
 mod common;
 
@@ -65,6 +65,58 @@ async fn destroy_removes_the_app_from_the_cluster() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
     assert_eq!(run(&env, &["apps:exists", "gone"]).status.code(), Some(1));
+    ns.cleanup().await;
+}
+
+fn release_revisions(secrets: &[Secret], app: &str) -> Vec<String> {
+    let prefix = format!("sh.helm.release.v1.{app}.v");
+    let mut v: Vec<String> = secrets
+        .iter()
+        .filter_map(|s| s.metadata.name.clone())
+        .filter(|n| n.starts_with(&prefix))
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn config_changes_restart_a_deployed_app_unless_no_restart() {
+    let client = common::client().await;
+    let ns = TestNamespace::create(&client, "config-restart").await;
+    let env = BerthEnv::new();
+    env.use_test_cluster();
+    ok(
+        &env,
+        &["scheduler-k3s:set", "--global", "namespace", ns.name()],
+    );
+    ok(&env, &["apps:create", "cfg"]);
+    // Not deployed yet: the change is only stored.
+    ok(&env, &["config:set", "cfg", "BEFORE=1"]);
+    ok(&env, &["deploy", "cfg", "--image", "nginx:1.27"]);
+    let secrets = ns.api::<Secret>();
+    let config = |s: &Secret| s.data.clone().unwrap_or_default();
+    assert!(config(&secrets.get("config-cfg").await.unwrap()).contains_key("BEFORE"));
+
+    let out = ok(&env, &["config:set", "cfg", "AFTER=2"]);
+    assert!(out.contains("Restarted cfg with the new config"), "{out}");
+    let data = config(&secrets.get("config-cfg").await.unwrap());
+    assert_eq!(data.get("AFTER").map(|b| b.0.clone()), Some(b"2".to_vec()));
+    let list = secrets.list(&ListParams::default()).await.unwrap().items;
+    assert_eq!(
+        release_revisions(&list, "cfg").len(),
+        2,
+        "config:set did not roll out a revision"
+    );
+
+    ok(&env, &["config:unset", "--no-restart", "cfg", "AFTER"]);
+    let data = config(&secrets.get("config-cfg").await.unwrap());
+    assert!(
+        data.contains_key("AFTER"),
+        "--no-restart still touched the cluster"
+    );
+    let list = secrets.list(&ListParams::default()).await.unwrap().items;
+    assert_eq!(release_revisions(&list, "cfg").len(), 2);
+    ok(&env, &["apps:destroy", "cfg", "--force"]);
     ns.cleanup().await;
 }
 

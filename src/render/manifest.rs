@@ -138,7 +138,10 @@ pub enum RenderFormat {
 pub fn to_yaml(manifests: &[Manifest]) -> String {
     // Serialising plain data (maps, strings, integers) cannot fail; fall back to JSON lines if it did.
     let values: Vec<serde_json::Value> = manifests.iter().map(Manifest::to_value).collect();
-    match serde_saphyr::to_string_multiple(&values) {
+    // Long single-line strings (names, queries) stay on one line instead of being folded (`>-`);
+    // multi-line ones (nginx snippets) still print as `|` blocks.
+    let options = serde_saphyr::ser_options! { folded_wrap_chars: 1_000_000 };
+    match serde_saphyr::to_string_multiple_with_options(&values, options) {
         Ok(s) => s,
         Err(_) => values
             .iter()

@@ -391,5 +391,27 @@ pub fn examples() -> Vec<Example> {
     i.ingress_class = IngressClass::Traefik;
     v.push(Example::new("custom_cluster_issuer_wildcard", i));
 
+    // 15. Longest names: a 48-char app, a 32-char process type, a long domain and trigger type;
+    // every name over its limit is shortened (prefix + hash), and an app starting with a digit
+    // gets Service names that start with a letter.
+    let app = "9abcdefghij-klmnopqrstu-vwxyz0123456789-abcdefgh";
+    let long_proc = "queue-consumer-for-the-long-name";
+    let mut i = base(app);
+    i.procfile = procfile(&format!("web: ./web\n{long_proc}: ./consume\n"));
+    i.domains =
+        vec!["a-very-long-subdomain-name-for-testing.another-long-label-here.example.com".into()];
+    i.letsencrypt_email_prod_global = Some("ops@example.com".into());
+    i.app_json = app_json(&format!(
+        r#"{{"formation": {{"{long_proc}": {{"quantity": 1, "service": {{"exposed": true}},
+            "autoscaling": {{"max_quantity": 3, "triggers": [{{"type": "aws-sqs-queue-long-trigger-type", "metadata": {{"queueURL": "[[ .DEPLOYMENT_NAME ]]"}}}}]}}}}}},
+          "cron": [{{"command": "./cleanup --everything", "schedule": "@weekly"}}],
+          "scripts": {{"dokku": {{"predeploy": "./prepare"}}}}}}"#
+    ));
+    i.trigger_auth.insert(
+        "aws-sqs-queue-long-trigger-type".into(),
+        strings(&[("awsAccessKeyID", "AKIA"), ("awsSecretAccessKey", "secret")]),
+    );
+    v.push(Example::new("long_names", i));
+
     v
 }

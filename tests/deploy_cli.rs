@@ -270,6 +270,17 @@ async fn deploy_scale_restart_stop_start_prune_history_run_logs_enter_destroy() 
     let inspect: Value =
         serde_json::from_str(&ok(&env, &["ps:inspect", app, "--format", "json"])).unwrap();
     assert_eq!(inspect["running"], "true");
+    let report: Value =
+        serde_json::from_str(&ok(&env, &["ps:report", app, "--format", "json"])).unwrap();
+    assert_eq!(report["deployed"], "true");
+    assert_eq!(report["running"], "true");
+    assert!(
+        report["status-web-2"]
+            .as_str()
+            .unwrap()
+            .starts_with("running (shop-web-"),
+        "{report}"
+    );
 
     // Redeploy without the worker process type → its Deployment is pruned.
     let web_only = write(dir.path(), "Procfile.web", "web: node server.js\n");
@@ -821,6 +832,66 @@ async fn registry_login_creates_and_references_a_pull_secret() {
     assert!(
         secrets.get_opt("pull-secret-priv").await.unwrap().is_none(),
         "pull-secret-priv not pruned"
+    );
+    ns.cleanup().await;
+}
+
+#[tokio::test]
+async fn ctrl_c_during_a_deploy_records_the_cancellation() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "deploy-cancel").await;
+    let n = ns.name().to_owned();
+    let app = "cancel";
+    let env = app_env(app, &n);
+    ok(
+        &env,
+        &["deploy", app, "--image", "registry.invalid/c:1", "-q"],
+    );
+    ok(
+        &env,
+        &[
+            "scheduler-k3s:labels:set",
+            app,
+            "berth.test/never-ready",
+            "true",
+            "--resource-type",
+            "pod",
+        ],
+    );
+    let child = env
+        .std_cmd()
+        .args(["deploy", app, "--image", "registry.invalid/c:2", "-q"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    eventually("second deploy started", || async {
+        Api::<Secret>::namespaced(client.clone(), &n)
+            .get_opt("sh.helm.release.v1.cancel.v2")
+            .await
+            .unwrap()
+            .is_some()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // SAFETY: signalling our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Deployment of cancel has been cancelled"),
+        "{err}"
+    );
+    let hist: Value = serde_json::from_str(&ok(
+        &env,
+        &["scheduler-k3s:history", app, "--format", "json"],
+    ))
+    .unwrap();
+    let last = hist.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["status"], "failed");
+    assert_eq!(
+        last["description"],
+        "Deployment of cancel has been cancelled"
     );
     ns.cleanup().await;
 }

@@ -114,3 +114,53 @@ pub fn scale_app(
         Ok(())
     })
 }
+
+/// Live rows for `ps:report`: deployed revision, running state and one status row per pod.
+/// Nothing when no kubeconfig exists (no cluster set up); a warning when the cluster does not
+/// answer (the stored part of the report is still printed).
+pub fn live_ps_rows(ctx: &Ctx, app: &AppName) -> Vec<super::output::Row> {
+    use super::output::Row;
+    let result = block_on(async {
+        let Some(cluster) = app_ops::connect_if_configured(&ctx.store, app).await? else {
+            return Ok(None);
+        };
+        let past =
+            crate::kube::history::list(&cluster.client, &cluster.namespace, app.as_str()).await?;
+        let states =
+            crate::kube::ps::live_state(&cluster.client, &cluster.namespace, app.as_str()).await?;
+        Ok(Some((
+            crate::kube::history::deployed(&past).map(|r| r.version),
+            states,
+        )))
+    });
+    match result {
+        Ok(None) => Vec::new(),
+        Ok(Some((revision, states))) => {
+            let mut rows = vec![
+                Row::new("--deployed", revision.is_some().to_string()),
+                Row::new(
+                    "--deployed-revision",
+                    revision.map(|r| r.to_string()).unwrap_or_default(),
+                ),
+                Row::new("--running", crate::kube::ps::running_summary(&states)),
+            ];
+            for s in &states {
+                for (i, p) in s.pods.iter().enumerate() {
+                    let state = match &p.reason {
+                        None => format!("running ({})", p.name),
+                        Some(r) => format!("{} ({}): {r}", p.phase.to_lowercase(), p.name),
+                    };
+                    rows.push(Row::new(
+                        format!("--status-{}-{}", s.process_type, i + 1),
+                        state,
+                    ));
+                }
+            }
+            rows
+        }
+        Err(e) => {
+            super::output::warn(format!("live state unavailable: {}", e.message));
+            Vec::new()
+        }
+    }
+}

@@ -101,6 +101,7 @@ impl Ps {
                     for (p, n) in &scale {
                         rows.push(Row::new(format!("--ps-scale-{p}"), n.to_string()));
                     }
+                    rows.extend(super::on_cluster::live_ps_rows(ctx, &app));
                     reports.push(Report {
                         subject: app.to_string(),
                         plugin: "ps",

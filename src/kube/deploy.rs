@@ -141,7 +141,17 @@ pub async fn deploy(
         "=====> Installing {} (revision {revision})",
         req.app
     ));
-    match roll_out(&resolver, ns, &req.app, &objects, req.timeout, progress).await {
+    let outcome = tokio::select! {
+        r = roll_out(&resolver, ns, &req.app, &objects, req.timeout, progress) => r,
+        _ = tokio::signal::ctrl_c() => {
+            // Leave no revision pending forever: record the cancellation, then stop.
+            let msg = format!("Deployment of {} has been cancelled", req.app);
+            progress.close();
+            history::set_status(client, &mut record, Status::Failed, &msg).await?;
+            return Err(anyhow!(msg));
+        }
+    };
+    match outcome {
         Ok(pruned) => {
             let done = if upgrading {
                 "Upgrade complete"

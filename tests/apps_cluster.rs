@@ -1,13 +1,16 @@
 //! App commands against the real control plane: `apps:destroy` removes a deployed app's objects,
 //! Secrets and release records (an unreachable cluster stops it unless `--skip-cluster`);
-//! `config:set|unset` restart a deployed app with the new values unless `--no-restart`.
+//! `config:set|unset` restart a deployed app with the new values unless `--no-restart`; global
+//! letsencrypt emails become ClusterIssuers at once.
 
 mod common;
 
+use berth::render::crds::cert_manager::ClusterIssuer;
 use common::{BerthEnv, TestNamespace};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Secret, Service};
-use kube::api::ListParams;
+use kube::Api;
+use kube::api::{DeleteParams, ListParams};
 
 fn run(env: &BerthEnv, args: &[&str]) -> std::process::Output {
     env.cmd().args(args).output().expect("run berth")
@@ -150,4 +153,99 @@ fn unreachable_cluster_keeps_the_state_unless_skip_cluster() {
     ok(&env, &["apps:exists", "kept"]);
     ok(&env, &["apps:destroy", "kept", "--force", "--skip-cluster"]);
     assert_eq!(run(&env, &["apps:exists", "kept"]).status.code(), Some(1));
+}
+
+/// Removes the cluster-scoped issuers even when the test fails half-way.
+struct IssuerCleanup;
+
+impl Drop for IssuerCleanup {
+    fn drop(&mut self) {
+        common::cleanup_blocking(|client| async move {
+            let api: Api<ClusterIssuer> = Api::all(client);
+            for name in ["letsencrypt-prod", "letsencrypt-stag"] {
+                let _ = api.delete(name, &DeleteParams::default()).await;
+            }
+            Ok::<(), kube::Error>(())
+        });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn global_letsencrypt_emails_become_cluster_issuers() {
+    let client = common::client().await;
+    let _cleanup = IssuerCleanup;
+    let issuers: Api<ClusterIssuer> = Api::all(client);
+    let env = BerthEnv::new();
+    env.use_test_cluster();
+    let out = ok(
+        &env,
+        &[
+            "scheduler-k3s:set",
+            "--global",
+            "letsencrypt-email-prod",
+            "ops@example.com",
+        ],
+    );
+    assert!(
+        out.contains("ClusterIssuer letsencrypt-prod applied"),
+        "{out}"
+    );
+    let prod = issuers.get("letsencrypt-prod").await.unwrap();
+    assert_eq!(prod.spec.acme.email, "ops@example.com");
+    assert_eq!(
+        prod.spec.acme.server,
+        "https://acme-v02.api.letsencrypt.org/directory"
+    );
+    assert_eq!(prod.spec.acme.solvers[0].http01.ingress.class, "nginx");
+
+    ok(
+        &env,
+        &["scheduler-k3s:set", "--global", "ingress-class", "traefik"],
+    );
+    ok(
+        &env,
+        &[
+            "scheduler-k3s:set",
+            "--global",
+            "letsencrypt-email-stag",
+            "dev@example.com",
+        ],
+    );
+    let stag = issuers.get("letsencrypt-stag").await.unwrap();
+    assert_eq!(stag.spec.acme.email, "dev@example.com");
+    assert_eq!(stag.spec.acme.solvers[0].http01.ingress.class, "traefik");
+
+    let out = ok(
+        &env,
+        &["scheduler-k3s:set", "--global", "letsencrypt-email-prod"],
+    );
+    assert!(
+        out.contains("ClusterIssuer letsencrypt-prod removed"),
+        "{out}"
+    );
+    assert!(issuers.get_opt("letsencrypt-prod").await.unwrap().is_none());
+    assert!(issuers.get_opt("letsencrypt-stag").await.unwrap().is_some());
+    ok(
+        &env,
+        &[
+            "scheduler-k3s:set",
+            "--global",
+            "letsencrypt-email-stag",
+            "",
+        ],
+    );
+    assert!(issuers.get_opt("letsencrypt-stag").await.unwrap().is_none());
+
+    // App-level emails do not touch cluster-wide issuers.
+    ok(&env, &["apps:create", "le"]);
+    ok(
+        &env,
+        &[
+            "scheduler-k3s:set",
+            "le",
+            "letsencrypt-email-prod",
+            "app@example.com",
+        ],
+    );
+    assert!(issuers.get_opt("letsencrypt-prod").await.unwrap().is_none());
 }

@@ -20,7 +20,6 @@ fn every_property_can_be_set_read_back_and_reset() {
         ("image-pull-secrets", "regcred", "regcred"),
         ("ingress-class", "traefik", "traefik"),
         ("kube-context", "prod", "prod"),
-        ("kubeconfig-path", &kubeconfig, &kubeconfig),
         (
             "kustomize-root-path",
             "deploy/kustomize",
@@ -48,6 +47,9 @@ fn every_property_can_be_set_read_back_and_reset() {
         ("rollback-on-failure", "true", "true"),
         ("shm-size", "128Mi", "128Mi"),
         ("token", "K10abc::server:secret", "K10abc::server:secret"),
+        // Last: with a kubeconfig present, global letsencrypt changes go to the cluster (this
+        // file is not a usable kubeconfig), so it is set after them and reset before them.
+        ("kubeconfig-path", &kubeconfig, &kubeconfig),
     ];
     for (prop, input, stored) in &values {
         env.ok(&["scheduler-k3s:set", "--global", prop, input]);
@@ -92,7 +94,7 @@ fn every_property_can_be_set_read_back_and_reset() {
     );
 
     // Empty value (or none) resets to the default.
-    for (prop, _, _) in &values {
+    for (prop, _, _) in values.iter().rev() {
         env.ok(&["scheduler-k3s:set", "--global", prop, ""]);
         let def = berth::model::properties::lookup_property(prop).unwrap();
         if def.is_app_scoped() {

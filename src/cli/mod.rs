@@ -17,6 +17,7 @@ pub mod domains;
 pub mod enter;
 pub mod k3s_autoscaling;
 pub mod k3s_history;
+pub mod k3s_issuers;
 pub mod k3s_meta;
 pub mod logs;
 pub mod on_cluster;

@@ -223,6 +223,11 @@ impl SchedulerK3s {
                     Some(v) => info2(format!("Setting {} to {v}", def.name)),
                     None => info2(format!("Unsetting {}", def.name)),
                 }
+                if scope.is_global()
+                    && super::k3s_issuers::LETSENCRYPT_PROPERTIES.contains(&def.name)
+                {
+                    super::k3s_issuers::sync_cluster_issuers(store)?;
+                }
             }
             SchedulerK3s::Report {
                 target,

@@ -126,14 +126,6 @@ impl Manifest {
     }
 }
 
-/// Output format of `deploy --dry-run`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum RenderFormat {
-    #[default]
-    Yaml,
-    Json,
-}
-
 /// YAML documents separated by `---`, ready for `kubectl apply -f -`.
 pub fn to_yaml(manifests: &[Manifest]) -> String {
     // Serialising plain data (maps, strings, integers) cannot fail; fall back to JSON lines if it did.

@@ -17,7 +17,11 @@ pub fn fit(name: &str, max: usize) -> String {
         return name.to_owned();
     }
     let digest = hex::encode(Sha256::digest(name.as_bytes()));
-    let keep = max.saturating_sub(11);
+    // Names are ASCII by construction; stay on a char boundary anyway rather than risk a panic.
+    let mut keep = max.saturating_sub(11);
+    while !name.is_char_boundary(keep) {
+        keep -= 1;
+    }
     let prefix = name[..keep].trim_end_matches(['-', '.']);
     format!("{prefix}-{}", &digest[..10])
 }

@@ -216,7 +216,7 @@ fn check(manifests: &[Manifest]) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn names_and_labels_are_valid_and_render_is_deterministic(i in inputs()) {
@@ -301,6 +301,8 @@ fn arb_json() -> impl Strategy<Value = Value> {
 }
 
 proptest! {
+    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
     /// User input never panics the parsers: it parses or yields a one-line error.
     #[test]
     fn parsers_never_panic(text in ".{0,200}", json in arb_json()) {

@@ -403,7 +403,8 @@ pub fn examples() -> Vec<Example> {
     i.letsencrypt_email_prod_global = Some("ops@example.com".into());
     i.app_json = app_json(&format!(
         r#"{{"formation": {{"{long_proc}": {{"quantity": 1, "service": {{"exposed": true}},
-            "autoscaling": {{"max_quantity": 3, "triggers": [{{"type": "aws-sqs-queue-long-trigger-type", "metadata": {{"queueURL": "[[ .DEPLOYMENT_NAME ]]"}}}}]}}}}}},
+            "autoscaling": {{"max_quantity": 3, "triggers": [{{"type": "aws-sqs-queue-long-trigger-type", "metadata": {{"queueURL": "[[ .DEPLOYMENT_NAME ]]"}}}},
+                         {{"type": "http", "metadata": {{"scale_by": "request_rate"}}}}]}}}}}},
           "cron": [{{"command": "./cleanup --everything", "schedule": "@weekly"}}],
           "scripts": {{"dokku": {{"predeploy": "./prepare"}}}}}}"#
     ));

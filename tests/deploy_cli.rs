@@ -539,9 +539,10 @@ async fn cron_list_and_run() {
     let app_json = write(
         dir.path(),
         "app.json",
-        r#"{"cron": [{"command": "echo nightly", "schedule": "0 3 * * *"}]}"#,
+        r#"{"cron": [{"command": "echo nightly", "schedule": "0 3 * * *"}],
+            "scripts": {"dokku": {"predeploy": "python migrate.py"}}}"#,
     );
-    ok(
+    let out = run(
         &env,
         &[
             "deploy",
@@ -552,6 +553,16 @@ async fn cron_list_and_run() {
             &app_json,
             "-q",
         ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Running predeploy task"),
+        "the predeploy task runs first: {err}"
     );
     let list: Value =
         serde_json::from_str(&ok(&env, &["cron:list", app, "--format", "json"])).unwrap();

@@ -1,13 +1,16 @@
 //! App commands against the real control plane: `apps:destroy` removes a deployed app's objects,
 //! Secrets and release records (an unreachable cluster stops it unless `--skip-cluster`);
 //! `config:set|unset` restart a deployed app with the new values unless `--no-restart`; global
-//! letsencrypt emails become ClusterIssuers at once.
+//! letsencrypt emails become ClusterIssuers and global autoscaling-auth a
+//! ClusterTriggerAuthentication at once.
 
 mod common;
 
 use berth::render::crds::cert_manager::ClusterIssuer;
+use berth::render::crds::keda::ClusterTriggerAuthentication;
 use common::{BerthEnv, TestNamespace};
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::api::core::v1::{Secret, Service};
 use kube::Api;
 use kube::api::{DeleteParams, ListParams};
@@ -248,4 +251,114 @@ async fn global_letsencrypt_emails_become_cluster_issuers() {
         ],
     );
     assert!(issuers.get_opt("letsencrypt-prod").await.unwrap().is_none());
+}
+
+/// Removes the cluster-wide trigger auth (and the `keda` namespace when the test created it).
+struct TriggerAuthCleanup {
+    created_namespace: bool,
+}
+
+impl Drop for TriggerAuthCleanup {
+    fn drop(&mut self) {
+        let created_namespace = self.created_namespace;
+        common::cleanup_blocking(move |client| async move {
+            let auths: Api<ClusterTriggerAuthentication> = Api::all(client.clone());
+            let _ = auths
+                .delete("berth-test-rabbitmq", &DeleteParams::default())
+                .await;
+            if created_namespace {
+                let _ = Api::<Namespace>::all(client)
+                    .delete("keda", &DeleteParams::default())
+                    .await;
+            } else {
+                let _ = Api::<Secret>::namespaced(client, "keda")
+                    .delete("ckta-berth-test-rabbitmq", &DeleteParams::default())
+                    .await;
+            }
+            Ok::<(), kube::Error>(())
+        });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn global_autoscaling_auth_becomes_a_cluster_trigger_authentication() {
+    let client = common::client().await;
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    // A `keda` namespace left terminating by an earlier run must be gone before we start.
+    if let Some(ns) = namespaces.get_opt("keda").await.unwrap()
+        && ns.metadata.deletion_timestamp.is_some()
+    {
+        let uid = ns.metadata.uid.clone().unwrap_or_default();
+        let gone = kube::runtime::wait::await_condition(
+            namespaces.clone(),
+            "keda",
+            kube::runtime::wait::conditions::is_deleted(&uid),
+        );
+        tokio::time::timeout(std::time::Duration::from_secs(60), gone)
+            .await
+            .expect("the terminating keda namespace did not go away within 60 s")
+            .expect("watching the keda namespace");
+    }
+    let _cleanup = TriggerAuthCleanup {
+        created_namespace: namespaces.get_opt("keda").await.unwrap().is_none(),
+    };
+    let auths: Api<ClusterTriggerAuthentication> = Api::all(client.clone());
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), "keda");
+    let env = BerthEnv::new();
+    env.use_test_cluster();
+    let trigger = "berth-test-rabbitmq";
+    let out = ok(
+        &env,
+        &[
+            "scheduler-k3s:autoscaling-auth:set",
+            "--global",
+            trigger,
+            "--metadata",
+            "host=amqp://u:p@mq",
+        ],
+    );
+    assert!(
+        out.contains(&format!("ClusterTriggerAuthentication {trigger} applied")),
+        "{out}"
+    );
+    ok(
+        &env,
+        &[
+            "scheduler-k3s:autoscaling-auth:set",
+            "--global",
+            trigger,
+            "--metadata",
+            "password=hunter2",
+        ],
+    );
+    let auth = auths.get(trigger).await.unwrap();
+    let params: Vec<String> = auth
+        .spec
+        .secret_target_ref
+        .iter()
+        .map(|r| r.parameter.clone())
+        .collect();
+    assert_eq!(
+        params,
+        vec!["host".to_owned(), "password".to_owned()],
+        "both stored keys are referenced"
+    );
+    let secret = secrets.get(&format!("ckta-{trigger}")).await.unwrap();
+    let data = secret.data.unwrap_or_default();
+    assert_eq!(data["password"].0, b"hunter2".to_vec());
+    assert_eq!(data["host"].0, b"amqp://u:p@mq".to_vec());
+
+    let out = ok(
+        &env,
+        &["scheduler-k3s:autoscaling-auth:set", "--global", trigger],
+    );
+    assert!(out.contains("removed"), "{out}");
+    assert!(auths.get_opt(trigger).await.unwrap().is_none());
+    assert!(
+        secrets
+            .get_opt(&format!("ckta-{trigger}"))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

@@ -65,23 +65,31 @@ impl K3sAutoscaling {
                 validate_trigger_type(&trigger)?;
                 let pairs = parse_metadata(&metadata)?;
                 let lock = store.lock(&scope, &ctx.command)?;
-                lock.update_json(docs::AUTOSCALING_AUTH, |auth: &mut AutoscalingAuth| {
-                    if pairs.is_empty() {
-                        auth.remove(&trigger);
-                    } else {
-                        auth.entry(trigger.clone())
-                            .or_default()
-                            .extend(pairs.iter().cloned());
-                    }
-                    Ok::<_, CliError>(())
-                })?;
+                let now =
+                    lock.update_json(docs::AUTOSCALING_AUTH, |auth: &mut AutoscalingAuth| {
+                        if pairs.is_empty() {
+                            auth.remove(&trigger);
+                        } else {
+                            auth.entry(trigger.clone())
+                                .or_default()
+                                .extend(pairs.iter().cloned());
+                        }
+                        Ok::<_, CliError>(auth.get(&trigger).cloned().unwrap_or_default())
+                    })?;
                 if pairs.is_empty() {
                     info1(format!(
                         "Removing trigger authentication settings for {trigger}"
                     ));
                 } else {
                     info1("Trigger authentication settings saved");
-                    verbose("Resources will be created or updated on next deploy");
+                    if !scope.is_global() {
+                        verbose("Resources will be created or updated on next deploy");
+                    }
+                }
+                // Cluster-wide auth exists in the cluster at once (all of the trigger's stored
+                // keys, not only this call's as in the original).
+                if scope.is_global() {
+                    super::k3s_global::sync_cluster_trigger_auth(store, &trigger, &now)?;
                 }
             }
             K3sAutoscaling::Report {

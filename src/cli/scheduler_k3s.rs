@@ -224,9 +224,9 @@ impl SchedulerK3s {
                     None => info2(format!("Unsetting {}", def.name)),
                 }
                 if scope.is_global()
-                    && super::k3s_issuers::LETSENCRYPT_PROPERTIES.contains(&def.name)
+                    && super::k3s_global::LETSENCRYPT_PROPERTIES.contains(&def.name)
                 {
-                    super::k3s_issuers::sync_cluster_issuers(store)?;
+                    super::k3s_global::sync_cluster_issuers(store)?;
                 }
             }
             SchedulerK3s::Report {

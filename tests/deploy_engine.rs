@@ -248,3 +248,27 @@ async fn release_tasks_run_before_the_rollout() {
     assert_eq!(rev.version, done.revision);
     assert!(!rev.manifest.contains("kind: Job"), "{}", rev.manifest);
 }
+
+#[tokio::test]
+async fn a_timeout_names_why_pods_are_not_ready() {
+    let client = client().await;
+    let ns = TestNamespace::new(&client, "deploy-reasons").await;
+    let app = "picky";
+    let mut progress = Progress::plain();
+    // No node has this label: the pod stays Pending, Unschedulable.
+    let mut d = deployment(app, "web", "registry.invalid/picky:1", 1, json!({}));
+    d["spec"]["template"]["spec"]["nodeSelector"] = json!({"berth.test/no-such-node": "true"});
+    let err = deploy::deploy(
+        &client,
+        request(app, &ns.name, vec![d], 4, false),
+        &mut progress,
+    )
+    .await
+    .expect_err("unschedulable pods never become ready");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("timed out") && msg.contains("web: 0/1 ready"),
+        "{msg}"
+    );
+    assert!(msg.contains("Unschedulable"), "the reason is named: {msg}");
+}

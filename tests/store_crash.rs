@@ -124,6 +124,15 @@ fn sigkill_at_random_moments_never_corrupts_state() {
     }
     // No lock was left behind by a killed holder: a normal command still gets through at once.
     env.ok(&["config:set", "web", "AFTER=1"]);
+    // ... and that command swept the temp files the killed writers left.
+    let leftovers: Vec<String> = walk(&store.scope_dir(&scope))
+        .into_iter()
+        .filter(|n| n.contains(".tmp-"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temp files left behind: {leftovers:?}"
+    );
     assert_eq!(store.env(&app, false).unwrap()["AFTER"], "1");
     eprintln!(
         "crash test: {ROUNDS} rounds, writer lifetime {lifetime:?}, {killed} killed mid-run, {finished} finished, {committed} config writes committed, {:?}",
@@ -142,4 +151,17 @@ fn sigkill_at_random_moments_never_corrupts_state() {
         "crash test too slow: {:?}",
         started.elapsed()
     );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p.display().to_string());
+        }
+    }
+    out
 }

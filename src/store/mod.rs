@@ -31,6 +31,7 @@ mod apps;
 
 mod atomic;
 mod lock;
+mod sweep;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -356,6 +357,7 @@ impl Store {
             eprintln!("-----> Waiting for the {scope} lock held by {holder}");
         };
         let guard = lock::acquire(path, scope, command, timeout, &mut on_wait)?;
+        sweep::sweep(self, scope);
         Ok(ScopeLock {
             store: self,
             scope: scope.clone(),

@@ -906,3 +906,64 @@ async fn ctrl_c_during_a_deploy_records_the_cancellation() {
     );
     ns.cleanup().await;
 }
+
+/// `script` gives berth a pseudo-terminal, as an interactive user's shell would.
+fn in_terminal(env: &BerthEnv, berth_args: &str) -> Output {
+    Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} {berth_args}", env!("CARGO_BIN_EXE_berth")),
+            "/dev/null",
+        ])
+        .env("BERTH_HOME", env.home())
+        .env_remove("KUBECONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("script(1) from util-linux")
+}
+
+#[tokio::test]
+async fn terminal_sessions_for_enter_and_run() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "deploy-tty").await;
+    let n = ns.name().to_owned();
+    let app = "tty";
+    let env = app_env(app, &n);
+    ok(
+        &env,
+        &["deploy", app, "--image", "registry.invalid/tty:1", "-q"],
+    );
+    let out = in_terminal(
+        &env,
+        "enter tty web -- sh -c 'test -t 0 && echo tty-ok; exit 5'",
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("tty-ok"),
+        "stdin is a terminal in the container"
+    );
+    let started = Instant::now();
+    let out = in_terminal(&env, "run tty -- echo hi");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "an attached run returns when the pod ends"
+    );
+    let runs: Value =
+        serde_json::from_str(&ok(&env, &["run:list", app, "--format", "json"])).unwrap();
+    assert!(
+        runs.as_array().unwrap().is_empty(),
+        "the run's Job is removed: {runs}"
+    );
+    ns.cleanup().await;
+}

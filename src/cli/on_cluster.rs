@@ -16,7 +16,10 @@ pub fn block_on<T>(fut: impl Future<Output = anyhow::Result<T>>) -> Result<T, Cl
         .enable_all()
         .build()
         .map_err(|e| CliError::msg(format!("cannot start the async runtime: {e}")))?;
-    rt.block_on(fut).map_err(CliError::from)
+    let out = rt.block_on(fut);
+    // A terminal session leaves a blocking stdin read behind; do not wait for it on exit.
+    rt.shutdown_timeout(Duration::from_millis(200));
+    out.map_err(CliError::from)
 }
 
 /// How long to wait for an app lock another cluster operation holds.

@@ -1,5 +1,6 @@
 //! `run`, `run:detached`, `run:list`, `run:logs`: one-off commands in the app's image as Jobs.
 
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use clap::Subcommand;
@@ -33,10 +34,10 @@ pub enum Run {
         /// Extra environment variable for this run (repeatable)
         #[arg(long = "env", short = 'e', value_name = "KEY=VALUE")]
         env: Vec<String>,
-        /// Never allocate a TTY
+        /// Never attach a TTY: stream the command's output (the default when stdin is not a terminal)
         #[arg(long)]
         no_tty: bool,
-        /// Allocate a TTY even when stdin is not a terminal
+        /// Attach with a TTY even when stdin is not a terminal
         #[arg(long, conflicts_with = "no_tty")]
         force_tty: bool,
         /// Command and arguments (default: /bin/bash); put `--` before options of the command
@@ -177,19 +178,30 @@ impl Run {
                 let app = existing_app(&ctx.store, &app)?;
                 let env = parse_env(&env)?;
                 let command = resolve_command(ctx, &app, command)?;
-                // Output is streamed from the pod's logs; a TTY only changes how the container
-                // sees its stdio, so it is allocated on request only.
-                let tty = force_tty && !no_tty;
+                // On a terminal the one-off container gets a TTY and this terminal is attached
+                // to it (a shell works); otherwise its output is streamed from its logs.
+                let tty = !no_tty && (force_tty || std::io::stdin().is_terminal());
                 let code = block_on(async {
                     let (cluster, job) = build_job(ctx, &app, command, env, tty).await?;
-                    run::run_attached(
-                        &cluster.client,
-                        &cluster.namespace,
-                        &job,
-                        START_TIMEOUT,
-                        true,
-                    )
-                    .await
+                    if tty {
+                        run::run_interactive(
+                            &cluster.client,
+                            &cluster.namespace,
+                            &job,
+                            START_TIMEOUT,
+                            true,
+                        )
+                        .await
+                    } else {
+                        run::run_attached(
+                            &cluster.client,
+                            &cluster.namespace,
+                            &job,
+                            START_TIMEOUT,
+                            true,
+                        )
+                        .await
+                    }
                 })?;
                 if code != 0 {
                     return Err(CliError {

@@ -98,11 +98,17 @@ pub async fn enter(client: &Client, req: &EnterRequest) -> Result<i32> {
         tty,
         ..AttachParams::default()
     };
-    let mut proc = api
+    let proc = api
         .exec(&name, command.clone(), &params)
         .await
         .map_err(describe)
         .with_context(|| format!("exec {command:?} in pod {name} container {container}"))?;
+    pump(proc, tty).await
+}
+
+/// Connect a local terminal (or plain stdout/stderr) to an exec'd or attached process until it
+/// ends; returns the exit code the API server reports (0 when it reports none).
+pub async fn pump(mut proc: kube::api::AttachedProcess, tty: bool) -> Result<i32> {
     let _raw = if tty { RawTerminal::enable() } else { None };
     let status = proc.take_status();
     let mut stdout = proc.stdout();

@@ -214,6 +214,49 @@ pub async fn tail_logs(client: &Client, ns: &str, pod: &str, lines: i64) -> Resu
     .map_err(describe)
 }
 
+/// Run `job` (built with `tty`) interactively: create it, wait until its container runs, attach
+/// this terminal to it (stdin, TTY), then return its exit code. A pod that finished before we
+/// could attach has its logs printed instead. The Job is deleted afterwards when `remove` is set.
+pub async fn run_interactive(
+    client: &Client,
+    ns: &str,
+    job: &Job,
+    start_timeout: Duration,
+    remove: bool,
+) -> Result<i32> {
+    let created = create_job(client, ns, job).await?;
+    let name = created.name_any();
+    let result = async {
+        let pod = wait_for_job_pod(client, ns, &name, start_timeout).await?;
+        let pod_name = pod.name_any();
+        if is_terminal(&pod) {
+            copy_logs(client, ns, &pod_name, false).await?;
+            return Ok(exit_code(&pod));
+        }
+        let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+        let params = kube::api::AttachParams::interactive_tty()
+            .container(super::exec::default_container(&pod).unwrap_or_default());
+        let attached = api
+            .attach(&pod_name, &params)
+            .await
+            .map_err(describe)
+            .with_context(|| format!("attaching to pod {pod_name}"))?;
+        // The attach stream normally ends when the container exits; the pod watch ends it
+        // anyway, so an attach server that keeps streaming cannot hang berth.
+        tokio::select! {
+            r = super::exec::pump(attached, true) => { r?; }
+            r = wait_for_pod_exit(client, ns, &pod_name) => { r?; }
+        }
+        let done = wait_for_pod_exit(client, ns, &pod_name).await?;
+        Ok::<i32, anyhow::Error>(exit_code(&done))
+    }
+    .await;
+    if remove {
+        delete_job(client, ns, &name).await?;
+    }
+    result
+}
+
 /// Run `job` detached: create it, wait for its pod to exist, return the pod name.
 pub async fn run_detached(
     client: &Client,

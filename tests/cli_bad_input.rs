@@ -712,3 +712,57 @@ fn secrets_never_appear_in_error_messages() {
     ]);
     assert!(!msg.contains("bad\u{7}password"), "{msg}");
 }
+
+#[test]
+fn kubeconfigs_that_do_not_fit_are_refused() {
+    let env = populated();
+    let not_yaml = env.path().join("not-a-kubeconfig");
+    std::fs::write(&not_yaml, "just text\n").unwrap();
+    let kubeconfig = env.path().join("kubeconfig.yaml");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\ncontexts:\n- name: staging\n  context:\n    cluster: c\n    user: u\n",
+    )
+    .unwrap();
+    let (not_yaml, kubeconfig) = (not_yaml.to_str().unwrap(), kubeconfig.to_str().unwrap());
+
+    let before = env.state_hash();
+    let msg = env.fail(&["scheduler-k3s:set", "--global", "kubeconfig-path", not_yaml]);
+    assert!(
+        msg.starts_with(&format!(
+            "invalid kubeconfig-path {not_yaml:?}: not a kubeconfig ("
+        )),
+        "{msg}"
+    );
+    assert_eq!(env.state_hash(), before);
+
+    env.ok(&[
+        "scheduler-k3s:set",
+        "--global",
+        "kubeconfig-path",
+        kubeconfig,
+    ]);
+    let before = env.state_hash();
+    let msg = env.fail(&["scheduler-k3s:set", "--global", "kube-context", "prod"]);
+    assert_eq!(
+        msg,
+        format!(
+            "kube-context \"prod\" is not a context of kubeconfig {kubeconfig:?} (its contexts: staging)"
+        )
+    );
+    assert_eq!(env.state_hash(), before);
+    env.ok(&["scheduler-k3s:set", "--global", "kube-context", "staging"]);
+
+    // A new kubeconfig must still hold the chosen context.
+    let other = env.path().join("other.yaml");
+    std::fs::write(&other, "apiVersion: v1\nkind: Config\ncontexts: []\n").unwrap();
+    let before = env.state_hash();
+    let msg = env.fail(&[
+        "scheduler-k3s:set",
+        "--global",
+        "kubeconfig-path",
+        other.to_str().unwrap(),
+    ]);
+    assert!(msg.ends_with("(its contexts: none)"), "{msg}");
+    assert_eq!(env.state_hash(), before);
+}

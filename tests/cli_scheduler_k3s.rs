@@ -10,7 +10,11 @@ fn every_property_can_be_set_read_back_and_reset() {
     let env = Env::new();
     env.ok(&["apps:create", "web"]);
     let kubeconfig = env.path().join("kubeconfig.yaml");
-    std::fs::write(&kubeconfig, "apiVersion: v1\n").unwrap();
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:1\ncontexts:\n- name: prod\n  context:\n    cluster: c\n    user: u\nusers:\n- name: u\n  user: {}\n",
+    )
+    .unwrap();
     let kubeconfig = kubeconfig.display().to_string();
     let values: Vec<(&str, &str, &str)> = vec![
         // (property, input, stored)

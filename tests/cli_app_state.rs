@@ -165,7 +165,7 @@ fn resources() {
         env.ok(&["resource:limit", "web"])
     );
     assert_eq!(
-        env.ok(&["resource:report", "web", "--worker-limit-memory"]),
+        env.ok(&["resource:report", "web", "--resource-worker-limit-memory"]),
         "1Gi\n"
     );
     env.ok(&["resource:limit-clear", "web", "--process-type", "worker"]);

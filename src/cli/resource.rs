@@ -65,7 +65,7 @@ pub enum Resource {
     /// Show limits and reservations per process type
     #[command(
         name = "resource:report",
-        after_help = "Examples:\n  berth resource:report my-app\n  berth resource:report my-app --format json\n  berth resource:report my-app --web-limit-memory"
+        after_help = "Examples:\n  berth resource:report my-app\n  berth resource:report my-app --format json\n  berth resource:report my-app --resource-web-limit-memory"
     )]
     Report {
         app: Option<String>,
@@ -87,14 +87,23 @@ fn slot(process: Option<&str>) -> Result<String, CliError> {
 fn rows_for(slot: &str, spec: &ResourceSpec) -> Vec<Row> {
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     vec![
-        Row::new(format!("--{slot}-limit-cpu"), v(&spec.limit.cpu)),
-        Row::new(format!("--{slot}-limit-memory"), v(&spec.limit.memory)),
+        Row::new(format!("--resource-{slot}-limit-cpu"), v(&spec.limit.cpu)),
         Row::new(
-            format!("--{slot}-limit-nvidia-gpu"),
+            format!("--resource-{slot}-limit-memory"),
+            v(&spec.limit.memory),
+        ),
+        Row::new(
+            format!("--resource-{slot}-limit-nvidia-gpu"),
             v(&spec.limit.nvidia_gpu),
         ),
-        Row::new(format!("--{slot}-reserve-cpu"), v(&spec.reserve.cpu)),
-        Row::new(format!("--{slot}-reserve-memory"), v(&spec.reserve.memory)),
+        Row::new(
+            format!("--resource-{slot}-reserve-cpu"),
+            v(&spec.reserve.cpu),
+        ),
+        Row::new(
+            format!("--resource-{slot}-reserve-memory"),
+            v(&spec.reserve.memory),
+        ),
     ]
 }
 

@@ -15,11 +15,11 @@ pub struct AppRecord {
     pub created_at: String,
 }
 
-fn app_of(lock: &ScopeLock<'_>) -> AppName {
+/// The app a lifecycle operation's lock is for; the `--global` lock holds no app.
+fn app_of(lock: &ScopeLock<'_>) -> Result<AppName, StoreError> {
     match lock.scope() {
-        Scope::App(a) => a.clone(),
-        // Only reachable through a programming error in a caller.
-        Scope::Global => panic!("app lifecycle operation called with the --global lock"),
+        Scope::App(a) => Ok(a.clone()),
+        Scope::Global => Err(StoreError::BadName("--global".into())),
     }
 }
 
@@ -32,7 +32,10 @@ fn staging_dir(store: &Store, tag: &str, app: &AppName) -> std::path::PathBuf {
 }
 
 fn write_json_file<T: serde::Serialize>(dir: &Path, doc: Doc, value: &T) -> Result<(), StoreError> {
-    let mut text = serde_json::to_string_pretty(value).expect("state documents serialise");
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| StoreError::Corrupt {
+        path: dir.join(doc.file).display().to_string(),
+        message: e.to_string(),
+    })?;
     text.push('\n');
     write_atomic(&dir.join(doc.file), text.as_bytes(), doc.secrecy)
 }
@@ -46,7 +49,7 @@ impl Store {
 
     /// Create the app held by `lock`, with `<app>.<global domain>` vhosts for each global domain.
     pub fn create_app(&self, lock: &ScopeLock<'_>) -> Result<(), StoreError> {
-        let app = app_of(lock);
+        let app = app_of(lock)?;
         if self.app_exists(&app) {
             return Err(StoreError::AppExists(app));
         }
@@ -80,7 +83,7 @@ impl Store {
 
     /// Delete the app held by `lock` and all its state.
     pub fn destroy_app(&self, lock: &ScopeLock<'_>) -> Result<(), StoreError> {
-        let app = app_of(lock);
+        let app = app_of(lock)?;
         self.require_app(&app)?;
         let dir = self.scope_dir(&Scope::App(app.clone()));
         let trash = staging_dir(self, "trash", &app);
@@ -91,7 +94,7 @@ impl Store {
 
     /// Rename `from` to `to` (both locked). Domains equal to `<from>.<global>` become `<to>.<global>`.
     pub fn rename_app(&self, from: &ScopeLock<'_>, to: &ScopeLock<'_>) -> Result<(), StoreError> {
-        let (old, new) = (app_of(from), app_of(to));
+        let (old, new) = (app_of(from)?, app_of(to)?);
         self.require_app(&old)?;
         if self.app_exists(&new) {
             return Err(StoreError::AppExists(new));
@@ -123,7 +126,7 @@ impl Store {
     /// Copy `from` to the new app `to` (both locked), with a fresh creation record and default
     /// domains for the new name.
     pub fn clone_app(&self, from: &ScopeLock<'_>, to: &ScopeLock<'_>) -> Result<(), StoreError> {
-        let (old, new) = (app_of(from), app_of(to));
+        let (old, new) = (app_of(from)?, app_of(to)?);
         self.require_app(&old)?;
         if self.app_exists(&new) {
             return Err(StoreError::AppExists(new));

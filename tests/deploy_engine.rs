@@ -272,3 +272,36 @@ async fn a_timeout_names_why_pods_are_not_ready() {
     );
     assert!(msg.contains("Unschedulable"), "the reason is named: {msg}");
 }
+
+#[tokio::test]
+async fn history_keeps_at_most_ten_revisions() {
+    let client = client().await;
+    let ns = TestNamespace::new(&client, "deploy-maxhist").await;
+    let app = "many";
+    let mut progress = Progress::plain();
+    for i in 1..=12 {
+        let objs = vec![deployment(
+            app,
+            "web",
+            &format!("registry.invalid/many:{i}"),
+            1,
+            json!({}),
+        )];
+        deploy::deploy(
+            &client,
+            request(app, &ns.name, objs, 60, false),
+            &mut progress,
+        )
+        .await
+        .expect("deploy");
+    }
+    let revs = history::list(&client, &ns.name, app).await.unwrap();
+    let versions: Vec<u32> = revs.iter().map(|r| r.version).collect();
+    assert_eq!(versions, (3..=12).collect::<Vec<_>>());
+    assert_eq!(revs.last().unwrap().info.status, Status::Deployed);
+    assert!(
+        revs[..9]
+            .iter()
+            .all(|r| r.info.status == Status::Superseded)
+    );
+}

@@ -971,3 +971,27 @@ async fn terminal_sessions_for_enter_and_run() {
     );
     ns.cleanup().await;
 }
+
+#[tokio::test]
+async fn clone_deploys_only_on_request() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "deploy-clone").await;
+    let n = ns.name().to_owned();
+    let env = app_env("orig", &n);
+    ok(
+        &env,
+        &["deploy", "orig", "--image", "registry.invalid/orig:7", "-q"],
+    );
+    ok(&env, &["apps:clone", "orig", "copy1"]);
+    assert!(
+        deployment(&client, &n, "copy1-web").await.is_none(),
+        "a plain clone deploys nothing"
+    );
+    ok(&env, &["apps:clone", "orig", "copy2", "--deploy"]);
+    assert_eq!(
+        image(&deployment(&client, &n, "copy2-web").await.unwrap()),
+        "registry.invalid/orig:7"
+    );
+    assert_eq!(ready_pods(&client, &n, "copy2", "web").await.len(), 1);
+    ns.cleanup().await;
+}

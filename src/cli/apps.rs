@@ -60,14 +60,17 @@ pub enum Apps {
     /// Copy an app's state (config, properties, ports ...) to a new app
     #[command(
         name = "apps:clone",
-        after_help = "Example:\n  berth apps:clone my-app my-app-staging"
+        after_help = "Examples:\n  berth apps:clone my-app my-app-staging\n  berth apps:clone my-app my-app-staging --deploy"
     )]
     Clone {
         old_app: String,
         new_app: String,
-        /// Do not deploy the clone
-        #[arg(long)]
+        /// Do not deploy the clone (the default; kept for Dokku compatibility)
+        #[arg(long, conflicts_with = "deploy")]
         skip_deploy: bool,
+        /// Deploy the clone with the source app's deployed image
+        #[arg(long)]
+        deploy: bool,
         /// Succeed without doing anything when the new app already exists
         #[arg(long)]
         ignore_existing: bool,
@@ -166,6 +169,7 @@ impl Apps {
                 old_app,
                 new_app,
                 skip_deploy: _,
+                deploy,
                 ignore_existing,
             } => {
                 let (old, new): (AppName, AppName) = (old_app.parse()?, new_app.parse()?);
@@ -177,6 +181,9 @@ impl Apps {
                 let (from, to) = lock_pair(store, &old, &new, &ctx.command)?;
                 info1(format!("Cloning {old} to {new}"));
                 store.clone_app(&from, &to)?;
+                if deploy {
+                    super::on_cluster::deploy_clone(ctx, &old, &new)?;
+                }
             }
             Apps::Report {
                 app,

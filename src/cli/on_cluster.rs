@@ -167,3 +167,18 @@ pub fn live_ps_rows(ctx: &Ctx, app: &AppName) -> Vec<super::output::Row> {
         }
     }
 }
+
+/// `apps:clone --deploy`: deploy `new` (already cloned in the store) with `old`'s deployed image.
+pub fn deploy_clone(ctx: &Ctx, old: &AppName, new: &AppName) -> Result<(), CliError> {
+    let done = block_on(async {
+        let source = connect(ctx, old).await?;
+        let image = app_ops::deployed_image_of(&source).await?.ok_or_else(|| {
+            anyhow::anyhow!("App {old} is not deployed: nothing to deploy the clone {new} with")
+        })?;
+        let target = connect(ctx, new).await?;
+        let mut progress = crate::kube::progress::Progress::new(false);
+        app_ops::deploy_image(&ctx.store, &target, &image, &mut progress).await
+    })?;
+    super::output::info1(format!("Deployed {new}, revision {}", done.revision));
+    Ok(())
+}

@@ -1,6 +1,7 @@
 //! The deploy engine (apply, prune, wait, release records, rollback) against the real local
 //! control plane.
 
+mod common;
 mod deploy_support;
 
 use std::time::Duration;
@@ -9,7 +10,8 @@ use berth::kube::deploy::{self, DeployFailed, DeployRequest};
 use berth::kube::helm_release::Status;
 use berth::kube::history;
 use berth::kube::progress::Progress;
-use deploy_support::{TestNamespace, client, deployment, service};
+use common::{TestNamespace, client};
+use deploy_support::{deployment, service};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
@@ -50,7 +52,7 @@ async fn image_of(client: &kube::Client, ns: &str, name: &str) -> String {
 #[tokio::test]
 async fn deploy_prune_history_and_rollback() {
     let client = client().await;
-    let ns = TestNamespace::new(&client, "deploy-engine").await;
+    let ns = TestNamespace::create(&client, "deploy-engine").await;
     let app = "shop";
     let mut progress = Progress::plain();
 
@@ -62,13 +64,13 @@ async fn deploy_prune_history_and_rollback() {
     ];
     let done = deploy::deploy(
         &client,
-        request(app, &ns.name, v1, 60, false),
+        request(app, ns.name(), v1, 60, false),
         &mut progress,
     )
     .await
     .expect("first deploy");
     assert_eq!(done.revision, 1);
-    let pods = Api::<Pod>::namespaced(client.clone(), &ns.name)
+    let pods = Api::<Pod>::namespaced(client.clone(), ns.name())
         .list(&ListParams::default().labels("app.kubernetes.io/part-of=shop"))
         .await
         .unwrap();
@@ -93,7 +95,7 @@ async fn deploy_prune_history_and_rollback() {
     ];
     let done = deploy::deploy(
         &client,
-        request(app, &ns.name, v2, 60, false),
+        request(app, ns.name(), v2, 60, false),
         &mut progress,
     )
     .await
@@ -106,7 +108,7 @@ async fn deploy_prune_history_and_rollback() {
         "{:?}",
         done.pruned
     );
-    let deps = Api::<Deployment>::namespaced(client.clone(), &ns.name);
+    let deps = Api::<Deployment>::namespaced(client.clone(), ns.name());
     assert!(
         deps.get_opt("shop-worker").await.unwrap().is_none(),
         "worker Deployment still there"
@@ -127,7 +129,7 @@ async fn deploy_prune_history_and_rollback() {
     };
     let err = deploy::deploy(
         &client,
-        request(app, &ns.name, bad("registry.invalid/shop:3"), 5, false),
+        request(app, ns.name(), bad("registry.invalid/shop:3"), 5, false),
         &mut progress,
     )
     .await
@@ -137,14 +139,14 @@ async fn deploy_prune_history_and_rollback() {
     assert_eq!(failed.rolled_back, None);
     assert!(failed.message.contains("timed out"), "{}", failed.message);
     assert_eq!(
-        image_of(&client, &ns.name, "shop-web").await,
+        image_of(&client, ns.name(), "shop-web").await,
         "registry.invalid/shop:3"
     );
 
     // 4: again with rollback-on-failure → back on the last deployed image (revision 2).
     let err = deploy::deploy(
         &client,
-        request(app, &ns.name, bad("registry.invalid/shop:4"), 5, true),
+        request(app, ns.name(), bad("registry.invalid/shop:4"), 5, true),
         &mut progress,
     )
     .await
@@ -158,11 +160,11 @@ async fn deploy_prune_history_and_rollback() {
         failed.message
     );
     assert_eq!(
-        image_of(&client, &ns.name, "shop-web").await,
+        image_of(&client, ns.name(), "shop-web").await,
         "registry.invalid/shop:2"
     );
 
-    let revs = history::list(&client, &ns.name, app).await.unwrap();
+    let revs = history::list(&client, ns.name(), app).await.unwrap();
     let states: Vec<(u32, Status)> = revs.iter().map(|r| (r.version, r.info.status)).collect();
     assert_eq!(
         states,
@@ -177,13 +179,13 @@ async fn deploy_prune_history_and_rollback() {
     assert_eq!(revs[4].info.description, "Rollback to 2");
 
     // Uninstall removes every object and record.
-    let removed = deploy::uninstall(&client, &ns.name, app, Duration::from_secs(60))
+    let removed = deploy::uninstall(&client, ns.name(), app, Duration::from_secs(60))
         .await
         .unwrap();
     assert!(removed.iter().any(|k| k.name == "shop-web"));
     assert!(deps.get_opt("shop-web").await.unwrap().is_none());
     assert!(
-        history::list(&client, &ns.name, app)
+        history::list(&client, ns.name(), app)
             .await
             .unwrap()
             .is_empty()
@@ -207,10 +209,10 @@ fn release_job(app: &str, id: &str, fail: bool) -> Value {
 #[tokio::test]
 async fn release_tasks_run_before_the_rollout() {
     let client = client().await;
-    let ns = TestNamespace::new(&client, "deploy-tasks").await;
+    let ns = TestNamespace::create(&client, "deploy-tasks").await;
     let app = "tasks";
     let mut progress = Progress::plain();
-    let deps = Api::<Deployment>::namespaced(client.clone(), &ns.name);
+    let deps = Api::<Deployment>::namespaced(client.clone(), ns.name());
 
     // A failing release task stops the deploy before any Deployment is applied.
     let objs = vec![
@@ -219,7 +221,7 @@ async fn release_tasks_run_before_the_rollout() {
     ];
     let err = deploy::deploy(
         &client,
-        request(app, &ns.name, objs, 60, false),
+        request(app, ns.name(), objs, 60, false),
         &mut progress,
     )
     .await
@@ -234,13 +236,13 @@ async fn release_tasks_run_before_the_rollout() {
     ];
     let done = deploy::deploy(
         &client,
-        request(app, &ns.name, objs, 60, false),
+        request(app, ns.name(), objs, 60, false),
         &mut progress,
     )
     .await
     .expect("deploy with release task");
     assert!(deps.get_opt("tasks-web").await.unwrap().is_some());
-    let rev = history::list(&client, &ns.name, app)
+    let rev = history::list(&client, ns.name(), app)
         .await
         .unwrap()
         .pop()
@@ -252,7 +254,7 @@ async fn release_tasks_run_before_the_rollout() {
 #[tokio::test]
 async fn a_timeout_names_why_pods_are_not_ready() {
     let client = client().await;
-    let ns = TestNamespace::new(&client, "deploy-reasons").await;
+    let ns = TestNamespace::create(&client, "deploy-reasons").await;
     let app = "picky";
     let mut progress = Progress::plain();
     // No node has this label: the pod stays Pending, Unschedulable.
@@ -260,7 +262,7 @@ async fn a_timeout_names_why_pods_are_not_ready() {
     d["spec"]["template"]["spec"]["nodeSelector"] = json!({"berth.test/no-such-node": "true"});
     let err = deploy::deploy(
         &client,
-        request(app, &ns.name, vec![d], 4, false),
+        request(app, ns.name(), vec![d], 4, false),
         &mut progress,
     )
     .await
@@ -276,7 +278,7 @@ async fn a_timeout_names_why_pods_are_not_ready() {
 #[tokio::test]
 async fn history_keeps_at_most_ten_revisions() {
     let client = client().await;
-    let ns = TestNamespace::new(&client, "deploy-maxhist").await;
+    let ns = TestNamespace::create(&client, "deploy-maxhist").await;
     let app = "many";
     let mut progress = Progress::plain();
     for i in 1..=12 {
@@ -289,13 +291,13 @@ async fn history_keeps_at_most_ten_revisions() {
         )];
         deploy::deploy(
             &client,
-            request(app, &ns.name, objs, 60, false),
+            request(app, ns.name(), objs, 60, false),
             &mut progress,
         )
         .await
         .expect("deploy");
     }
-    let revs = history::list(&client, &ns.name, app).await.unwrap();
+    let revs = history::list(&client, ns.name(), app).await.unwrap();
     let versions: Vec<u32> = revs.iter().map(|r| r.version).collect();
     assert_eq!(versions, (3..=12).collect::<Vec<_>>());
     assert_eq!(revs.last().unwrap().info.status, Status::Deployed);

@@ -1,6 +1,7 @@
 //! berth's release records read by the real `helm` CLI (built from the Go module proxy by
 //! scripts/test-cluster build): list/history/status agree with berth, uninstall removes the app.
 
+mod common;
 mod deploy_support;
 
 use std::process::Command;
@@ -9,7 +10,8 @@ use std::time::Duration;
 use berth::kube::deploy::{self, DeployRequest};
 use berth::kube::history;
 use berth::kube::progress::Progress;
-use deploy_support::{TestNamespace, client, deployment, service};
+use common::{TestNamespace, client};
+use deploy_support::{deployment, service};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Secret, Service};
 use kube::api::{Api, ListParams};
@@ -58,7 +60,7 @@ fn helm_json(args: &[&str]) -> Value {
 #[tokio::test]
 async fn helm_reads_berth_history_and_uninstalls() {
     let client = client().await;
-    let ns = TestNamespace::new(&client, "deploy-helm").await;
+    let ns = TestNamespace::create(&client, "deploy-helm").await;
     let app = "blog";
     let mut progress = Progress::plain();
     for (i, image) in ["registry.invalid/blog:1", "registry.invalid/blog:2"]
@@ -67,7 +69,7 @@ async fn helm_reads_berth_history_and_uninstalls() {
     {
         let req = DeployRequest {
             app: app.into(),
-            namespace: ns.name.clone(),
+            namespace: ns.name().to_owned(),
             objects: vec![service(app), deployment(app, "web", image, 1, json!({}))],
             values: json!({"global": {"image": {"name": image}}})
                 .as_object()
@@ -81,9 +83,9 @@ async fn helm_reads_berth_history_and_uninstalls() {
             .await
             .expect("deploy");
     }
-    let ours = history::list(&client, &ns.name, app).await.unwrap();
+    let ours = history::list(&client, ns.name(), app).await.unwrap();
 
-    let hist = helm_json(&["history", app, "-n", &ns.name]);
+    let hist = helm_json(&["history", app, "-n", ns.name()]);
     let hist = hist.as_array().expect("history array");
     assert_eq!(hist.len(), ours.len());
     for (h, r) in hist.iter().zip(&ours) {
@@ -96,12 +98,12 @@ async fn helm_reads_berth_history_and_uninstalls() {
     assert_eq!(hist[1]["status"], "deployed");
     assert_eq!(hist[0]["status"], "superseded");
 
-    let list = helm_json(&["list", "-n", &ns.name]);
+    let list = helm_json(&["list", "-n", ns.name()]);
     assert_eq!(list[0]["name"], app);
     assert_eq!(list[0]["revision"], "2");
     assert_eq!(list[0]["status"], "deployed");
 
-    let status = helm_json(&["status", app, "-n", &ns.name]);
+    let status = helm_json(&["status", app, "-n", ns.name()]);
     assert_eq!(status["version"], 2);
     assert_eq!(
         status["config"]["global"]["image"]["name"],
@@ -114,7 +116,7 @@ async fn helm_reads_berth_history_and_uninstalls() {
             "uninstall",
             app,
             "-n",
-            &ns.name,
+            ns.name(),
             "--wait",
             "--timeout",
             "60s",
@@ -136,17 +138,17 @@ async fn helm_reads_berth_history_and_uninstalls() {
         "helm uninstall: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let deps = Api::<Deployment>::namespaced(client.clone(), &ns.name);
+    let deps = Api::<Deployment>::namespaced(client.clone(), ns.name());
     assert!(
         deps.get_opt("blog-web").await.unwrap().is_none(),
         "Deployment left after helm uninstall"
     );
-    let svcs = Api::<Service>::namespaced(client.clone(), &ns.name);
+    let svcs = Api::<Service>::namespaced(client.clone(), ns.name());
     assert!(
         svcs.get_opt("blog-web").await.unwrap().is_none(),
         "Service left after helm uninstall"
     );
-    let records = Api::<Secret>::namespaced(client.clone(), &ns.name)
+    let records = Api::<Secret>::namespaced(client.clone(), ns.name())
         .list(&ListParams::default().labels("owner=helm"))
         .await
         .unwrap();

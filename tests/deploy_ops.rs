@@ -2,6 +2,7 @@
 //! stop/start, run (attached, failing, detached), run listing, logs (filters, follow), enter,
 //! cron:run.
 
+mod common;
 mod deploy_support;
 
 use std::collections::BTreeMap;
@@ -13,7 +14,8 @@ use berth::kube::jobs::{self, RunBase, RunRequest};
 use berth::kube::logs::{self, LogsRequest};
 use berth::kube::progress::Progress;
 use berth::kube::{ps, run};
-use deploy_support::{TestNamespace, client, deployment, service};
+use common::{TestNamespace, client};
+use deploy_support::{deployment, service};
 use futures::StreamExt;
 use k8s_openapi::api::batch::v1::CronJob;
 use kube::api::Api;
@@ -44,8 +46,8 @@ async fn web_pods(client: &kube::Client, ns: &str, app: &str) -> Vec<String> {
 #[tokio::test]
 async fn scale_restart_stop_start_run_logs_enter_cron() {
     let client = client().await;
-    let ns = TestNamespace::new(&client, "deploy-ops").await;
-    let n = ns.name.as_str();
+    let ns = TestNamespace::create(&client, "deploy-ops").await;
+    let n = ns.name();
     let app = "ops";
     let mut progress = Progress::plain();
     let t = Duration::from_secs(60);

@@ -1,68 +1,8 @@
-//! Helpers for the deploy engine's cluster tests: a client for the local control plane (from
-//! `BERTH_TEST_KUBECONFIG`, failing loudly when it is not up) and a namespace per test.
+//! Object builders for the deploy engine's cluster tests (the client and namespaces come from
+//! `tests/common`).
 #![allow(dead_code)]
 
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, DeleteParams, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
 use serde_json::{Value, json};
-
-/// A client for the test control plane. Panics with the fix when the cluster is not up.
-pub async fn client() -> Client {
-    let path = std::env::var("BERTH_TEST_KUBECONFIG").unwrap_or_else(|_| {
-        panic!(
-            "BERTH_TEST_KUBECONFIG is not set: start the control plane (scripts/test-cluster up) \
-             and source its env file (set -a; . /tmp/berth-dev-cluster/env; set +a)"
-        )
-    });
-    let kc = Kubeconfig::read_from(&path)
-        .unwrap_or_else(|e| panic!("cannot read BERTH_TEST_KUBECONFIG {path}: {e}"));
-    let cfg = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("bad kubeconfig {path}: {e}"));
-    let client = Client::try_from(cfg).expect("kube client");
-    client
-        .apiserver_version()
-        .await
-        .unwrap_or_else(|e| panic!("the test control plane at {path} is not reachable: {e}"));
-    client
-}
-
-/// A fresh namespace, deleted when the guard drops.
-pub struct TestNamespace {
-    pub name: String,
-    client: Client,
-}
-
-impl TestNamespace {
-    pub async fn new(client: &Client, prefix: &str) -> TestNamespace {
-        let name = format!("{prefix}-{}", hex::encode(rand::random::<[u8; 4]>()));
-        let api: Api<Namespace> = Api::all(client.clone());
-        let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": name}})).unwrap();
-        api.create(&PostParams::default(), &ns)
-            .await
-            .expect("create namespace");
-        TestNamespace {
-            name,
-            client: client.clone(),
-        }
-    }
-}
-
-impl Drop for TestNamespace {
-    fn drop(&mut self) {
-        let client = self.client.clone();
-        let name = self.name.clone();
-        // Best effort, in the background of whatever runtime is still alive.
-        if let Ok(h) = tokio::runtime::Handle::try_current() {
-            h.spawn(async move {
-                let api: Api<Namespace> = Api::all(client);
-                let _ = api.delete(&name, &DeleteParams::background()).await;
-            });
-        }
-    }
-}
 
 /// A Dokku-shaped Deployment for process `p` of `app` running `image`.
 pub fn deployment(app: &str, p: &str, image: &str, replicas: i32, pod_labels: Value) -> Value {

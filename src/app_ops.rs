@@ -76,7 +76,7 @@ async fn connect_client(kubeconfig: &str, context: Option<&str>) -> Result<Clien
         Ok(Err(e)) => Err(anyhow!(
             "Kubernetes API server {} (from {kubeconfig}) is not reachable: {}; start the cluster or change it with: {FIX}",
             server.trim_end_matches('/'),
-            crate::kube::errors::describe(e)
+            crate::kube::errors::causes(&e)
         )),
         Err(_) => Err(anyhow!(
             "Kubernetes API server {} (from {kubeconfig}) did not answer within 10s; start the cluster or change it with: {FIX}",

@@ -16,22 +16,11 @@ pub fn describe(err: kube::Error) -> anyhow::Error {
             },
             status.message
         ),
-        kube::Error::HyperError(_) | kube::Error::Service(_) => {
-            // The source chain holds the useful part (connection refused, DNS, TLS).
-            let mut msg = err.to_string();
-            let mut src = std::error::Error::source(&err);
-            while let Some(s) = src {
-                let text = s.to_string();
-                if !msg.contains(&text) {
-                    msg = format!("{msg}: {text}");
-                }
-                src = s.source();
-            }
-            anyhow!(
-                "cannot reach the Kubernetes API server ({msg}); check the cluster is up and the \
-                 kubeconfig-path / kube-context properties (berth scheduler-k3s:set --global ...)"
-            )
-        }
+        kube::Error::HyperError(_) | kube::Error::Service(_) => anyhow!(
+            "cannot reach the Kubernetes API server ({}); check the cluster is up and the \
+             kubeconfig-path / kube-context properties (berth scheduler-k3s:set --global ...)",
+            causes(&err)
+        ),
         _ => anyhow!("Kubernetes request failed: {err}"),
     }
 }
@@ -39,4 +28,22 @@ pub fn describe(err: kube::Error) -> anyhow::Error {
 /// True when `err` is an API 404.
 pub fn is_not_found(err: &kube::Error) -> bool {
     matches!(err, kube::Error::Api(s) if s.code == 404)
+}
+
+/// The causes of `err` on one line (`a: b: c`), skipping repeats: what actually went wrong below
+/// kube's own wrapper ("client error (Connect): tcp connect error: Connection refused").
+pub fn causes(err: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut src = err.source();
+    while let Some(s) = src {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        src = s.source();
+    }
+    if parts.is_empty() {
+        parts.push(err.to_string());
+    }
+    parts.join(": ").replace('\n', " ")
 }

@@ -48,7 +48,7 @@ pub async fn connect(store: &Store, app: &AppName) -> Result<AppCluster> {
 
 /// A client for `kubeconfig` (+ `context`), checked with one request so an unreachable server is
 /// reported here, naming the server and the properties to change.
-async fn connect_client(kubeconfig: &str, context: Option<&str>) -> Result<Client> {
+pub async fn connect_client(kubeconfig: &str, context: Option<&str>) -> Result<Client> {
     use kube::config::{KubeConfigOptions, Kubeconfig};
     const FIX: &str =
         "berth scheduler-k3s:set --global kubeconfig-path <file> / kube-context <name>";

@@ -16,6 +16,7 @@ pub mod deploy_cluster;
 pub mod domains;
 pub mod enter;
 pub mod k3s_autoscaling;
+pub mod k3s_charts_install;
 pub mod k3s_global;
 pub mod k3s_history;
 pub mod k3s_meta;
@@ -132,6 +133,7 @@ command_families! {
     Enter(enter::Enter),
     Cron(cron::Cron),
     K3sHistory(k3s_history::K3sHistory),
+    K3sChartsInstall(k3s_charts_install::K3sChartsInstall),
 }
 
 /// berth: Dokku's scheduler-k3s as one binary.

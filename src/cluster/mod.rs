@@ -1,1 +1,3 @@
 //! cluster: see DESIGN.md.
+pub mod components;
+pub mod components_apply;

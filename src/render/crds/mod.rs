@@ -4,5 +4,6 @@
 //! the real CRDs are installed by their own charts.
 
 pub mod cert_manager;
+pub mod helm;
 pub mod keda;
 pub mod traefik;

@@ -32,11 +32,14 @@ Examples:\n  berth scheduler-k3s:ensure-charts\n  berth scheduler-k3s:ensure-cha
         /// Wait until each chart's install job has completed
         #[arg(long)]
         wait: bool,
-        /// How long --wait waits for each chart (e.g. 300s, 10m)
-        #[arg(long, value_name = "DURATION", default_value = "300s", value_parser = parse_timeout)]
-        timeout: Duration,
+        /// How long to wait for each chart (implies --wait; default 300s), e.g. 300s or 10m
+        #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+        timeout: Option<Duration>,
     },
 }
+
+/// `--timeout` when not given: Dokku's helm timeout.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
 fn parse_timeout(s: &str) -> Result<Duration, String> {
     parse_duration(s).map(|(d, _)| d).map_err(|e| e.0)
@@ -63,7 +66,7 @@ impl K3sChartsInstall {
         let opts = EnsureOptions {
             force,
             only,
-            wait: wait.then_some(timeout),
+            wait: (wait || timeout.is_some()).then(|| timeout.unwrap_or(DEFAULT_TIMEOUT)),
         };
         let log = |line: &str| println!("{line}");
         block_on(async {

@@ -142,17 +142,14 @@ impl Decision {
     }
 }
 
-/// The original's order of checks (reference §4.2), with changes upgrading.
+/// The original's order of checks (reference §4.2, after the ingress-class one), with changes
+/// upgrading.
 fn decide(
     existing: Option<&HelmChart>,
     wanted: &HelmChart,
     forced: bool,
     listed: bool,
-    mismatch: bool,
 ) -> Decision {
-    if mismatch {
-        return Decision::IngressMismatch;
-    }
     if forced {
         return Decision::Forced;
     }
@@ -183,9 +180,7 @@ async fn ensure_one(
         "-----> Processing chart {release}@{}",
         chart.version
     ));
-    let mismatch = ingress_mismatch(release, ingress_class);
-    let listed = opts.only.iter().any(|o| o == release);
-    if mismatch {
+    if ingress_mismatch(release, ingress_class) {
         log(&format!(
             "       {}",
             Decision::IngressMismatch.message(chart.version)
@@ -206,7 +201,8 @@ async fn ensure_one(
         .get_opt(release)
         .await
         .with_context(|| format!("reading HelmChart {chart_namespace}/{release}"))?;
-    let decision = decide(existing.as_ref(), &wanted, opts.force, listed, false);
+    let listed = opts.only.iter().any(|o| o == release);
+    let decision = decide(existing.as_ref(), &wanted, opts.force, listed);
     log(&format!("       {}", decision.message(chart.version)));
 
     let outcome = match (&decision, &existing) {
@@ -492,30 +488,20 @@ mod tests {
     #[test]
     fn decisions_follow_the_original_order_and_upgrade_changes() {
         let wanted = chart("keda");
+        assert_eq!(decide(Some(&wanted), &wanted, true, true), Decision::Forced);
         assert_eq!(
-            decide(None, &wanted, false, false, true),
-            Decision::IngressMismatch
-        );
-        assert_eq!(
-            decide(Some(&wanted), &wanted, true, true, false),
-            Decision::Forced
-        );
-        assert_eq!(
-            decide(Some(&wanted), &wanted, false, true, false),
+            decide(Some(&wanted), &wanted, false, true),
             Decision::Listed
         );
+        assert_eq!(decide(None, &wanted, false, false), Decision::Missing);
         assert_eq!(
-            decide(None, &wanted, false, false, false),
-            Decision::Missing
-        );
-        assert_eq!(
-            decide(Some(&wanted), &wanted, false, false, false),
+            decide(Some(&wanted), &wanted, false, false),
             Decision::Unchanged
         );
         let mut old = wanted.clone();
         old.spec.version = "2.0.0".into();
         assert_eq!(
-            decide(Some(&old), &wanted, false, false, false),
+            decide(Some(&old), &wanted, false, false),
             Decision::VersionMismatch {
                 installed: "2.0.0".into()
             }
@@ -526,7 +512,7 @@ mod tests {
             .set
             .insert("a".into(), IntOrString::String("b".into()));
         assert_eq!(
-            decide(Some(&other), &wanted, false, false, false),
+            decide(Some(&other), &wanted, false, false),
             Decision::ValuesChanged
         );
         // Status and metadata written by others do not count as a change.
@@ -537,7 +523,7 @@ mod tests {
         });
         seen.metadata.resource_version = Some("7".into());
         assert_eq!(
-            decide(Some(&seen), &wanted, false, false, false),
+            decide(Some(&seen), &wanted, false, false),
             Decision::Unchanged
         );
     }

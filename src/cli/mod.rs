@@ -17,6 +17,7 @@ pub mod domains;
 pub mod enter;
 pub mod k3s_autoscaling;
 pub mod k3s_charts_install;
+pub mod k3s_cluster;
 pub mod k3s_global;
 pub mod k3s_history;
 pub mod k3s_meta;
@@ -134,6 +135,7 @@ command_families! {
     Cron(cron::Cron),
     K3sHistory(k3s_history::K3sHistory),
     K3sChartsInstall(k3s_charts_install::K3sChartsInstall),
+    K3sCluster(k3s_cluster::K3sCluster),
 }
 
 /// berth: Dokku's scheduler-k3s as one binary.

@@ -1,3 +1,16 @@
-//! cluster: see DESIGN.md.
+//! cluster: the k3s cluster itself — installing k3s on this host (`initialize`), joining and
+//! removing other hosts over SSH, the cluster components (k3s HelmCharts), and the Node views.
+//!
+//! - [`k3s`]: pure — installer arguments, node names, the installer/uninstaller settings.
+//! - [`installer`]: this host — fetch and run the installer, root check, interface address.
+//! - [`nodes`]: the Kubernetes API — node rows, wait for Ready, label, cordon/drain/delete.
+//! - [`state`]: the cluster record in berth's state directory.
+//! - [`ops`]: the lifecycle commands composed from the above.
+
 pub mod components;
 pub mod components_apply;
+pub mod installer;
+pub mod k3s;
+pub mod nodes;
+pub mod ops;
+pub mod state;

@@ -1,0 +1,347 @@
+//! `scheduler-k3s:initialize`, `cluster-add|list|remove` (also spelled `cluster:add|list|remove`
+//! as in current Dokku), `show-kubeconfig` and `uninstall`. Progress goes to stderr so stdout
+//! carries only data (the new node's name, the node list, the kubeconfig).
+
+use std::io::{BufRead, IsTerminal};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Subcommand;
+
+use super::on_cluster::block_on;
+use super::output::{Format, print_json};
+use super::{CliError, Ctx};
+use crate::cluster::k3s::{NodeRole, parse_kubelet_args};
+use crate::cluster::ops::{self, Progress};
+use crate::model::duration::parse_duration;
+
+/// Progress lines on stderr in Dokku's style.
+struct StderrProgress;
+
+impl Progress for StderrProgress {
+    fn step(&self, msg: &str) {
+        eprintln!("=====> {msg}");
+    }
+    fn detail(&self, msg: &str) {
+        eprintln!("       {msg}");
+    }
+    fn warn(&self, msg: &str) {
+        eprintln!(" !     {msg}");
+    }
+}
+
+fn duration_arg(s: &str) -> Result<Duration, String> {
+    parse_duration(s).map(|(d, _)| d).map_err(|e| e.to_string())
+}
+
+fn ingress_class_arg(s: &str) -> Result<String, String> {
+    match s {
+        "nginx" | "traefik" => Ok(s.to_owned()),
+        _ => Err(format!(
+            "Invalid ingress-class: {s} (allowed: nginx, traefik)"
+        )),
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum K3sCluster {
+    /// Install k3s on this host as the first server and install the cluster components (root)
+    #[command(
+        name = "scheduler-k3s:initialize",
+        after_help = "Examples:\n  sudo berth scheduler-k3s:initialize\n  sudo berth scheduler-k3s:initialize --server-ip 10.0.0.1 --ingress-class traefik --taint-scheduling\n  sudo berth scheduler-k3s:initialize --kubelet-args max-pods=200,image-gc-high-threshold=80\n\nRe-running is safe: an installed k3s is kept and unchanged components are skipped.\nThe installer location is BERTH_K3S_INSTALLER (default https://get.k3s.io; a local file works)."
+    )]
+    Initialize {
+        /// Address other nodes join (default: the IPv4 address of the network-interface property)
+        #[arg(long, value_name = "IP")]
+        server_ip: Option<IpAddr>,
+        /// Taint the server CriticalAddonsOnly=true:NoSchedule so apps run on workers only
+        #[arg(long)]
+        taint_scheduling: bool,
+        /// nginx or traefik (default: the stored ingress-class, else nginx)
+        #[arg(long, value_parser = ingress_class_arg)]
+        ingress_class: Option<String>,
+        /// kubelet arguments key=value (comma-separated and/or repeated)
+        #[arg(long, value_name = "K=V,...")]
+        kubelet_args: Vec<String>,
+        /// How long to wait for the API server and the node to be Ready
+        #[arg(long, default_value = "300s", value_parser = duration_arg)]
+        timeout: Duration,
+    },
+    /// Install k3s on another host over SSH and join it to the cluster (prints the node name)
+    #[command(
+        name = "scheduler-k3s:cluster-add",
+        visible_alias = "scheduler-k3s:cluster:add",
+        after_help = "Examples:\n  berth scheduler-k3s:cluster-add ssh://root@10.0.0.2\n  berth scheduler-k3s:cluster-add --role server --taint-scheduling ssh://admin@10.0.0.3:2222\n\nThe host key must be in known_hosts (BERTH_SSH_KNOWN_HOSTS, default ~/.ssh/known_hosts) unless\n--insecure-allow-unknown-hosts; the key is BERTH_SSH_KEY (default ~/.ssh/id_ed25519, then id_rsa).\nThe remote user must be root or have passwordless sudo."
+    )]
+    ClusterAdd {
+        /// ssh://user@host[:port]
+        #[arg(value_name = "SSH_URL", allow_hyphen_values = true)]
+        url: String,
+        /// worker (default) or server
+        #[arg(long, value_enum, default_value = "worker")]
+        role: NodeRole,
+        /// Taint the new server CriticalAddonsOnly=true:NoSchedule (servers only)
+        #[arg(long)]
+        taint_scheduling: bool,
+        /// Accept a host key that is not in known_hosts
+        #[arg(long)]
+        insecure_allow_unknown_hosts: bool,
+        /// Server address the node joins (default: the one initialize recorded)
+        #[arg(long, value_name = "IP")]
+        server_ip: Option<IpAddr>,
+        /// kubelet arguments key=value (comma-separated and/or repeated)
+        #[arg(long, value_name = "K=V,...")]
+        kubelet_args: Vec<String>,
+        /// How long to wait for the new node to be Ready
+        #[arg(long, default_value = "300s", value_parser = duration_arg)]
+        timeout: Duration,
+    },
+    /// List the cluster's nodes: name, ready, roles, version, address, taints
+    #[command(
+        name = "scheduler-k3s:cluster-list",
+        visible_alias = "scheduler-k3s:cluster:list",
+        after_help = "Examples:\n  berth scheduler-k3s:cluster-list\n  berth scheduler-k3s:cluster-list --format json"
+    )]
+    ClusterList {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Cordon and drain a node, uninstall k3s on it over SSH, and delete it from the cluster
+    #[command(
+        name = "scheduler-k3s:cluster-remove",
+        visible_alias = "scheduler-k3s:cluster:remove",
+        after_help = "Examples:\n  berth scheduler-k3s:cluster-remove ip-10-0-0-2-ab12cd34ef\n  berth scheduler-k3s:cluster-remove ip-10-0-0-2-ab12cd34ef --drain-timeout 10m\n\nEvictions respect PodDisruptionBudgets. The last server cannot be removed.\nThe uninstall script is BERTH_K3S_UNINSTALLER (servers) / BERTH_K3S_AGENT_UNINSTALLER (workers)."
+    )]
+    ClusterRemove {
+        /// Node name (see scheduler-k3s:cluster-list)
+        #[arg(value_name = "NODE", allow_hyphen_values = true)]
+        node: String,
+        /// Give up draining after this long (the node stays cordoned)
+        #[arg(long, default_value = "300s", value_parser = duration_arg)]
+        drain_timeout: Duration,
+        /// Accept a host key that is not in known_hosts when connecting to uninstall k3s
+        #[arg(long)]
+        insecure_allow_unknown_hosts: bool,
+        /// Do not uninstall k3s on the node (it is unreachable or will be wiped)
+        #[arg(long)]
+        no_uninstall: bool,
+    },
+    /// Print the cluster's kubeconfig, its server address set to the server IP, on stdout
+    #[command(
+        name = "scheduler-k3s:show-kubeconfig",
+        after_help = "Examples:\n  berth scheduler-k3s:show-kubeconfig > ~/.kube/berth.yaml\n  berth scheduler-k3s:show-kubeconfig --server-ip 203.0.113.10"
+    )]
+    ShowKubeconfig {
+        /// Address to put in place of 127.0.0.1 (default: the one initialize recorded)
+        #[arg(long, value_name = "IP")]
+        server_ip: Option<IpAddr>,
+    },
+    /// Remove k3s from this host with k3s's uninstall script (root; asks to confirm unless --force)
+    #[command(
+        name = "scheduler-k3s:uninstall",
+        after_help = "Examples:\n  sudo berth scheduler-k3s:uninstall\n  sudo berth scheduler-k3s:uninstall --force\n\nOther nodes are not touched (remove them first with scheduler-k3s:cluster-remove).\nThe join token is kept and reused by the next initialize."
+    )]
+    Uninstall {
+        /// Do not ask for confirmation
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+impl K3sCluster {
+    pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
+        match self {
+            K3sCluster::Initialize {
+                server_ip,
+                taint_scheduling,
+                ingress_class,
+                kubelet_args,
+                timeout,
+            } => {
+                let kubelet_args = parse_kubelet_args(&kubelet_args).map_err(CliError::msg)?;
+                let opts = ops::InitOptions {
+                    server_ip,
+                    taint_scheduling,
+                    ingress_class,
+                    kubelet_args,
+                    timeout,
+                };
+                eprintln!("-----> Initializing k3s");
+                let outcome = block_on(ops::initialize(
+                    &ctx.store,
+                    &ctx.command,
+                    &opts,
+                    &StderrProgress,
+                ))?;
+                // ClusterIssuers follow the global letsencrypt emails (reference §4.4).
+                super::k3s_global::sync_cluster_issuers(&ctx.store)?;
+                eprintln!(
+                    "=====> Done: {} is the k3s server at https://{}:6443 ({} ingress{})",
+                    outcome.node_name,
+                    outcome.server_ip,
+                    outcome.ingress_class,
+                    if outcome.installed_k3s {
+                        ""
+                    } else {
+                        "; k3s was already installed"
+                    }
+                );
+                Ok(())
+            }
+            K3sCluster::ClusterAdd {
+                url,
+                role,
+                taint_scheduling,
+                insecure_allow_unknown_hosts,
+                server_ip,
+                kubelet_args,
+                timeout,
+            } => {
+                let kubelet_args = parse_kubelet_args(&kubelet_args).map_err(CliError::msg)?;
+                let opts = ops::AddOptions {
+                    url,
+                    role,
+                    taint_scheduling,
+                    insecure_allow_unknown_hosts,
+                    server_ip,
+                    kubelet_args,
+                    timeout,
+                };
+                let progress: Arc<dyn Progress> = Arc::new(StderrProgress);
+                let sink = ops::progress_sink(progress.clone());
+                let name = block_on(ops::add_node(&ctx.store, &opts, sink, progress.as_ref()))?;
+                eprintln!("=====> Done: node {name} is Ready");
+                println!("{name}");
+                Ok(())
+            }
+            K3sCluster::ClusterList { format } => {
+                let nodes = block_on(ops::list_nodes(&ctx.store))?;
+                match format {
+                    Format::Json => print_json(&nodes),
+                    Format::Stdout => {
+                        print_node_table(&nodes);
+                        Ok(())
+                    }
+                }
+            }
+            K3sCluster::ClusterRemove {
+                node,
+                drain_timeout,
+                insecure_allow_unknown_hosts,
+                no_uninstall,
+            } => {
+                let opts = ops::RemoveOptions {
+                    node,
+                    drain_timeout,
+                    insecure_allow_unknown_hosts,
+                    no_uninstall,
+                };
+                let progress: Arc<dyn Progress> = Arc::new(StderrProgress);
+                let sink = ops::progress_sink(progress.clone());
+                block_on(ops::remove_node(&ctx.store, &opts, sink, progress.as_ref()))?;
+                eprintln!("=====> Done: node {} removed", opts.node);
+                Ok(())
+            }
+            K3sCluster::ShowKubeconfig { server_ip } => {
+                let (text, rewritten) = ops::kubeconfig_for_export(&ctx.store, server_ip)?;
+                if !rewritten {
+                    super::output::warn(
+                        "no server IP known (run scheduler-k3s:initialize or pass --server-ip): the kubeconfig is printed unchanged",
+                    );
+                }
+                print!("{text}");
+                if !text.ends_with('\n') {
+                    println!();
+                }
+                Ok(())
+            }
+            K3sCluster::Uninstall { force } => {
+                // Check before asking, so a refusal never waits for an answer.
+                if !crate::cluster::installer::is_root() {
+                    return Err(CliError::msg(
+                        "scheduler-k3s:uninstall must run as root: it removes k3s and its services from this host (run it with sudo)",
+                    ));
+                }
+                ops::uninstall_script()?;
+                if !force {
+                    confirm_uninstall()?;
+                }
+                block_on(ops::uninstall(&ctx.store, &ctx.command, &StderrProgress))?;
+                eprintln!("=====> Done: k3s removed from this host");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Dokku's confirmation style: the user types the word.
+fn confirm_uninstall() -> Result<(), CliError> {
+    let stdin = std::io::stdin();
+    super::output::warn("WARNING: Potentially Destructive Action");
+    super::output::warn(
+        "This command removes k3s, every workload and all cluster data from this host.",
+    );
+    super::output::warn("To proceed, type \"uninstall\"");
+    if stdin.is_terminal() {
+        eprint!("> ");
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    if line.trim() != "uninstall" {
+        return Err(CliError::msg(
+            "Confirmation did not match \"uninstall\". Aborted (pass --force to skip the question).",
+        ));
+    }
+    Ok(())
+}
+
+fn print_node_table(nodes: &[crate::cluster::nodes::NodeInfo]) {
+    let header = ["name", "ready", "roles", "version", "internal-ip", "taints"];
+    let rows: Vec<[String; 6]> = nodes
+        .iter()
+        .map(|n| {
+            let mut taints = n.taints.join(",");
+            if taints.is_empty() {
+                taints = "-".into();
+            }
+            let mut roles = n.roles.join(",");
+            if roles.is_empty() {
+                roles = "-".into();
+            }
+            [
+                n.name.clone(),
+                n.ready.to_string(),
+                roles,
+                n.version.clone(),
+                n.internal_ip.clone(),
+                if n.schedulable {
+                    taints
+                } else {
+                    format!("{taints} (cordoned)")
+                },
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r.iter()) {
+            *w = (*w).max(c.len());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let mut out = String::new();
+        for (i, (c, w)) in cells.iter().zip(widths.iter()).enumerate() {
+            if i + 1 == cells.len() {
+                out.push_str(c);
+            } else {
+                out.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        println!("{}", out.trim_end());
+    };
+    line(header.to_vec());
+    for r in &rows {
+        line(r.iter().map(String::as_str).collect());
+    }
+}

@@ -1,0 +1,667 @@
+//! The cluster lifecycle commands as functions of the store, the settings and a progress sink:
+//! `initialize` (k3s server on this host + cluster components), `add_node` (k3s over SSH),
+//! `remove_node` (cordon, drain, remote uninstall, delete), `uninstall` and `kubeconfig_for_export`.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow, bail};
+use k8s_openapi::api::core::v1::Node;
+use kube::{Client, ResourceExt};
+
+use super::installer::{self, interface_ipv4, random_hex};
+use super::k3s::{
+    self, ANNOTATION_REMOTE_HOST, K3sLocations, LABEL_ENABLE_LB, LABEL_WORKER_ROLE, NodeJoin,
+    NodeRole, ServerInit,
+};
+use super::nodes;
+use super::state::{self, ClusterRecord};
+use crate::model::properties::ResolvedProperties;
+use crate::ssh::{HostKeyPolicy, OutputSink, RemoteCommand, RemoteHost, SshOptions, SshTarget};
+use crate::store::{Scope, Store};
+
+/// Where progress goes: Dokku-style step lines and detail lines (the CLI prints them on stderr).
+pub trait Progress: Send + Sync {
+    /// A step (`=====> …`).
+    fn step(&self, msg: &str);
+    /// Detail under a step (7 spaces), e.g. a line of installer output.
+    fn detail(&self, msg: &str);
+    /// A warning (` !     …`).
+    fn warn(&self, msg: &str);
+}
+
+fn detail_fn(p: &dyn Progress) -> impl Fn(&str) + Send + Sync + '_ {
+    move |line: &str| p.detail(line)
+}
+
+/// A kube client for the global kubeconfig-path / kube-context, checked with one request.
+pub async fn client(props: &ResolvedProperties) -> Result<Client> {
+    crate::app_ops::connect_client(props.kubeconfig_path(), props.kube_context()).await
+}
+
+/// Options of `scheduler-k3s:initialize`.
+#[derive(Debug, Clone)]
+pub struct InitOptions {
+    pub server_ip: Option<IpAddr>,
+    pub taint_scheduling: bool,
+    /// `None`: keep the stored ingress-class (default nginx).
+    pub ingress_class: Option<String>,
+    pub kubelet_args: Vec<String>,
+    /// Deadline for the API server and the node to become Ready.
+    pub timeout: Duration,
+}
+
+/// What `initialize` did.
+#[derive(Debug, Clone)]
+pub struct InitOutcome {
+    pub node_name: String,
+    pub server_ip: IpAddr,
+    pub installed_k3s: bool,
+    pub generated_token: bool,
+    pub ingress_class: String,
+}
+
+fn is_installed(loc: &K3sLocations, props: &ResolvedProperties) -> bool {
+    loc.k3s_bin.exists() && Path::new(props.kubeconfig_path()).exists()
+}
+
+fn parse_ip(s: &str) -> Option<IpAddr> {
+    s.parse().ok()
+}
+
+/// Install k3s as the first server on this host (unless it already is) and bring the cluster to
+/// berth's shape; safe to re-run: every step that has nothing to do says so.
+pub async fn initialize(
+    store: &Store,
+    command: &str,
+    opts: &InitOptions,
+    progress: &dyn Progress,
+) -> Result<InitOutcome> {
+    if !installer::is_root() {
+        bail!(
+            "scheduler-k3s:initialize must run as root: it installs k3s and its system services on this host (run it with sudo)"
+        );
+    }
+    let lock = store.lock(&Scope::Global, command)?;
+    let loc = K3sLocations::from_env();
+    let props = store.scheduler_k3s_properties(None)?;
+    let record = state::read(store)?;
+    let installed = is_installed(&loc, &props);
+
+    let server_ip = match opts.server_ip {
+        Some(ip) => ip,
+        None => match record.server_ip.as_deref().and_then(parse_ip) {
+            Some(ip) if installed => ip,
+            _ => interface_ipv4(props.network_interface())?,
+        },
+    };
+    progress.detail(&format!("Using server ip address: {server_ip}"));
+
+    let ingress_class = opts
+        .ingress_class
+        .clone()
+        .unwrap_or_else(|| props.ingress_class().to_owned());
+    if ingress_class != props.ingress_class() || props.get("ingress-class").global.is_empty() {
+        progress.step(&format!("Setting ingress-class to {ingress_class}"));
+        lock.set_scheduler_k3s_property("ingress-class", Some(&ingress_class))?;
+    }
+
+    let (token, generated_token) = match props.token() {
+        Some(t) => (t.to_owned(), false),
+        None => {
+            let t = random_hex(32);
+            lock.set_scheduler_k3s_property("token", Some(&t))?;
+            progress.step(
+                "Generated a cluster join token (stored 0600; `berth scheduler-k3s:report --global --scheduler-k3s-global-token` prints it)",
+            );
+            (t, true)
+        }
+    };
+
+    let node_name = match (&record.node_name, installed) {
+        (Some(n), true) => n.clone(),
+        _ => k3s::node_name(&server_ip.to_string(), &random_hex(10)),
+    };
+
+    if installed {
+        progress.step(&format!(
+            "k3s is already installed ({} and {} exist): skipping the installer",
+            loc.k3s_bin.display(),
+            props.kubeconfig_path()
+        ));
+    } else {
+        progress.step(&format!("Downloading k3s installer ({})", loc.installer));
+        let script = installer::fetch(&loc.installer).await?;
+        let args = k3s::server_init_args(&ServerInit {
+            node_name: &node_name,
+            server_ip,
+            taint_scheduling: opts.taint_scheduling,
+            kubelet_args: &opts.kubelet_args,
+        });
+        progress.step(&format!("Running k3s installer for server {node_name}"));
+        installer::run_script(
+            &script,
+            &args,
+            &[("K3S_TOKEN", &token)],
+            &detail_fn(progress),
+        )
+        .await?;
+    }
+
+    progress.step("Waiting for the Kubernetes API");
+    let client = wait_for_api(&props, opts.timeout).await?;
+    progress.step(&format!("Waiting for node {node_name} to be Ready"));
+    let node_name = match nodes::wait_ready(&client, &node_name, opts.timeout).await {
+        Ok(n) => n.name_any(),
+        Err(e) if installed && record.node_name.is_none() => {
+            // k3s was installed by something else: adopt its (single) server node.
+            let servers: Vec<Node> = nodes::list(&client)
+                .await?
+                .into_iter()
+                .filter(nodes::is_server)
+                .collect();
+            match servers.as_slice() {
+                [only] => only.name_any(),
+                _ => return Err(e),
+            }
+        }
+        Err(e) => return Err(e),
+    };
+    progress.step(&format!("Labeling node {LABEL_ENABLE_LB}=true"));
+    nodes::label(
+        &client,
+        &node_name,
+        &BTreeMap::from([(LABEL_ENABLE_LB.to_owned(), "true".to_owned())]),
+        &BTreeMap::new(),
+    )
+    .await?;
+
+    progress.step("Installing cluster components (k3s HelmCharts)");
+    let overrides = store.chart_overrides()?;
+    let outcomes = super::components_apply::ensure_components(
+        &client,
+        &ingress_class,
+        &overrides,
+        &super::components_apply::EnsureOptions {
+            force: false,
+            only: Vec::new(),
+            wait: None,
+        },
+        &detail_fn(progress),
+    )
+    .await?;
+    for o in &outcomes {
+        progress.detail(&describe_outcome(o));
+    }
+
+    let new_record = ClusterRecord {
+        server_ip: Some(server_ip.to_string()),
+        node_name: Some(node_name.clone()),
+        ingress_class: Some(ingress_class.clone()),
+        initialized_at: record
+            .initialized_at
+            .clone()
+            .or_else(|| Some(jiff::Timestamp::now().to_string())),
+    };
+    state::write(&lock, &new_record)?;
+    Ok(InitOutcome {
+        node_name,
+        server_ip,
+        installed_k3s: !installed,
+        generated_token,
+        ingress_class,
+    })
+}
+
+fn describe_outcome(o: &super::components_apply::ComponentOutcome) -> String {
+    use super::components_apply::ComponentOutcome as C;
+    match o {
+        C::Installed { release, version } => format!("{release}@{version}: installed"),
+        C::Upgraded { release, from, to } => format!("{release}: upgraded {from} -> {to}"),
+        C::Unchanged { release, version } => {
+            format!("{release}@{version}: already installed, skipped")
+        }
+        C::SkippedIngressMismatch { release } => {
+            format!("{release}: skipped (not the cluster's ingress-class)")
+        }
+    }
+}
+
+/// Connect to the API server, retrying while a freshly installed k3s starts (bounded by
+/// `timeout`): there is nothing to watch before the API answers.
+async fn wait_for_api(props: &ResolvedProperties, timeout: Duration) -> Result<Client> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        match client(props).await {
+            Ok(c) => return Ok(c),
+            Err(e) if tokio::time::Instant::now() >= deadline => return Err(e),
+            Err(_) => tokio::time::sleep(Duration::from_secs(2)).await,
+        }
+    }
+}
+
+/// Options of `scheduler-k3s:cluster-add`.
+#[derive(Debug, Clone)]
+pub struct AddOptions {
+    pub url: String,
+    pub role: NodeRole,
+    pub taint_scheduling: bool,
+    pub insecure_allow_unknown_hosts: bool,
+    pub server_ip: Option<IpAddr>,
+    pub kubelet_args: Vec<String>,
+    pub timeout: Duration,
+}
+
+/// The server address joining nodes use: the flag, the recorded one, or the interface's.
+fn join_server_ip(
+    flag: Option<IpAddr>,
+    record: &ClusterRecord,
+    props: &ResolvedProperties,
+) -> Result<IpAddr> {
+    if let Some(ip) = flag {
+        return Ok(ip);
+    }
+    if let Some(ip) = record.server_ip.as_deref().and_then(parse_ip) {
+        return Ok(ip);
+    }
+    interface_ipv4(props.network_interface())
+}
+
+/// The fixed remote wrapper: reads the token from a private file into `K3S_TOKEN` (so it is never
+/// an argument), pins `INSTALL_K3S_VERSION` when known, and runs the uploaded installer with the
+/// join arguments. Every value reaches it as a positional argument, never inside this text.
+const REMOTE_INSTALL_WRAPPER: &str = r#"dir=$1; version=$2; shift 2
+K3S_TOKEN=$(cat "$dir/token") || exit 1
+export K3S_TOKEN
+if [ -n "$version" ]; then INSTALL_K3S_VERSION=$version; export INSTALL_K3S_VERSION; fi
+exec sh "$dir/install.sh" "$@""#;
+
+/// Join `opts.url` to the cluster as a worker or server; returns the new node's name.
+pub async fn add_node(
+    store: &Store,
+    opts: &AddOptions,
+    sink: OutputSink,
+    progress: &dyn Progress,
+) -> Result<String> {
+    // Everything about the input is checked before any connection.
+    let target = SshTarget::parse(&opts.url)?;
+    if opts.taint_scheduling && opts.role == NodeRole::Worker {
+        bail!("--taint-scheduling can only be used with --role server");
+    }
+    let props = store.scheduler_k3s_properties(None)?;
+    let token = props.token().map(str::to_owned).ok_or_else(|| {
+        anyhow!(
+            "Missing k3s token: run scheduler-k3s:initialize first, or set the cluster's token with: berth scheduler-k3s:set --global token <token>"
+        )
+    })?;
+    let record = state::read(store)?;
+    let loc = K3sLocations::from_env();
+
+    let client = client(&props)
+        .await
+        .context("kubernetes api not available, cannot add node to cluster")?;
+    let existing = nodes::list(&client).await?;
+    if let Some(n) = existing
+        .iter()
+        .find(|n| n.annotations().get(ANNOTATION_REMOTE_HOST) == Some(&opts.url))
+    {
+        bail!(
+            "{} is already node {} of this cluster (remove it first with: berth scheduler-k3s:cluster-remove {})",
+            opts.url,
+            n.name_any(),
+            n.name_any()
+        );
+    }
+    let server_ip = join_server_ip(opts.server_ip, &record, &props)?;
+    let version = k3s::lowest_version(
+        nodes::server_versions(&client)
+            .await?
+            .iter()
+            .map(String::as_str),
+    );
+    let script = installer::fetch(&loc.installer).await?;
+
+    let policy = if opts.insecure_allow_unknown_hosts {
+        HostKeyPolicy::AcceptAny
+    } else {
+        HostKeyPolicy::Strict
+    };
+    progress.step(&format!(
+        "Joining {target} to k3s cluster as {}",
+        opts.role.as_str()
+    ));
+    let mut host = RemoteHost::connect(&target, &SshOptions::from_env(policy), sink).await?;
+    let result = join_remote(
+        &mut host,
+        &target,
+        opts,
+        &script,
+        &token,
+        version.as_deref(),
+        server_ip,
+        progress,
+    )
+    .await;
+    host.close().await;
+    let node_name = result?;
+
+    progress.step(&format!("Waiting for node {node_name} to be Ready"));
+    nodes::wait_ready(&client, &node_name, opts.timeout).await?;
+    let mut labels = BTreeMap::new();
+    match opts.role {
+        NodeRole::Server => labels.insert(LABEL_ENABLE_LB.to_owned(), "true".to_owned()),
+        NodeRole::Worker => labels.insert(LABEL_WORKER_ROLE.to_owned(), "worker".to_owned()),
+    };
+    progress.step("Annotating node with connection information");
+    nodes::label(
+        &client,
+        &node_name,
+        &labels,
+        &BTreeMap::from([(ANNOTATION_REMOTE_HOST.to_owned(), opts.url.clone())]),
+    )
+    .await?;
+    Ok(node_name)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn join_remote(
+    host: &mut RemoteHost,
+    target: &SshTarget,
+    opts: &AddOptions,
+    script: &[u8],
+    token: &str,
+    version: Option<&str>,
+    server_ip: IpAddr,
+    progress: &dyn Progress,
+) -> Result<String> {
+    host.ensure_root().await?;
+    let dir = host
+        .capture(&RemoteCommand::new("mktemp", ["-d", "/tmp/berth-k3s.XXXXXXXX"]).as_root())
+        .await?
+        .trim()
+        .to_owned();
+    if dir.is_empty() || !dir.starts_with("/tmp/berth-k3s.") {
+        bail!("mktemp on {target} returned an unexpected directory {dir:?}");
+    }
+    let outcome = async {
+        progress.step("Uploading k3s installer");
+        host.run(
+            &RemoteCommand::new("dd", [format!("of={dir}/install.sh"), "status=none".into()])
+                .as_root()
+                .stdin(script.to_vec()),
+        )
+        .await?;
+        host.run(
+            &RemoteCommand::new("dd", [format!("of={dir}/token"), "status=none".into()])
+                .as_root()
+                .stdin(token.as_bytes().to_vec()),
+        )
+        .await?;
+        let node_name = k3s::node_name(&target.host, &random_hex(10));
+        let args = k3s::join_args(&NodeJoin {
+            role: opts.role,
+            node_name: &node_name,
+            server_ip,
+            taint_scheduling: opts.taint_scheduling,
+            kubelet_args: &opts.kubelet_args,
+            labels: &[],
+        });
+        progress.step(&format!(
+            "Adding {node_name} to the k3s cluster{}",
+            version
+                .map(|v| format!(" (k3s {v}, the servers' version)"))
+                .unwrap_or_default()
+        ));
+        let mut argv = vec![
+            "-c".to_owned(),
+            REMOTE_INSTALL_WRAPPER.to_owned(),
+            "sh".to_owned(),
+            dir.clone(),
+            version.unwrap_or("").to_owned(),
+        ];
+        argv.extend(args);
+        host.run(&RemoteCommand::new("sh", argv).as_root()).await?;
+        anyhow::Ok(node_name)
+    }
+    .await;
+    // The directory holds the token: remove it whatever happened.
+    let cleanup = host
+        .capture(&RemoteCommand::new("rm", ["-rf", "--", dir.as_str()]).as_root())
+        .await;
+    let node_name = outcome?;
+    if let Err(e) = cleanup {
+        progress.warn(&format!("could not remove {dir} on {target}: {e}"));
+    }
+    Ok(node_name)
+}
+
+/// Options of `scheduler-k3s:cluster-remove`.
+#[derive(Debug, Clone)]
+pub struct RemoveOptions {
+    pub node: String,
+    pub drain_timeout: Duration,
+    pub insecure_allow_unknown_hosts: bool,
+    /// Do not run k3s's uninstall script on the node (it is gone, or will be wiped).
+    pub no_uninstall: bool,
+}
+
+/// Cordon, drain, uninstall k3s over SSH (nodes added by berth or Dokku) and delete `opts.node`.
+pub async fn remove_node(
+    store: &Store,
+    opts: &RemoveOptions,
+    sink: OutputSink,
+    progress: &dyn Progress,
+) -> Result<()> {
+    if opts.node.is_empty() {
+        bail!("node name is required (berth scheduler-k3s:cluster-list shows them)");
+    }
+    let props = store.scheduler_k3s_properties(None)?;
+    let client = client(&props)
+        .await
+        .context("kubernetes api not available, cannot remove node from cluster")?;
+    let all = nodes::list(&client).await?;
+    let Some(node) = all.iter().find(|n| n.name_any() == opts.node) else {
+        let names: Vec<String> = all.iter().map(|n| n.name_any()).collect();
+        bail!(
+            "node {:?} is not in the cluster (its nodes: {})",
+            opts.node,
+            names.join(", ")
+        );
+    };
+    let role = nodes::node_role(node);
+    if role == NodeRole::Server && all.iter().filter(|n| nodes::is_server(n)).count() <= 1 {
+        bail!(
+            "{} is the cluster's last server: removing it would destroy the cluster (use scheduler-k3s:uninstall on that host instead)",
+            opts.node
+        );
+    }
+    let remote = node.annotations().get(ANNOTATION_REMOTE_HOST).cloned();
+    let target = match (&remote, opts.no_uninstall) {
+        (Some(url), false) => Some(SshTarget::parse(url).with_context(|| {
+            format!(
+                "node {} has a bad {ANNOTATION_REMOTE_HOST} annotation",
+                opts.node
+            )
+        })?),
+        _ => None,
+    };
+
+    progress.step(&format!("Removing {} from k3s cluster", opts.node));
+    progress.step(&format!("Cordoning {}", opts.node));
+    nodes::cordon(&client, &opts.node).await?;
+    progress.step(&format!(
+        "Draining {} (at most {}s)",
+        opts.node,
+        opts.drain_timeout.as_secs()
+    ));
+    nodes::drain(
+        &client,
+        &opts.node,
+        opts.drain_timeout,
+        &detail_fn(progress),
+    )
+    .await?;
+
+    if let Some(target) = target {
+        let loc = K3sLocations::from_env();
+        let script = match role {
+            NodeRole::Server => loc.uninstaller,
+            NodeRole::Worker => loc.agent_uninstaller,
+        };
+        progress.step(&format!(
+            "Uninstalling k3s on {target} ({})",
+            script.display()
+        ));
+        let policy = if opts.insecure_allow_unknown_hosts {
+            HostKeyPolicy::AcceptAny
+        } else {
+            HostKeyPolicy::Strict
+        };
+        let mut host = RemoteHost::connect(&target, &SshOptions::from_env(policy), sink)
+            .await
+            .with_context(|| {
+                format!(
+                    "{} is cordoned and drained but k3s could not be uninstalled (pass --no-uninstall to delete the node anyway)",
+                    opts.node
+                )
+            })?;
+        let ran = host
+            .run(&RemoteCommand::new(&script.to_string_lossy(), Vec::<String>::new()).as_root())
+            .await;
+        host.close().await;
+        ran?;
+    } else if remote.is_none() {
+        progress.detail("node was not added over SSH by berth: k3s on it is left alone");
+    }
+    progress.step(&format!("Deleting node {}", opts.node));
+    nodes::delete(&client, &opts.node).await?;
+    Ok(())
+}
+
+/// Whether k3s looks installed on this host, and the uninstall script to run.
+pub fn uninstall_script() -> Result<std::path::PathBuf> {
+    let loc = K3sLocations::from_env();
+    if !loc.uninstaller.exists() {
+        bail!(
+            "k3s not installed, cannot uninstall: {} does not exist ({} names another location)",
+            loc.uninstaller.display(),
+            k3s::ENV_UNINSTALLER
+        );
+    }
+    Ok(loc.uninstaller)
+}
+
+/// Run k3s's uninstall script on this host and forget the cluster (the join token is kept, as in
+/// Dokku, and reused by the next `initialize`).
+pub async fn uninstall(store: &Store, command: &str, progress: &dyn Progress) -> Result<()> {
+    if !installer::is_root() {
+        bail!(
+            "scheduler-k3s:uninstall must run as root: it removes k3s and its services from this host (run it with sudo)"
+        );
+    }
+    let script = uninstall_script()?;
+    let lock = store.lock(&Scope::Global, command)?;
+    progress.step("Uninstalling k3s");
+    installer::run_file(&script, &[], &[], &detail_fn(progress)).await?;
+    state::clear(&lock)?;
+    Ok(())
+}
+
+/// The kubeconfig at `kubeconfig-path` with every loopback server address replaced by
+/// `server_ip` (the flag, else the recorded server IP), as YAML for another machine. Returns the
+/// text and whether anything was rewritten.
+pub fn kubeconfig_for_export(store: &Store, server_ip: Option<IpAddr>) -> Result<(String, bool)> {
+    let props = store.scheduler_k3s_properties(None)?;
+    let path = props.kubeconfig_path();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            bail!("Kubeconfig file does not exist: {path}")
+        }
+        Err(e) => bail!("cannot read kubeconfig {path}: {e}"),
+    };
+    let ip = server_ip.or_else(|| {
+        state::read(store)
+            .ok()
+            .and_then(|r| r.server_ip)
+            .and_then(|s| parse_ip(&s))
+    });
+    let Some(ip) = ip else {
+        return Ok((text, false));
+    };
+    let (rewritten, changed) = rewrite_kubeconfig_servers(&text, ip)
+        .map_err(|e| anyhow!("kubeconfig {path} is not valid YAML: {e}"))?;
+    Ok((rewritten, changed))
+}
+
+/// Pure: replace loopback hosts in `clusters[].cluster.server` with `ip`.
+pub fn rewrite_kubeconfig_servers(text: &str, ip: IpAddr) -> Result<(String, bool)> {
+    let mut doc: serde_json::Value = serde_saphyr::from_str(text)?;
+    let mut changed = false;
+    if let Some(clusters) = doc.get_mut("clusters").and_then(|c| c.as_array_mut()) {
+        for c in clusters {
+            let Some(server) = c.pointer_mut("/cluster/server") else {
+                continue;
+            };
+            let Some(s) = server.as_str() else { continue };
+            let Ok(mut url) = url::Url::parse(s) else {
+                continue;
+            };
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d == "localhost",
+                Some(url::Host::Ipv4(a)) => a.is_loopback() || a.is_unspecified(),
+                Some(url::Host::Ipv6(a)) => a.is_loopback() || a.is_unspecified(),
+                None => false,
+            };
+            if loopback && url.set_ip_host(ip).is_ok() {
+                *server = serde_json::Value::String(url.to_string().trim_end_matches('/').into());
+                changed = true;
+            }
+        }
+    }
+    Ok((serde_saphyr::to_string(&doc)?, changed))
+}
+
+/// For messages: a sink that prints remote lines through `progress`.
+pub fn progress_sink(progress: Arc<dyn Progress>) -> OutputSink {
+    Arc::new(move |line: &str| progress.detail(line))
+}
+
+/// Used by tests and `cluster-list`: the Node objects.
+pub async fn list_nodes(store: &Store) -> Result<Vec<nodes::NodeInfo>> {
+    let props = store.scheduler_k3s_properties(None)?;
+    let client = client(&props)
+        .await
+        .context("kubernetes api not available, cannot list cluster nodes")?;
+    Ok(nodes::list(&client)
+        .await?
+        .iter()
+        .map(nodes::node_info)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubeconfig_loopback_servers_are_rewritten() {
+        let text = "apiVersion: v1\nkind: Config\nclusters:\n- name: default\n  cluster:\n    certificate-authority-data: QUJD\n    server: https://127.0.0.1:6443\n- name: other\n  cluster:\n    server: https://k8s.example.com:6443\ncontexts: []\nusers:\n- name: default\n  user:\n    token: abc\n";
+        let (out, changed) = rewrite_kubeconfig_servers(text, "10.0.0.5".parse().unwrap()).unwrap();
+        assert!(changed);
+        assert!(out.contains("server: https://10.0.0.5:6443"), "{out}");
+        assert!(out.contains("https://k8s.example.com:6443"));
+        assert!(out.contains("certificate-authority-data: QUJD"));
+        let (out6, _) = rewrite_kubeconfig_servers(text, "fd00::5".parse().unwrap()).unwrap();
+        assert!(out6.contains("https://[fd00::5]:6443"), "{out6}");
+    }
+
+    #[test]
+    fn the_remote_wrapper_takes_values_only_as_arguments() {
+        assert!(!REMOTE_INSTALL_WRAPPER.contains("{}"));
+        assert!(REMOTE_INSTALL_WRAPPER.contains("exec sh \"$dir/install.sh\" \"$@\""));
+    }
+}

@@ -3,7 +3,7 @@
 //! `dryRun=All` and strict field validation: unknown fields, wrong types, bad enum values and
 //! CEL rules are all rejected there. A deliberately corrupted object proves the check can fail.
 //!
-//! Needs `BERTH_TEST_KUBECONFIG` (`set -a; . /tmp/berth-dev-cluster/env; set +a`); fails loudly
+//! Needs `BERTH_TEST_KUBECONFIG` (`set -a; . "$(scripts/test-cluster env-file)"; set +a`); fails loudly
 //! when the control plane is not up.
 
 mod common;

@@ -5,7 +5,7 @@
 //! kubeconfig is read from `BERTH_TEST_KUBECONFIG` only — never from `KUBECONFIG` or `~/.kube`, so
 //! a developer's real cluster cannot be hit. When the variable is unset or the API server does not
 //! answer, the helpers panic with a message saying how to start it: tests never skip silently.
-//! `scripts/test` sets the variable; by hand: `set -a; . /tmp/berth-dev-cluster/env; set +a`.
+//! `scripts/test` sets the variable; by hand: `set -a; . "$(scripts/test-cluster env-file)"; set +a`.
 //!
 //! API:
 //! - [`client`]`().await -> kube::Client` — client for the test control plane (checks that it answers).
@@ -57,8 +57,8 @@ pub const KUBECONFIG_ENV: &str = "BERTH_TEST_KUBECONFIG";
 pub const NAMESPACE_LABEL: &str = "berth.test/namespace";
 
 const HOW_TO_START: &str = "start the local control plane with `scripts/test-cluster up` and load \
-     its env file (`set -a; . \"$(scripts/test-cluster env-file)\"; set +a`, or the shared dev \
-     instance: `set -a; . /tmp/berth-dev-cluster/env; set +a`), or run everything with `scripts/test`";
+     its env file (`set -a; . \"$(scripts/test-cluster env-file)\"; set +a`), or run everything \
+     with `scripts/test`";
 
 /// The test control plane's kubeconfig path, from `BERTH_TEST_KUBECONFIG`. Panics when unset.
 pub fn kubeconfig_path() -> PathBuf {

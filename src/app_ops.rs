@@ -49,6 +49,17 @@ pub async fn connect(store: &Store, app: &AppName) -> Result<AppCluster> {
 /// A client for `kubeconfig` (+ `context`), checked with one request so an unreachable server is
 /// reported here, naming the server and the properties to change.
 pub async fn connect_client(kubeconfig: &str, context: Option<&str>) -> Result<Client> {
+    connect_client_with_retry(kubeconfig, context, true).await
+}
+
+/// [`connect_client`], choosing whether kube's built-in retry of 429/503/504 answers is on. Off
+/// where berth handles 429 itself (evictions blocked by a PodDisruptionBudget answer 429 and
+/// must be retried within the drain's own deadline).
+pub async fn connect_client_with_retry(
+    kubeconfig: &str,
+    context: Option<&str>,
+    default_retry: bool,
+) -> Result<Client> {
     use kube::config::{KubeConfigOptions, Kubeconfig};
     const FIX: &str =
         "berth scheduler-k3s:set --global kubeconfig-path <file> / kube-context <name>";
@@ -68,6 +79,8 @@ pub async fn connect_client(kubeconfig: &str, context: Option<&str>) -> Result<C
         .map_err(|e| {
             anyhow!("kubeconfig {kubeconfig} is not usable: {e} (change it with: {FIX})")
         })?;
+    let mut config = config;
+    config.default_retry = default_retry;
     let server = config.cluster_url.to_string();
     let client = Client::try_from(config)
         .map_err(|e| anyhow!("kubeconfig {kubeconfig} is not usable: {e}"))?;

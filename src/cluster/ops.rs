@@ -459,9 +459,15 @@ pub async fn remove_node(
         bail!("node name is required (berth scheduler-k3s:cluster-list shows them)");
     }
     let props = store.scheduler_k3s_properties(None)?;
-    let client = client(&props)
-        .await
-        .context("kubernetes api not available, cannot remove node from cluster")?;
+    // Without kube's automatic 429 retry: the drain retries blocked evictions itself, within
+    // --drain-timeout, and says which budget blocks them.
+    let client = crate::app_ops::connect_client_with_retry(
+        props.kubeconfig_path(),
+        props.kube_context(),
+        false,
+    )
+    .await
+    .context("kubernetes api not available, cannot remove node from cluster")?;
     let all = nodes::list(&client).await?;
     let Some(node) = all.iter().find(|n| n.name_any() == opts.node) else {
         let names: Vec<String> = all.iter().map(|n| n.name_any()).collect();

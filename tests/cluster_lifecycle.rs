@@ -69,6 +69,21 @@ impl Harness {
         self.dir.path().join("rec")
     }
 
+    fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("etc-rancher-k3s")
+    }
+
+    /// `registries.yaml` written for the global registry logins: its text and file mode.
+    fn registries(&self) -> (String, u32) {
+        use std::os::unix::fs::PermissionsExt;
+        let p = self.config_dir().join("registries.yaml");
+        let mode = std::fs::metadata(&p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode();
+        (std::fs::read_to_string(&p).unwrap(), mode & 0o777)
+    }
+
     fn k3s_bin(&self) -> PathBuf {
         self.dir.path().join("k3s")
     }
@@ -82,6 +97,7 @@ impl Harness {
                 testenv("k3s-agent-uninstall.sh"),
             )
             .env("BERTH_K3S_BIN", self.k3s_bin())
+            .env("BERTH_K3S_CONFIG_DIR", self.config_dir())
             .env("BERTH_TEST_K3S_RECORD_DIR", self.record_dir())
             .env("BERTH_TEST_KUBECTL", kubectl())
             .env("BERTH_SSH_CONNECT_TIMEOUT", "3");
@@ -213,6 +229,13 @@ async fn initialize_installs_a_server_is_idempotent_and_uninstall_forgets_it() {
         "letsencrypt-email-stag",
         "ops@example.com",
     ]);
+    h.ok(&[
+        "registry:login",
+        "--global",
+        "registry.example.com",
+        "puller",
+        "pull-secret-pw",
+    ]);
     let (_, stderr) = h.ok(&[
         "scheduler-k3s:initialize",
         "--server-ip",
@@ -234,6 +257,14 @@ async fn initialize_installs_a_server_is_idempotent_and_uninstall_forgets_it() {
     assert!(node.starts_with("ip-127-0-0-1-"), "{node}");
     assert_eq!(record["server_ip"], "127.0.0.1");
     assert!(stderr.contains("Running k3s installer"), "{stderr}");
+    let (registries, mode) = h.registries();
+    assert_eq!(mode, 0o600);
+    assert!(registries.contains("registry.example.com"), "{registries}");
+    assert!(registries.contains("pull-secret-pw"), "{registries}");
+    assert!(
+        !stderr.contains("pull-secret-pw"),
+        "a registry password was printed"
+    );
 
     // The installer got a server command line and the generated token in its environment.
     let installs = h.records("install");
@@ -407,6 +438,7 @@ async fn nodes_join_over_ssh_list_and_leave_with_a_drain() {
     let client = common::client().await;
     let mut h = Harness::new();
     h.setup_cluster();
+    h.ok(&["registry:login", "--global", "ghcr.io", "bot", "remote-pw"]);
     let worker_host = h.sshd();
     let server_host = h.sshd();
     h.ssh_key = Some(worker_host.client_key.clone());
@@ -442,6 +474,14 @@ async fn nodes_join_over_ssh_list_and_leave_with_a_drain() {
     ]);
     let worker = stdout.trim().to_owned();
     cleanup.0.push(worker.clone());
+    // Written on the remote host (the same machine here) by root, 0600.
+    let (registries, mode) = h.registries();
+    assert_eq!(mode, 0o600);
+    assert!(registries.contains("ghcr.io") && registries.contains("remote-pw"));
+    assert!(
+        !stderr.contains("remote-pw"),
+        "a registry password was printed"
+    );
     assert!(worker.starts_with("ip-127-0-0-1-"), "{stdout}");
     assert!(
         stderr.contains("127.0.0.1: [INFO]  test installer: registering"),

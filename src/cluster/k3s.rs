@@ -23,6 +23,11 @@ pub const DEFAULT_AGENT_UNINSTALLER: &str = "/usr/local/bin/k3s-agent-uninstall.
 pub const ENV_K3S_BIN: &str = "BERTH_K3S_BIN";
 /// Where the official installer puts k3s.
 pub const DEFAULT_K3S_BIN: &str = "/usr/local/bin/k3s";
+/// Environment variable with k3s's configuration directory on every node, where berth writes
+/// `registries.yaml` (registry logins for containerd). Default [`DEFAULT_CONFIG_DIR`].
+pub const ENV_CONFIG_DIR: &str = "BERTH_K3S_CONFIG_DIR";
+/// k3s's configuration directory.
+pub const DEFAULT_CONFIG_DIR: &str = "/etc/rancher/k3s";
 /// Where a joining node keeps the join token (0600), passed to k3s as `K3S_TOKEN_FILE` so the
 /// token never appears in a process list or in the k3s service's command line.
 pub const REMOTE_TOKEN_FILE: &str = "/etc/rancher/k3s/berth-join-token";
@@ -47,6 +52,7 @@ pub struct K3sLocations {
     pub uninstaller: PathBuf,
     pub agent_uninstaller: PathBuf,
     pub k3s_bin: PathBuf,
+    pub config_dir: PathBuf,
 }
 
 impl K3sLocations {
@@ -63,6 +69,7 @@ impl K3sLocations {
             uninstaller: var(ENV_UNINSTALLER, DEFAULT_UNINSTALLER).into(),
             agent_uninstaller: var(ENV_AGENT_UNINSTALLER, DEFAULT_AGENT_UNINSTALLER).into(),
             k3s_bin: var(ENV_K3S_BIN, DEFAULT_K3S_BIN).into(),
+            config_dir: var(ENV_CONFIG_DIR, DEFAULT_CONFIG_DIR).into(),
         }
     }
 }
@@ -272,6 +279,48 @@ pub fn lowest_version<'a>(versions: impl IntoIterator<Item = &'a str>) -> Option
         })
 }
 
+/// k3s's `registries.yaml`: registry credentials containerd uses on every node.
+#[derive(Debug, serde::Serialize)]
+struct Registries<'a> {
+    configs: std::collections::BTreeMap<&'a str, RegistryConfig<'a>>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct RegistryConfig<'a> {
+    auth: RegistryAuth<'a>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct RegistryAuth<'a> {
+    username: &'a str,
+    password: &'a str,
+}
+
+/// The `registries.yaml` for the global `registry:login` credentials (`None` when there are
+/// none), so every node can pull private images even without an image pull secret.
+pub fn registries_yaml(logins: &crate::model::registry::RegistryLogins) -> Option<String> {
+    if logins.is_empty() {
+        return None;
+    }
+    let doc = Registries {
+        configs: logins
+            .iter()
+            .map(|(server, l)| {
+                (
+                    server.as_str(),
+                    RegistryConfig {
+                        auth: RegistryAuth {
+                            username: &l.username,
+                            password: &l.password,
+                        },
+                    },
+                )
+            })
+            .collect(),
+    };
+    serde_saphyr::to_string(&doc).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,6 +393,24 @@ mod tests {
         for bad in ["max-pods", "--max-pods=1", "a=b c", "=1"] {
             assert!(parse_kubelet_args(&[bad.into()]).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn registries_yaml_has_one_auth_per_login() {
+        use crate::model::registry::{RegistryLogin, RegistryLogins};
+        assert_eq!(registries_yaml(&RegistryLogins::new()), None);
+        let mut logins = RegistryLogins::new();
+        logins.insert(
+            "ghcr.io".into(),
+            RegistryLogin {
+                username: "bot".into(),
+                password: "p: w'd".into(),
+            },
+        );
+        let yaml = registries_yaml(&logins).unwrap();
+        let back: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
+        assert_eq!(back["configs"]["ghcr.io"]["auth"]["username"], "bot");
+        assert_eq!(back["configs"]["ghcr.io"]["auth"]["password"], "p: w'd");
     }
 
     #[test]

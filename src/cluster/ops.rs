@@ -126,6 +126,21 @@ pub async fn initialize(
         _ => k3s::node_name(&server_ip.to_string(), &random_hex(10)),
     };
 
+    if let Some(yaml) = k3s::registries_yaml(&store.registry_logins(&Scope::Global)?) {
+        let path = loc.config_dir.join("registries.yaml");
+        progress.step(&format!(
+            "Writing registry logins to {} (0600){}",
+            path.display(),
+            if installed {
+                "; restart k3s for containerd to use changed logins"
+            } else {
+                ""
+            }
+        ));
+        crate::store::ensure_dir(&loc.config_dir)?;
+        crate::store::write_atomic(&path, yaml.as_bytes(), crate::store::Secrecy::Secret)?;
+    }
+
     if installed {
         progress.step(&format!(
             "k3s is already installed ({} and {} exist): skipping the installer",
@@ -323,6 +338,7 @@ pub async fn add_node(
             .map(String::as_str),
     );
     let script = installer::fetch(&loc.installer).await?;
+    let registries = k3s::registries_yaml(&store.registry_logins(&Scope::Global)?);
 
     let policy = if opts.insecure_allow_unknown_hosts {
         HostKeyPolicy::AcceptAny
@@ -338,8 +354,12 @@ pub async fn add_node(
         &mut host,
         &target,
         opts,
-        &script,
-        &token,
+        JoinPayload {
+            script: &script,
+            token: &token,
+            registries: registries.as_deref(),
+            config_dir: &loc.config_dir,
+        },
         version.as_deref(),
         server_ip,
         progress,
@@ -366,13 +386,21 @@ pub async fn add_node(
     Ok(node_name)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What `cluster-add` uploads to the joining host.
+struct JoinPayload<'a> {
+    script: &'a [u8],
+    token: &'a str,
+    /// `registries.yaml` for the global registry logins, if any.
+    registries: Option<&'a str>,
+    /// k3s's configuration directory on the host.
+    config_dir: &'a Path,
+}
+
 async fn join_remote(
     host: &mut RemoteHost,
     target: &SshTarget,
     opts: &AddOptions,
-    script: &[u8],
-    token: &str,
+    payload: JoinPayload<'_>,
     version: Option<&str>,
     server_ip: IpAddr,
     progress: &dyn Progress,
@@ -391,15 +419,37 @@ async fn join_remote(
         host.run(
             &RemoteCommand::new("dd", [format!("of={dir}/install.sh"), "status=none".into()])
                 .as_root()
-                .stdin(script.to_vec()),
+                .stdin(payload.script.to_vec()),
         )
         .await?;
         host.run(
             &RemoteCommand::new("dd", [format!("of={dir}/token"), "status=none".into()])
                 .as_root()
-                .stdin(token.as_bytes().to_vec()),
+                .stdin(payload.token.as_bytes().to_vec()),
         )
         .await?;
+        if let Some(yaml) = payload.registries {
+            let path = payload.config_dir.join("registries.yaml");
+            progress.step(&format!(
+                "Writing registry logins to {} (0600)",
+                path.display()
+            ));
+            host.run(
+                &RemoteCommand::new(
+                    "install",
+                    [
+                        "-D".to_owned(),
+                        "-m".to_owned(),
+                        "0600".to_owned(),
+                        "/dev/stdin".to_owned(),
+                        path.to_string_lossy().into_owned(),
+                    ],
+                )
+                .as_root()
+                .stdin(yaml.as_bytes().to_vec()),
+            )
+            .await?;
+        }
         let node_name = k3s::node_name(&target.host, &random_hex(10));
         let args = k3s::join_args(&NodeJoin {
             role: opts.role,
@@ -448,6 +498,16 @@ pub struct RemoveOptions {
     pub no_uninstall: bool,
 }
 
+/// Removing the only server would destroy the cluster (and its etcd).
+fn refuse_last_server(node: &str, role: NodeRole, servers: usize) -> Result<()> {
+    if role == NodeRole::Server && servers <= 1 {
+        bail!(
+            "{node} is the cluster's last server: removing it would destroy the cluster (use scheduler-k3s:uninstall on that host instead)"
+        );
+    }
+    Ok(())
+}
+
 /// Cordon, drain, uninstall k3s over SSH (nodes added by berth or Dokku) and delete `opts.node`.
 pub async fn remove_node(
     store: &Store,
@@ -478,12 +538,11 @@ pub async fn remove_node(
         );
     };
     let role = nodes::node_role(node);
-    if role == NodeRole::Server && all.iter().filter(|n| nodes::is_server(n)).count() <= 1 {
-        bail!(
-            "{} is the cluster's last server: removing it would destroy the cluster (use scheduler-k3s:uninstall on that host instead)",
-            opts.node
-        );
-    }
+    refuse_last_server(
+        &opts.node,
+        role,
+        all.iter().filter(|n| nodes::is_server(n)).count(),
+    )?;
     let remote = node.annotations().get(ANNOTATION_REMOTE_HOST).cloned();
     let target = match (&remote, opts.no_uninstall) {
         (Some(url), false) => Some(SshTarget::parse(url).with_context(|| {
@@ -663,6 +722,14 @@ mod tests {
         assert!(out.contains("certificate-authority-data: QUJD"));
         let (out6, _) = rewrite_kubeconfig_servers(text, "fd00::5".parse().unwrap()).unwrap();
         assert!(out6.contains("https://[fd00::5]:6443"), "{out6}");
+    }
+
+    #[test]
+    fn the_last_server_is_never_removed() {
+        let e = refuse_last_server("s1", NodeRole::Server, 1).unwrap_err();
+        assert!(e.to_string().contains("s1 is the cluster's last server"));
+        assert!(refuse_last_server("s1", NodeRole::Server, 2).is_ok());
+        assert!(refuse_last_server("w1", NodeRole::Worker, 1).is_ok());
     }
 
     #[test]

@@ -46,7 +46,7 @@ use crate::model::properties::{RawProperties, ResolvedProperties};
 
 pub use accessors::PropertyError;
 pub use apps::AppRecord;
-pub use atomic::{Secrecy, read_optional, remove_durable, write_atomic};
+pub use atomic::{Secrecy, ensure_dir, read_optional, remove_durable, write_atomic};
 pub use lock::{DEFAULT_LOCK_TIMEOUT, lock_timeout};
 
 /// Default state directory.

@@ -44,6 +44,24 @@ fn ingress_class_arg(s: &str) -> Result<String, String> {
     }
 }
 
+/// What `initialize` and `cluster-add` share: how the k3s node is installed and waited for.
+#[derive(Debug, clap::Args)]
+pub struct NodeArgs {
+    /// Server address nodes join (default: the recorded one, else the IPv4 address of the
+    /// network-interface property)
+    #[arg(long, value_name = "IP")]
+    server_ip: Option<IpAddr>,
+    /// Taint the server CriticalAddonsOnly=true:NoSchedule so apps run on workers (servers only)
+    #[arg(long)]
+    taint_scheduling: bool,
+    /// kubelet arguments key=value (comma-separated and/or repeated)
+    #[arg(long, value_name = "K=V,...")]
+    kubelet_args: Vec<String>,
+    /// How long to wait for the API server and the node to be Ready
+    #[arg(long, default_value = "300s", value_parser = duration_arg)]
+    timeout: Duration,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum K3sCluster {
     /// Install k3s on this host as the first server and install the cluster components (root)
@@ -52,21 +70,11 @@ pub enum K3sCluster {
         after_help = "Examples:\n  sudo berth scheduler-k3s:initialize\n  sudo berth scheduler-k3s:initialize --server-ip 10.0.0.1 --ingress-class traefik --taint-scheduling\n  sudo berth scheduler-k3s:initialize --kubelet-args max-pods=200,image-gc-high-threshold=80\n\nRe-running is safe: an installed k3s is kept and unchanged components are skipped.\nThe installer location is BERTH_K3S_INSTALLER (default https://get.k3s.io; a local file works)."
     )]
     Initialize {
-        /// Address other nodes join (default: the IPv4 address of the network-interface property)
-        #[arg(long, value_name = "IP")]
-        server_ip: Option<IpAddr>,
-        /// Taint the server CriticalAddonsOnly=true:NoSchedule so apps run on workers only
-        #[arg(long)]
-        taint_scheduling: bool,
         /// nginx or traefik (default: the stored ingress-class, else nginx)
         #[arg(long, value_parser = ingress_class_arg)]
         ingress_class: Option<String>,
-        /// kubelet arguments key=value (comma-separated and/or repeated)
-        #[arg(long, value_name = "K=V,...")]
-        kubelet_args: Vec<String>,
-        /// How long to wait for the API server and the node to be Ready
-        #[arg(long, default_value = "300s", value_parser = duration_arg)]
-        timeout: Duration,
+        #[command(flatten)]
+        node: NodeArgs,
     },
     /// Install k3s on another host over SSH and join it to the cluster (prints the node name)
     #[command(
@@ -81,21 +89,11 @@ pub enum K3sCluster {
         /// worker (default) or server
         #[arg(long, value_enum, default_value = "worker")]
         role: NodeRole,
-        /// Taint the new server CriticalAddonsOnly=true:NoSchedule (servers only)
-        #[arg(long)]
-        taint_scheduling: bool,
         /// Accept a host key that is not in known_hosts
         #[arg(long)]
         insecure_allow_unknown_hosts: bool,
-        /// Server address the node joins (default: the one initialize recorded)
-        #[arg(long, value_name = "IP")]
-        server_ip: Option<IpAddr>,
-        /// kubelet arguments key=value (comma-separated and/or repeated)
-        #[arg(long, value_name = "K=V,...")]
-        kubelet_args: Vec<String>,
-        /// How long to wait for the new node to be Ready
-        #[arg(long, default_value = "300s", value_parser = duration_arg)]
-        timeout: Duration,
+        #[command(flatten)]
+        node: NodeArgs,
     },
     /// List the cluster's nodes: name, ready, roles, version, address, taints
     #[command(
@@ -153,19 +151,15 @@ impl K3sCluster {
     pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
         match self {
             K3sCluster::Initialize {
-                server_ip,
-                taint_scheduling,
                 ingress_class,
-                kubelet_args,
-                timeout,
+                node,
             } => {
-                let kubelet_args = parse_kubelet_args(&kubelet_args).map_err(CliError::msg)?;
                 let opts = ops::InitOptions {
-                    server_ip,
-                    taint_scheduling,
+                    server_ip: node.server_ip,
+                    taint_scheduling: node.taint_scheduling,
                     ingress_class,
-                    kubelet_args,
-                    timeout,
+                    kubelet_args: parse_kubelet_args(&node.kubelet_args).map_err(CliError::msg)?,
+                    timeout: node.timeout,
                 };
                 eprintln!("-----> Initializing k3s");
                 let outcome = block_on(ops::initialize(
@@ -192,21 +186,17 @@ impl K3sCluster {
             K3sCluster::ClusterAdd {
                 url,
                 role,
-                taint_scheduling,
                 insecure_allow_unknown_hosts,
-                server_ip,
-                kubelet_args,
-                timeout,
+                node,
             } => {
-                let kubelet_args = parse_kubelet_args(&kubelet_args).map_err(CliError::msg)?;
                 let opts = ops::AddOptions {
                     url,
                     role,
-                    taint_scheduling,
+                    taint_scheduling: node.taint_scheduling,
                     insecure_allow_unknown_hosts,
-                    server_ip,
-                    kubelet_args,
-                    timeout,
+                    server_ip: node.server_ip,
+                    kubelet_args: parse_kubelet_args(&node.kubelet_args).map_err(CliError::msg)?,
+                    timeout: node.timeout,
                 };
                 let progress: Arc<dyn Progress> = Arc::new(StderrProgress);
                 let sink = ops::progress_sink(progress.clone());

@@ -218,9 +218,25 @@ impl Drop for NodeCleanup {
     }
 }
 
+/// Removes the ClusterIssuer the initialize test creates, even when it fails half-way.
+struct IssuerCleanup;
+
+impl Drop for IssuerCleanup {
+    fn drop(&mut self) {
+        common::cleanup_blocking(|client| async move {
+            let api: Api<berth::render::crds::cert_manager::ClusterIssuer> = Api::all(client);
+            let _ = api
+                .delete("letsencrypt-stag", &DeleteParams::default())
+                .await;
+            Ok::<(), kube::Error>(())
+        });
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn initialize_installs_a_server_is_idempotent_and_uninstall_forgets_it() {
     let client = common::client().await;
+    let _issuer_cleanup = IssuerCleanup;
     let h = Harness::new();
     h.env.use_test_cluster();
     h.ok(&[

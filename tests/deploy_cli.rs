@@ -937,9 +937,11 @@ async fn terminal_sessions_for_enter_and_run() {
         &env,
         &["deploy", app, "--image", "registry.invalid/tty:1", "-q"],
     );
+    // The command lingers after printing: kwok closes its pty the moment the process exits and
+    // drops output it has not forwarded yet (testenv/README.md), which a real kubelet never does.
     let out = in_terminal(
         &env,
-        "enter tty web -- sh -c 'test -t 0 && echo tty-ok; exit 5'",
+        "enter tty web -- sh -c 'test -t 0 && echo tty-ok; sleep 2; exit 5'",
     );
     assert_eq!(
         out.status.code(),

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
-use k8s_openapi::api::core::v1::Node;
 use kube::{Client, ResourceExt};
 
 use super::installer::{self, interface_ipv4, random_hex};
@@ -168,23 +167,14 @@ pub async fn initialize(
 
     progress.step("Waiting for the Kubernetes API");
     let client = wait_for_api(&props, opts.timeout).await?;
-    progress.step(&format!("Waiting for node {node_name} to be Ready"));
-    let node_name = match nodes::wait_ready(&client, &node_name, opts.timeout).await {
-        Ok(n) => n.name_any(),
-        Err(e) if installed && record.node_name.is_none() => {
-            // k3s was installed by something else: adopt its (single) server node.
-            let servers: Vec<Node> = nodes::list(&client)
-                .await?
-                .into_iter()
-                .filter(nodes::is_server)
-                .collect();
-            match servers.as_slice() {
-                [only] => only.name_any(),
-                _ => return Err(e),
-            }
-        }
-        Err(e) => return Err(e),
+    let node_name = if installed && record.node_name.is_none() {
+        // k3s was installed by something else: adopt its (single) server node.
+        adopt_server(&client).await?
+    } else {
+        node_name
     };
+    progress.step(&format!("Waiting for node {node_name} to be Ready"));
+    nodes::wait_ready(&client, &node_name, opts.timeout).await?;
     progress.step(&format!("Labeling node {LABEL_ENABLE_LB}=true"));
     nodes::label(
         &client,
@@ -229,6 +219,24 @@ pub async fn initialize(
         generated_token,
         ingress_class,
     })
+}
+
+/// The server node of a k3s berth did not install; only an unambiguous one is adopted.
+async fn adopt_server(client: &Client) -> Result<String> {
+    let servers: Vec<String> = nodes::list(client)
+        .await?
+        .iter()
+        .filter(|n| nodes::is_server(n))
+        .map(|n| n.name_any())
+        .collect();
+    match servers.as_slice() {
+        [only] => Ok(only.clone()),
+        _ => bail!(
+            "k3s is installed here but not by berth, and its cluster has {} server nodes ({}): berth cannot tell which one is this host",
+            servers.len(),
+            servers.join(", ")
+        ),
+    }
 }
 
 fn describe_outcome(o: &super::components_apply::ComponentOutcome) -> String {

@@ -56,14 +56,11 @@ async fn known_host_runs_argv_literally_and_streams_prefixed_output() {
     )
     .await
     .unwrap_or_else(|e| panic!("{e}\n{}", sshd.log()));
-    // Shell metacharacters in arguments arrive as data, not as shell syntax.
-    let hostile = [
-        "$(touch /tmp/berth-pwned)",
-        "a;b",
-        "it's",
-        "\"q\"",
-        "two words",
-    ];
+    // Shell metacharacters in arguments arrive as data, not as shell syntax. The canary lives in
+    // this sshd's own temp dir, so a stale file from another run cannot fail the test.
+    let canary = sshd.dir.path().join("pwned");
+    let substitution = format!("$(touch {})", canary.display());
+    let hostile = [substitution.as_str(), "a;b", "it's", "\"q\"", "two words"];
     host.run(&RemoteCommand::new(
         "printf",
         ["%s\\n"].into_iter().chain(hostile),
@@ -73,7 +70,7 @@ async fn known_host_runs_argv_literally_and_streams_prefixed_output() {
     let got = lines.lock().unwrap().clone();
     let want: Vec<String> = hostile.iter().map(|h| format!("127.0.0.1: {h}")).collect();
     assert_eq!(got, want);
-    assert!(!std::path::Path::new("/tmp/berth-pwned").exists());
+    assert!(!canary.exists(), "the command substitution ran on the host");
 
     assert_eq!(host.ensure_root().await.unwrap(), Privilege::Root);
     // stdin is delivered (this is how installers and secrets travel).

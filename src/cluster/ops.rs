@@ -698,12 +698,12 @@ pub fn rewrite_kubeconfig_servers(text: &str, ip: IpAddr) -> Result<(String, boo
     Ok((serde_saphyr::to_string(&doc)?, changed))
 }
 
-/// For messages: a sink that prints remote lines through `progress`.
+/// An SSH output sink that prints remote lines (already host-prefixed) as progress details.
 pub fn progress_sink(progress: Arc<dyn Progress>) -> OutputSink {
     Arc::new(move |line: &str| progress.detail(line))
 }
 
-/// Used by tests and `cluster-list`: the Node objects.
+/// `cluster-list`: one row per Node, sorted by name.
 pub async fn list_nodes(store: &Store) -> Result<Vec<nodes::NodeInfo>> {
     let props = store.scheduler_k3s_properties(None)?;
     let client = client(&props)

@@ -14,6 +14,7 @@ use super::output::{Format, print_json};
 use super::{CliError, Ctx};
 use crate::cluster::k3s::{NodeRole, parse_kubelet_args};
 use crate::cluster::ops::{self, Progress};
+use crate::cluster::{kubeconfig, teardown};
 use crate::model::duration::parse_duration;
 
 /// Progress lines on stderr in Dokku's style.
@@ -221,7 +222,7 @@ impl K3sCluster {
                 insecure_allow_unknown_hosts,
                 no_uninstall,
             } => {
-                let opts = ops::RemoveOptions {
+                let opts = teardown::RemoveOptions {
                     node,
                     drain_timeout,
                     insecure_allow_unknown_hosts,
@@ -229,12 +230,17 @@ impl K3sCluster {
                 };
                 let progress: Arc<dyn Progress> = Arc::new(StderrProgress);
                 let sink = ops::progress_sink(progress.clone());
-                block_on(ops::remove_node(&ctx.store, &opts, sink, progress.as_ref()))?;
+                block_on(teardown::remove_node(
+                    &ctx.store,
+                    &opts,
+                    sink,
+                    progress.as_ref(),
+                ))?;
                 eprintln!("=====> Done: node {} removed", opts.node);
                 Ok(())
             }
             K3sCluster::ShowKubeconfig { server_ip } => {
-                let (text, rewritten) = ops::kubeconfig_for_export(&ctx.store, server_ip)?;
+                let (text, rewritten) = kubeconfig::kubeconfig_for_export(&ctx.store, server_ip)?;
                 if !rewritten {
                     super::output::warn(
                         "no server IP known (run scheduler-k3s:initialize or pass --server-ip): the kubeconfig is printed unchanged",
@@ -253,11 +259,15 @@ impl K3sCluster {
                         "scheduler-k3s:uninstall must run as root: it removes k3s and its services from this host (run it with sudo)",
                     ));
                 }
-                ops::uninstall_script()?;
+                teardown::uninstall_script()?;
                 if !force {
                     confirm_uninstall()?;
                 }
-                block_on(ops::uninstall(&ctx.store, &ctx.command, &StderrProgress))?;
+                block_on(teardown::uninstall(
+                    &ctx.store,
+                    &ctx.command,
+                    &StderrProgress,
+                ))?;
                 eprintln!("=====> Done: k3s removed from this host");
                 Ok(())
             }

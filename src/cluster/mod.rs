@@ -5,12 +5,15 @@
 //! - [`installer`]: this host — fetch and run the installer, root check, interface address.
 //! - [`nodes`]: the Kubernetes API — node rows, wait for Ready, label, cordon/drain/delete.
 //! - [`state`]: the cluster record in berth's state directory.
-//! - [`ops`]: the lifecycle commands composed from the above.
+//! - [`ops`]: `initialize` and `cluster-add` composed from the above; [`teardown`]: `cluster-remove`
+//!   and `uninstall`; [`kubeconfig`]: `show-kubeconfig`.
 
 pub mod components;
 pub mod components_apply;
 pub mod installer;
 pub mod k3s;
+pub mod kubeconfig;
 pub mod nodes;
 pub mod ops;
 pub mod state;
+pub mod teardown;

@@ -17,15 +17,6 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// Random lowercase hex of `len` characters (node name suffixes, generated tokens).
-pub fn random_hex(len: usize) -> String {
-    use rand::Rng;
-    let mut rng = rand::rng();
-    (0..len)
-        .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
-        .collect()
-}
-
 /// The installer script: downloaded with curl (argv, never a shell) when `location` is an
 /// http(s) URL, read from disk otherwise (`file://` prefix optional). Must not be empty.
 pub async fn fetch(location: &str) -> Result<Vec<u8>> {

@@ -130,14 +130,13 @@ pub async fn list(client: &Client) -> Result<Vec<Node>> {
 }
 
 /// Kubelet versions of the server nodes (what a joining node must not run ahead of).
-pub async fn server_versions(client: &Client) -> Result<Vec<String>> {
-    Ok(list(client)
-        .await?
+pub fn server_versions(nodes: &[Node]) -> Vec<String> {
+    nodes
         .iter()
         .filter(|n| is_server(n))
         .filter_map(|n| n.status.as_ref()?.node_info.as_ref())
         .map(|i| i.kubelet_version.clone())
-        .collect())
+        .collect()
 }
 
 /// Watch until node `name` exists and is Ready, or fail after `timeout` saying what was seen.

@@ -11,13 +11,14 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use kube::{Client, ResourceExt};
 
-use super::installer::{self, interface_ipv4, random_hex};
+use super::installer::{self, interface_ipv4};
 use super::k3s::{
     self, ANNOTATION_REMOTE_HOST, K3sLocations, LABEL_ENABLE_LB, LABEL_WORKER_ROLE, NodeJoin,
     NodeRole, ServerInit,
 };
 use super::nodes;
 use super::state::{self, ClusterRecord};
+use crate::kube::jobs::random_suffix;
 use crate::model::properties::ResolvedProperties;
 use crate::ssh::{HostKeyPolicy, OutputSink, RemoteCommand, RemoteHost, SshOptions, SshTarget};
 use crate::store::{Scope, Store};
@@ -111,7 +112,7 @@ pub async fn initialize(
     let (token, generated_token) = match props.token() {
         Some(t) => (t.to_owned(), false),
         None => {
-            let t = random_hex(32);
+            let t = hex::encode(rand::random::<[u8; 16]>());
             lock.set_scheduler_k3s_property("token", Some(&t))?;
             progress.step(
                 "Generated a cluster join token (stored 0600; `berth scheduler-k3s:report --global --scheduler-k3s-global-token` prints it)",
@@ -122,7 +123,7 @@ pub async fn initialize(
 
     let node_name = match (&record.node_name, installed) {
         (Some(n), true) => n.clone(),
-        _ => k3s::node_name(&server_ip.to_string(), &random_hex(10)),
+        _ => k3s::node_name(&server_ip.to_string(), &random_suffix()),
     };
 
     if let Some(yaml) = k3s::registries_yaml(&store.registry_logins(&Scope::Global)?) {
@@ -339,12 +340,7 @@ pub async fn add_node(
         );
     }
     let server_ip = join_server_ip(opts.server_ip, &record, &props)?;
-    let version = k3s::lowest_version(
-        nodes::server_versions(&client)
-            .await?
-            .iter()
-            .map(String::as_str),
-    );
+    let version = k3s::lowest_version(nodes::server_versions(&existing).iter().map(String::as_str));
     let script = installer::fetch(&loc.installer).await?;
     let registries = k3s::registries_yaml(&store.registry_logins(&Scope::Global)?);
 
@@ -458,7 +454,7 @@ async fn join_remote(
             )
             .await?;
         }
-        let node_name = k3s::node_name(&target.host, &random_hex(10));
+        let node_name = k3s::node_name(&target.host, &random_suffix());
         let args = k3s::join_args(&NodeJoin {
             role: opts.role,
             node_name: &node_name,

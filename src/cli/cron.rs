@@ -8,8 +8,8 @@ use kube::api::{Api, ListParams};
 
 use super::args::existing_app;
 use super::on_cluster::{block_on, connect};
+use super::output::print_table;
 use super::output::{Format, info2, print_json};
-use super::run::print_table;
 use super::{CliError, Ctx};
 use crate::kube::deploy::app_selector;
 use crate::kube::{jobs, run};

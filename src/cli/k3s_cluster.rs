@@ -10,7 +10,7 @@ use std::time::Duration;
 use clap::Subcommand;
 
 use super::on_cluster::block_on;
-use super::output::{Format, print_json};
+use super::output::{Format, print_json, print_table};
 use super::{CliError, Ctx};
 use crate::cluster::k3s::{NodeRole, parse_kubelet_args};
 use crate::cluster::ops::{self, Progress};
@@ -297,51 +297,29 @@ fn confirm_uninstall() -> Result<(), CliError> {
 }
 
 fn print_node_table(nodes: &[crate::cluster::nodes::NodeInfo]) {
-    let header = ["name", "ready", "roles", "version", "internal-ip", "taints"];
-    let rows: Vec<[String; 6]> = nodes
-        .iter()
-        .map(|n| {
-            let mut taints = n.taints.join(",");
-            if taints.is_empty() {
-                taints = "-".into();
-            }
-            let mut roles = n.roles.join(",");
-            if roles.is_empty() {
-                roles = "-".into();
-            }
-            [
-                n.name.clone(),
-                n.ready.to_string(),
-                roles,
-                n.version.clone(),
-                n.internal_ip.clone(),
-                if n.schedulable {
-                    taints
-                } else {
-                    format!("{taints} (cordoned)")
-                },
-            ]
-        })
-        .collect();
-    let mut widths = header.map(str::len);
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r.iter()) {
-            *w = (*w).max(c.len());
+    let or_dash = |list: &[String]| {
+        if list.is_empty() {
+            "-".to_owned()
+        } else {
+            list.join(",")
         }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut out = String::new();
-        for (i, (c, w)) in cells.iter().zip(widths.iter()).enumerate() {
-            if i + 1 == cells.len() {
-                out.push_str(c);
-            } else {
-                out.push_str(&format!("{c:<w$}  "));
-            }
-        }
-        println!("{}", out.trim_end());
     };
-    line(header.to_vec());
-    for r in &rows {
-        line(r.iter().map(String::as_str).collect());
-    }
+    let mut table =
+        vec![["name", "ready", "roles", "version", "internal-ip", "taints"].map(String::from)];
+    table.extend(nodes.iter().map(|n| {
+        let taints = or_dash(&n.taints);
+        [
+            n.name.clone(),
+            n.ready.to_string(),
+            or_dash(&n.roles),
+            n.version.clone(),
+            n.internal_ip.clone(),
+            if n.schedulable {
+                taints
+            } else {
+                format!("{taints} (cordoned)")
+            },
+        ]
+    }));
+    print_table(&table);
 }

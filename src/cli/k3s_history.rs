@@ -5,8 +5,8 @@ use clap::Subcommand;
 
 use super::args::existing_app;
 use super::on_cluster::{LockWait, block_on, connect, lock_app};
+use super::output::print_table;
 use super::output::{Format, info1, info2, print_json};
-use super::run::print_table;
 use super::{CliError, Ctx};
 use crate::kube::deploy;
 use crate::kube::history;

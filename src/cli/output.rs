@@ -200,3 +200,22 @@ pub fn print_json(value: &impl serde::Serialize) -> Result<(), CliError> {
     );
     Ok(())
 }
+
+/// Columns separated by two spaces, padded to the widest cell.
+pub fn print_table<const N: usize>(rows: &[[String; N]]) {
+    let mut widths = [0usize; N];
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    for r in rows {
+        let line = r
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ");
+        println!("{}", line.trim_end());
+    }
+}

@@ -7,7 +7,7 @@ use clap::Subcommand;
 
 use super::args::existing_app;
 use super::on_cluster::{block_on, connect};
-use super::output::{Format, info1, print_json};
+use super::output::{Format, info1, print_json, print_table};
 use super::{CliError, Ctx};
 use crate::app_ops;
 use crate::kube::jobs::{self, RunBase, RunRequest};
@@ -287,24 +287,5 @@ impl Run {
                 })
             }
         }
-    }
-}
-
-/// Columns separated by two spaces, padded to the widest cell.
-pub fn print_table<const N: usize>(rows: &[[String; N]]) {
-    let mut widths = [0usize; N];
-    for r in rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    for r in rows {
-        let line = r
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ");
-        println!("{}", line.trim_end());
     }
 }

@@ -1,7 +1,5 @@
 //! `apps:*`: create, destroy, list, exists, rename, clone, report.
 
-use std::io::BufRead;
-
 use clap::Subcommand;
 
 use super::args::report_scopes;
@@ -256,15 +254,8 @@ fn remove_from_cluster(ctx: &Ctx, app: &AppName) -> Result<(), CliError> {
 
 /// Dokku's confirmation: the user types the app name.
 fn confirm(app: &AppName) -> Result<(), CliError> {
-    warn("WARNING: Potentially Destructive Action");
-    warn(format!("This command will destroy app {app}."));
-    warn(format!("To proceed, type \"{app}\""));
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line)?;
-    if line.trim() != app.as_str() {
-        return Err(CliError::msg(format!(
-            "Confirmation did not match {app}. Aborted."
-        )));
-    }
-    Ok(())
+    super::output::confirm(
+        &format!("This command will destroy app {app}."),
+        app.as_str(),
+    )
 }

@@ -2,7 +2,6 @@
 //! as in current Dokku), `show-kubeconfig` and `uninstall`. Progress goes to stderr so stdout
 //! carries only data (the new node's name, the node list, the kubeconfig).
 
-use std::io::{BufRead, IsTerminal};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -261,7 +260,10 @@ impl K3sCluster {
                 }
                 teardown::uninstall_script()?;
                 if !force {
-                    confirm_uninstall()?;
+                    super::output::confirm(
+                        "This command removes k3s, every workload and all cluster data from this host.",
+                        "uninstall",
+                    )?;
                 }
                 block_on(teardown::uninstall(
                     &ctx.store,
@@ -273,27 +275,6 @@ impl K3sCluster {
             }
         }
     }
-}
-
-/// Dokku's confirmation style: the user types the word.
-fn confirm_uninstall() -> Result<(), CliError> {
-    let stdin = std::io::stdin();
-    super::output::warn("WARNING: Potentially Destructive Action");
-    super::output::warn(
-        "This command removes k3s, every workload and all cluster data from this host.",
-    );
-    super::output::warn("To proceed, type \"uninstall\"");
-    if stdin.is_terminal() {
-        eprint!("> ");
-    }
-    let mut line = String::new();
-    stdin.lock().read_line(&mut line)?;
-    if line.trim() != "uninstall" {
-        return Err(CliError::msg(
-            "Confirmation did not match \"uninstall\". Aborted (pass --force to skip the question).",
-        ));
-    }
-    Ok(())
 }
 
 fn print_node_table(nodes: &[crate::cluster::nodes::NodeInfo]) {

@@ -219,3 +219,20 @@ pub fn print_table<const N: usize>(rows: &[[String; N]]) {
         println!("{}", line.trim_end());
     }
 }
+
+/// Dokku's confirmation for destructive commands: explain `what`, then the user must type `word`
+/// on stdin; anything else aborts with an error naming the word.
+pub fn confirm(what: &str, word: &str) -> Result<(), CliError> {
+    use std::io::BufRead;
+    warn("WARNING: Potentially Destructive Action");
+    warn(what);
+    warn(format!("To proceed, type \"{word}\""));
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    if line.trim() != word {
+        return Err(CliError::msg(format!(
+            "Confirmation did not match {word}. Aborted."
+        )));
+    }
+    Ok(())
+}

@@ -514,9 +514,38 @@ pub async fn list_nodes(store: &Store) -> Result<Vec<nodes::NodeInfo>> {
 mod tests {
     use super::*;
 
+    /// Runs the wrapper with sh, as the remote host does: the token reaches the installer only
+    /// through `K3S_TOKEN`, the version through `INSTALL_K3S_VERSION`, and hostile arguments
+    /// arrive literally (no expansion, no word splitting).
     #[test]
-    fn the_remote_wrapper_takes_values_only_as_arguments() {
-        assert!(!REMOTE_INSTALL_WRAPPER.contains("{}"));
-        assert!(REMOTE_INSTALL_WRAPPER.contains("exec sh \"$dir/install.sh\" \"$@\""));
+    fn the_remote_wrapper_passes_token_version_and_arguments_literally() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("token"), "s3cr3t").unwrap();
+        std::fs::write(
+            d.join("install.sh"),
+            "printf 'token=%s version=%s\\n' \"$K3S_TOKEN\" \"${INSTALL_K3S_VERSION-unset}\"\nfor a in \"$@\"; do printf '[%s]\\n' \"$a\"; done\n",
+        )
+        .unwrap();
+        let run = |version: &str| {
+            let out = std::process::Command::new("sh")
+                .args(["-c", REMOTE_INSTALL_WRAPPER, "sh"])
+                .arg(d)
+                .arg(version)
+                .args(["agent", "$(touch pwned)", "a b", "--node-name", "n;x"])
+                .env_remove("K3S_TOKEN")
+                .env_remove("INSTALL_K3S_VERSION")
+                .current_dir(d)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{out:?}");
+            String::from_utf8(out.stdout).unwrap()
+        };
+        assert_eq!(
+            run("v1.31.4+k3s1"),
+            "token=s3cr3t version=v1.31.4+k3s1\n[agent]\n[$(touch pwned)]\n[a b]\n[--node-name]\n[n;x]\n"
+        );
+        assert!(run("").starts_with("token=s3cr3t version=unset\n"));
+        assert!(!d.join("pwned").exists());
     }
 }

@@ -15,7 +15,6 @@ use anyhow::{Context, anyhow};
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, Patch, PatchParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use super::CliError;
 use super::on_cluster::block_on;
@@ -27,22 +26,15 @@ use crate::render::crds::cert_manager::ClusterIssuer;
 use crate::render::crds::keda::ClusterTriggerAuthentication;
 use crate::store::Store;
 
-/// A client from the global kubeconfig-path / kube-context (`None`: no kubeconfig file).
+/// A client from the global kubeconfig-path / kube-context (`None`: no kubeconfig file), checked
+/// with one request like every other cluster command's.
 async fn global_client(props: &ResolvedProperties) -> anyhow::Result<Option<kube::Client>> {
-    let kubeconfig = props.kubeconfig_path().to_owned();
-    if !std::path::Path::new(&kubeconfig).exists() {
+    if !std::path::Path::new(props.kubeconfig_path()).exists() {
         return Ok(None);
     }
-    let kc = Kubeconfig::read_from(&kubeconfig)
-        .map_err(|e| anyhow!("cannot read kubeconfig {kubeconfig}: {e}"))?;
-    let options = KubeConfigOptions {
-        context: props.kube_context().map(str::to_owned),
-        ..KubeConfigOptions::default()
-    };
-    let config = kube::Config::from_custom_kubeconfig(kc, &options)
+    crate::app_ops::connect_client(props.kubeconfig_path(), props.kube_context())
         .await
-        .map_err(|e| anyhow!("cannot use kubeconfig {kubeconfig}: {e}"))?;
-    Ok(Some(kube::Client::try_from(config)?))
+        .map(Some)
 }
 
 /// The global properties whose change re-creates the ClusterIssuers.

@@ -34,6 +34,8 @@
 //! [`kwok_log_fixture`], `kubectl exec` runs the command on the test host in a scratch dir.
 #![allow(dead_code)] // each test binary uses a different subset of these helpers
 
+pub mod real;
+
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::path::{Path, PathBuf};
@@ -207,19 +209,30 @@ impl TestNamespace {
             "namespace prefix {prefix:?} must be 1-50 characters of a-z, 0-9 and '-', starting with a letter"
         );
         let name = format!("{prefix}-{:08x}", rand::random::<u32>());
-        let namespace = Namespace {
-            metadata: ObjectMeta {
-                name: Some(name.clone()),
-                labels: Some([(NAMESPACE_LABEL.to_string(), "true".to_string())].into()),
-                ..ObjectMeta::default()
-            },
-            ..Namespace::default()
-        };
         let namespaces: Api<Namespace> = Api::all(client.clone());
         namespaces
-            .create(&PostParams::default(), &namespace)
+            .create(&PostParams::default(), &Namespace {
+                metadata: ObjectMeta {
+                    name: Some(name.clone()),
+                    labels: Some([(NAMESPACE_LABEL.to_string(), "true".to_string())].into()),
+                    ..ObjectMeta::default()
+                },
+                ..Namespace::default()
+            })
             .await
             .unwrap_or_else(|e| panic!("creating test namespace {name}: {e}"));
+        TestNamespace::adopt(client, name).await
+    }
+
+    /// Takes over an existing namespace `name` as a test namespace: labels it
+    /// `berth.test/namespace=true` and waits (≤ 30 s) for its `default` ServiceAccount.
+    pub async fn adopt(client: &Client, name: String) -> TestNamespace {
+        let namespaces: Api<Namespace> = Api::all(client.clone());
+        let patch = serde_json::json!({"metadata": {"labels": {NAMESPACE_LABEL: "true"}}});
+        namespaces
+            .patch(&name, &kube::api::PatchParams::default(), &kube::api::Patch::Merge(&patch))
+            .await
+            .unwrap_or_else(|e| panic!("labelling test namespace {name}: {e}"));
         let guard = TestNamespace {
             name,
             client: client.clone(),

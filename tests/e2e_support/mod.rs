@@ -1,0 +1,101 @@
+//! Shared steps of the end-to-end journeys (`tests/e2e_*.rs`): the `berth` binary driving the
+//! local cluster's real node, answers checked through the real Traefik ingress.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::{Api, ListParams};
+use kube::{Client, ResourceExt};
+
+use crate::common::real::RealNode;
+use crate::common::{BerthEnv, TestNamespace};
+
+/// How long an answer through the ingress may take to appear after berth returns (Traefik
+/// watching EndpointSlices): a bound, not an expectation.
+pub const ROUTE_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub fn run(env: &BerthEnv, args: &[&str]) -> Output {
+    env.std_cmd().args(args).output().expect("run berth")
+}
+
+pub fn ok(env: &BerthEnv, args: &[&str]) -> String {
+    let out = run(env, args);
+    assert!(
+        out.status.success(),
+        "berth {args:?} failed ({:?}):\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs berth expecting failure; returns (exit code, stdout + stderr).
+pub fn fail(env: &BerthEnv, args: &[&str]) -> (i32, String) {
+    let out = run(env, args);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "berth {args:?} succeeded unexpectedly:\n{text}");
+    (out.status.code().unwrap_or(-1), text)
+}
+
+pub fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+/// A berth home on the test cluster with `app` created in the real namespace `ns`.
+pub fn real_app(app: &str, ns: &TestNamespace) -> BerthEnv {
+    let env = BerthEnv::new();
+    env.use_test_cluster();
+    ok(&env, &["apps:create", app]);
+    ok(&env, &["scheduler-k3s:set", app, "namespace", ns.name()]);
+    env
+}
+
+/// The running, Ready, not-terminating pods of `app`'s `process` type.
+pub async fn live_pods(client: &Client, ns: &str, app: &str, process: &str) -> Vec<Pod> {
+    Api::<Pod>::namespaced(client.clone(), ns)
+        .list(&ListParams::default().labels(&format!(
+            "app.kubernetes.io/part-of={app},app.kubernetes.io/name={process}"
+        )))
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .filter(|p| {
+            p.status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+        })
+        .collect()
+}
+
+/// Every pod of the app ran on the real node (the namespace's admission defaults did that).
+pub async fn assert_on_real_node(client: &Client, ns: &str, app: &str, real: &RealNode) {
+    let pods = Api::<Pod>::namespaced(client.clone(), ns)
+        .list(&ListParams::default().labels(&format!("app.kubernetes.io/part-of={app}")))
+        .await
+        .unwrap();
+    assert!(!pods.items.is_empty(), "no pods of {app} in {ns}");
+    for p in &pods.items {
+        let node = p.spec.as_ref().and_then(|s| s.node_name.clone());
+        assert_eq!(node.as_deref(), Some(real.node.as_str()), "pod {} ran on {node:?}", p.name_any());
+    }
+}
+
+/// The value of `key=` in a testapp answer (`process=web version=1 release=... message=... pod=...`).
+pub fn field<'a>(body: &'a str, key: &str) -> &'a str {
+    body.split_whitespace()
+        .find_map(|w| w.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
+        .unwrap_or("")
+}

@@ -15,8 +15,8 @@ use crate::model::AppName;
 use crate::model::app_json::AppJson;
 use crate::model::procfile::Procfile;
 use crate::model::release::{
-    CertIssuerKind, IngressClass, LetsencryptServer, MetaScope, PortInput, Release, ReleaseInputs,
-    ResourceSetting, UserMeta,
+    BuilderType, CertIssuerKind, IngressClass, LetsencryptServer, MetaScope, PortInput, Release,
+    ReleaseInputs, ResourceSetting, UserMeta,
 };
 use crate::store::{Doc, Scope, Store, plugins};
 
@@ -236,6 +236,15 @@ pub fn release_from_store(
         trigger_auth: store.autoscaling_auth(&scope).map_err(|e| e.to_string())?,
         global_trigger_auth: global_auth.keys().cloned().collect::<BTreeSet<_>>(),
         shm_size: props.shm_size().map(str::to_owned),
+        builder: {
+            let name = store.selected_builder(app).map_err(|e| e.to_string())?;
+            BuilderType::parse(&name).ok_or_else(|| {
+                format!(
+                    "builder {name:?} of {app} is not one berth can start (valid: {})",
+                    BuilderType::NAMES.join(", ")
+                )
+            })?
+        },
         ..ReleaseInputs::default()
     };
     Release::build(inputs).map_err(|e| e.to_string())

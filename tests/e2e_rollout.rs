@@ -32,34 +32,91 @@ async fn healthchecks_gate_the_rollout_and_rollback_keeps_serving() {
     let env = real_app(app, &ns);
     let dir = tempfile::tempdir().unwrap();
     ok(&env, &["domains:set", app, host]);
-    ok(&env, &["config:set", "--no-restart", app, "STARTUP_DELAY=4", "BERTH_TEST_RELEASE=slow"]);
+    ok(
+        &env,
+        &[
+            "config:set",
+            "--no-restart",
+            app,
+            "STARTUP_DELAY=4",
+            "BERTH_TEST_RELEASE=slow",
+        ],
+    );
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "90s"]);
     let startup = write(dir.path(), "startup.json", &checks("startup", "/health"));
-    ok(&env, &["deploy", app, "--image", &real.image("testapp:1"), "--app-json", &startup]);
+    ok(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            &real.image("testapp:1"),
+            "--app-json",
+            &startup,
+        ],
+    );
     // berth returned only once the probe passed: the very first request through the ingress may
     // still race Traefik's endpoint update, but the pod must already be Ready and listening.
     let pods = live_pods(&client, ns.name(), app, "web").await;
     assert_eq!(pods.len(), 1, "a Ready web pod when deploy returned");
     let logs = ok(&env, &["logs", app, "-p", "web", "-n", "20"]);
-    assert!(logs.contains("listening on :5000"), "the app listened before deploy returned: {logs}");
-    real.wait_http(host, "/", ROUTE_TIMEOUT, "slow-starting release served", |s, b| {
-        s == 200 && b.contains("release=slow")
-    });
+    assert!(
+        logs.contains("listening on :5000"),
+        "the app listened before deploy returned: {logs}"
+    );
+    real.wait_http(
+        host,
+        "/",
+        ROUTE_TIMEOUT,
+        "slow-starting release served",
+        |s, b| s == 200 && b.contains("release=slow"),
+    );
 
     // A readiness check on a path that answers 404: the deploy fails at the deadline and names it.
-    ok(&env, &["config:set", "--no-restart", app, "STARTUP_DELAY=0", "BERTH_TEST_RELEASE=broken"]);
+    ok(
+        &env,
+        &[
+            "config:set",
+            "--no-restart",
+            app,
+            "STARTUP_DELAY=0",
+            "BERTH_TEST_RELEASE=broken",
+        ],
+    );
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "20s"]);
-    ok(&env, &["scheduler-k3s:set", app, "rollback-on-failure", "true"]);
+    ok(
+        &env,
+        &["scheduler-k3s:set", app, "rollback-on-failure", "true"],
+    );
     let broken = write(dir.path(), "broken.json", &checks("readiness", "/nope"));
-    let (code, out) = fail(&env, &["deploy", app, "--image", &real.image("testapp:2"), "--app-json", &broken]);
+    let (code, out) = fail(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            &real.image("testapp:2"),
+            "--app-json",
+            &broken,
+        ],
+    );
     assert_ne!(code, 0);
-    assert!(out.to_lowercase().contains("readiness"), "the failing probe is named: {out}");
-    assert!(out.contains("Rollback") || out.contains("rolled back") || out.contains("rollback"), "{out}");
+    assert!(
+        out.to_lowercase().contains("readiness"),
+        "the failing probe is named: {out}"
+    );
+    assert!(
+        out.contains("Rollback") || out.contains("rolled back") || out.contains("rollback"),
+        "{out}"
+    );
     // The previous release still answers, and only it.
     for _ in 0..10 {
         let (status, body) = real.get(host, "/").unwrap();
         assert_eq!(status, 200, "{body}");
-        assert!(body.contains("release=slow") && body.contains("version=1"), "{body}");
+        assert!(
+            body.contains("release=slow") && body.contains("version=1"),
+            "{body}"
+        );
     }
     ns.cleanup().await;
 }
@@ -78,8 +135,20 @@ async fn rolling_deploy_of_two_replicas_loses_no_request() {
     let readiness = write(dir.path(), "app.json", &checks("readiness", "/health"));
     ok(&env, &["domains:set", app, host]);
     ok(&env, &["ps:scale", app, "web=2"]);
-    ok(&env, &["deploy", app, "--image", &real.image("testapp:1"), "--app-json", &readiness]);
-    real.wait_http(host, "/", ROUTE_TIMEOUT, "v1 served", |s, b| s == 200 && b.contains("version=1"));
+    ok(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            &real.image("testapp:1"),
+            "--app-json",
+            &readiness,
+        ],
+    );
+    real.wait_http(host, "/", ROUTE_TIMEOUT, "v1 served", |s, b| {
+        s == 200 && b.contains("version=1")
+    });
     assert_eq!(live_pods(&client, ns.name(), app, "web").await.len(), 2);
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -89,7 +158,10 @@ async fn rolling_deploy_of_two_replicas_loses_no_request() {
     let requests = std::thread::spawn(move || {
         let started = Instant::now();
         let (mut total, mut bad, mut v2) = (0u32, Vec::new(), 0u32);
-        while !loop_stop.load(Ordering::Relaxed) && total < 20_000 && started.elapsed() < Duration::from_secs(300) {
+        while !loop_stop.load(Ordering::Relaxed)
+            && total < 20_000
+            && started.elapsed() < Duration::from_secs(300)
+        {
             total += 1;
             match loop_real.get(host, "/") {
                 Ok((200, body)) => v2 += u32::from(body.contains("version=2")),
@@ -100,15 +172,35 @@ async fn rolling_deploy_of_two_replicas_loses_no_request() {
         }
         (total, bad, v2)
     });
-    ok(&env, &["deploy", app, "--image", &real.image("testapp:2"), "--app-json", &readiness]);
+    ok(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            &real.image("testapp:2"),
+            "--app-json",
+            &readiness,
+        ],
+    );
     // Keep asking until the new release answers, then a little longer.
-    real.wait_http(host, "/", ROUTE_TIMEOUT, "v2 served", |s, b| s == 200 && b.contains("version=2"));
+    real.wait_http(host, "/", ROUTE_TIMEOUT, "v2 served", |s, b| {
+        s == 200 && b.contains("version=2")
+    });
     std::thread::sleep(Duration::from_secs(3));
     stop.store(true, Ordering::Relaxed);
     let (total, bad, v2) = requests.join().unwrap();
-    assert!(total > 50, "the loop ran during the deploy ({total} requests)");
+    assert!(
+        total > 50,
+        "the loop ran during the deploy ({total} requests)"
+    );
     assert!(v2 > 0, "the loop saw the new release");
-    assert!(bad.is_empty(), "{} of {total} requests failed during the rolling deploy: {:?}", bad.len(), &bad[..bad.len().min(5)]);
+    assert!(
+        bad.is_empty(),
+        "{} of {total} requests failed during the rolling deploy: {:?}",
+        bad.len(),
+        &bad[..bad.len().min(5)]
+    );
     ns.cleanup().await;
 }
 
@@ -125,20 +217,39 @@ async fn crashing_release_fails_with_its_reason_and_rollback_restores_service() 
     let dir = tempfile::tempdir().unwrap();
     ok(&env, &["domains:set", app, host]);
     ok(&env, &["deploy", app, "--image", &real.image("testapp:1")]);
-    real.wait_http(host, "/", ROUTE_TIMEOUT, "good release served", |s, _| s == 200);
+    real.wait_http(host, "/", ROUTE_TIMEOUT, "good release served", |s, _| {
+        s == 200
+    });
 
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "60s"]);
     let crash = write(dir.path(), "Procfile", "web: crash\n");
-    let (_, out) = fail(&env, &["deploy", app, "--image", &real.image("testapp:2"), "--procfile", &crash]);
+    let (_, out) = fail(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            &real.image("testapp:2"),
+            "--procfile",
+            &crash,
+        ],
+    );
     assert!(
         out.contains("CrashLoopBackOff") || out.contains("exit code 1") || out.contains("Error"),
         "the crash reason is shown: {out}"
     );
-    assert!(out.contains("crashing on purpose"), "the container's last log line is shown: {out}");
+    assert!(
+        out.contains("crashing on purpose"),
+        "the container's last log line is shown: {out}"
+    );
 
     ok(&env, &["scheduler-k3s:rollback", app]);
-    real.wait_http(host, "/", ROUTE_TIMEOUT, "rolled-back release served", |s, b| {
-        s == 200 && b.contains("version=1")
-    });
+    real.wait_http(
+        host,
+        "/",
+        ROUTE_TIMEOUT,
+        "rolled-back release served",
+        |s, b| s == 200 && b.contains("version=1"),
+    );
     ns.cleanup().await;
 }

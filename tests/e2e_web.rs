@@ -33,39 +33,85 @@ async fn web_worker_cron_app_serves_through_the_ingress() {
 
     ok(&env, &["ports:set", app, "http:80:5000"]);
     ok(&env, &["domains:set", app, "shop.berth.test"]);
-    ok(&env, &["config:set", "--no-restart", app, "BERTH_TEST_MESSAGE=hello-one"]);
+    ok(
+        &env,
+        &[
+            "config:set",
+            "--no-restart",
+            app,
+            "BERTH_TEST_MESSAGE=hello-one",
+        ],
+    );
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "120s"]);
     let image = real.image("testapp:1");
-    ok(&env, &["deploy", app, "--image", &image, "--procfile", &procfile, "--app-json", &app_json]);
+    ok(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            &image,
+            "--procfile",
+            &procfile,
+            "--app-json",
+            &app_json,
+        ],
+    );
     assert_on_real_node(&client, ns.name(), app, &real).await;
 
-    let body = real.wait_http("shop.berth.test", "/", ROUTE_TIMEOUT, "first deploy served", |s, b| {
-        s == 200 && b.contains("message=hello-one")
-    });
+    let body = real.wait_http(
+        "shop.berth.test",
+        "/",
+        ROUTE_TIMEOUT,
+        "first deploy served",
+        |s, b| s == 200 && b.contains("message=hello-one"),
+    );
     assert_eq!(field(&body, "process"), "web");
     assert_eq!(field(&body, "version"), "1");
-    assert_eq!(live_pods(&client, ns.name(), app, "worker").await.len(), 1, "one worker runs");
+    assert_eq!(
+        live_pods(&client, ns.name(), app, "worker").await.len(),
+        1,
+        "one worker runs"
+    );
 
     // The worker really runs: its ticks are in its log.
     let worker_logs = ok(&env, &["logs", app, "-p", "worker", "-n", "20"]);
-    assert!(worker_logs.contains("worker tick"), "worker logs: {worker_logs}");
+    assert!(
+        worker_logs.contains("worker tick"),
+        "worker logs: {worker_logs}"
+    );
 
     // config:set restarts the app with the new value.
     ok(&env, &["config:set", app, "BERTH_TEST_MESSAGE=hello-two"]);
-    real.wait_http("shop.berth.test", "/", ROUTE_TIMEOUT, "new config served", |s, b| {
-        s == 200 && b.contains("message=hello-two")
-    });
+    real.wait_http(
+        "shop.berth.test",
+        "/",
+        ROUTE_TIMEOUT,
+        "new config served",
+        |s, b| s == 200 && b.contains("message=hello-two"),
+    );
 
     // A second domain routes too; an unknown one does not.
     ok(&env, &["domains:add", app, "www.shop.berth.test"]);
-    real.wait_http("www.shop.berth.test", "/", ROUTE_TIMEOUT, "second domain served", |s, b| {
-        s == 200 && b.contains("process=web")
-    });
-    assert_eq!(real.get("nobody.berth.test", "/").unwrap().0, 404, "unknown Host is not routed");
+    real.wait_http(
+        "www.shop.berth.test",
+        "/",
+        ROUTE_TIMEOUT,
+        "second domain served",
+        |s, b| s == 200 && b.contains("process=web"),
+    );
+    assert_eq!(
+        real.get("nobody.berth.test", "/").unwrap().0,
+        404,
+        "unknown Host is not routed"
+    );
 
     // The app's own request lines are in its logs.
     let logs = ok(&env, &["logs", app, "-p", "web", "-n", "50"]);
-    assert!(logs.contains("GET / 200 host=www.shop.berth.test"), "web logs: {logs}");
+    assert!(
+        logs.contains("GET / 200 host=www.shop.berth.test"),
+        "web logs: {logs}"
+    );
 
     // ps:scale web=3: three real pods answer.
     ok(&env, &["ps:scale", app, "web=3"]);
@@ -83,12 +129,22 @@ async fn web_worker_cron_app_serves_through_the_ingress() {
 
     // ps:stop: Traefik no longer reaches the app; ps:start: it answers again.
     ok(&env, &["ps:stop", app]);
-    real.wait_http("shop.berth.test", "/", ROUTE_TIMEOUT, "stopped app not reached", |s, _| s != 200);
+    real.wait_http(
+        "shop.berth.test",
+        "/",
+        ROUTE_TIMEOUT,
+        "stopped app not reached",
+        |s, _| s != 200,
+    );
     assert!(live_pods(&client, ns.name(), app, "web").await.is_empty());
     ok(&env, &["ps:start", app]);
-    real.wait_http("shop.berth.test", "/", ROUTE_TIMEOUT, "started app served", |s, b| {
-        s == 200 && b.contains("message=hello-two")
-    });
+    real.wait_http(
+        "shop.berth.test",
+        "/",
+        ROUTE_TIMEOUT,
+        "started app served",
+        |s, b| s == 200 && b.contains("message=hello-two"),
+    );
     ns.cleanup().await;
 }
 
@@ -101,15 +157,27 @@ async fn container_port_3000_routes_with_both_ingress_classes() {
     let ns = TestNamespace::create_real(&client, "e2e-port").await;
     for (app, class) in [("port-nginx", "nginx"), ("port-traefik", "traefik")] {
         let env = real_app(app, &ns);
-        ok(&env, &["scheduler-k3s:set", "--global", "ingress-class", class]);
+        ok(
+            &env,
+            &["scheduler-k3s:set", "--global", "ingress-class", class],
+        );
         ok(&env, &["ports:set", app, "http:80:3000"]);
         let host = format!("{app}.berth.test");
         ok(&env, &["domains:set", app, &host]);
         ok(&env, &["deploy", app, "--image", &real.image("testapp:2")]);
-        let body = real.wait_http(&host, "/", ROUTE_TIMEOUT, &format!("{class} route"), |s, _| s == 200);
+        let body = real.wait_http(
+            &host,
+            "/",
+            ROUTE_TIMEOUT,
+            &format!("{class} route"),
+            |s, _| s == 200,
+        );
         assert_eq!(field(&body, "version"), "2", "{body}");
         let logs = ok(&env, &["logs", app, "-n", "20"]);
-        assert!(logs.contains("listening on :3000"), "the app got PORT=3000: {logs}");
+        assert!(
+            logs.contains("listening on :3000"),
+            "the app got PORT=3000: {logs}"
+        );
     }
     ns.cleanup().await;
 }

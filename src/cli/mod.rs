@@ -9,6 +9,7 @@
 pub mod app_json;
 pub mod apps;
 pub mod args;
+pub mod builder;
 pub mod config;
 pub mod cron;
 pub mod deploy;
@@ -122,6 +123,7 @@ command_families! {
     Resource(resource::Resource),
     Registry(registry::Registry),
     Scheduler(scheduler::Scheduler),
+    Builder(builder::Builder),
     AppJson(app_json::AppJsonCmd),
     SchedulerK3s(scheduler_k3s::SchedulerK3s),
     K3sMeta(k3s_meta::K3sMeta),

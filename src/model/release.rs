@@ -42,6 +42,19 @@ pub enum BuilderType {
 }
 
 impl BuilderType {
+    /// The builder names `builder:set <app> selected` accepts (Dokku's names for these builders).
+    pub const NAMES: [&'static str; 3] = ["dockerfile", "herokuish", "pack"];
+
+    /// Parses Dokku's builder name; `None` for anything else.
+    pub fn parse(name: &str) -> Option<BuilderType> {
+        match name {
+            "dockerfile" => Some(BuilderType::Dockerfile),
+            "herokuish" => Some(BuilderType::Herokuish),
+            "pack" => Some(BuilderType::Pack),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             BuilderType::Dockerfile => "dockerfile",

@@ -107,6 +107,12 @@ impl Store {
     pub fn selected_scheduler(&self, app: &AppName) -> Result<String, StoreError> {
         self.computed_property(Some(app), plugins::SCHEDULER, "selected", "k3s")
     }
+
+    /// The app's builder (`builder:set <app|--global> selected`), `dockerfile` when unset: berth
+    /// deploys built images, so the builder only decides the start command form.
+    pub fn selected_builder(&self, app: &AppName) -> Result<String, StoreError> {
+        self.computed_property(Some(app), plugins::BUILDER, "selected", "dockerfile")
+    }
 }
 
 /// A property write refused: a bad value or a store failure.

@@ -162,6 +162,7 @@ pub mod docs {
 pub mod plugins {
     pub const SCHEDULER_K3S: &str = "scheduler-k3s";
     pub const SCHEDULER: &str = "scheduler";
+    pub const BUILDER: &str = "builder";
     pub const REGISTRY: &str = "registry";
 }
 

@@ -211,14 +211,17 @@ impl TestNamespace {
         let name = format!("{prefix}-{:08x}", rand::random::<u32>());
         let namespaces: Api<Namespace> = Api::all(client.clone());
         namespaces
-            .create(&PostParams::default(), &Namespace {
-                metadata: ObjectMeta {
-                    name: Some(name.clone()),
-                    labels: Some([(NAMESPACE_LABEL.to_string(), "true".to_string())].into()),
-                    ..ObjectMeta::default()
+            .create(
+                &PostParams::default(),
+                &Namespace {
+                    metadata: ObjectMeta {
+                        name: Some(name.clone()),
+                        labels: Some([(NAMESPACE_LABEL.to_string(), "true".to_string())].into()),
+                        ..ObjectMeta::default()
+                    },
+                    ..Namespace::default()
                 },
-                ..Namespace::default()
-            })
+            )
             .await
             .unwrap_or_else(|e| panic!("creating test namespace {name}: {e}"));
         TestNamespace::adopt(client, name).await
@@ -230,7 +233,11 @@ impl TestNamespace {
         let namespaces: Api<Namespace> = Api::all(client.clone());
         let patch = serde_json::json!({"metadata": {"labels": {NAMESPACE_LABEL: "true"}}});
         namespaces
-            .patch(&name, &kube::api::PatchParams::default(), &kube::api::Patch::Merge(&patch))
+            .patch(
+                &name,
+                &kube::api::PatchParams::default(),
+                &kube::api::Patch::Merge(&patch),
+            )
             .await
             .unwrap_or_else(|e| panic!("labelling test namespace {name}: {e}"));
         let guard = TestNamespace {

@@ -96,15 +96,16 @@ impl RealNode {
         accept: impl Fn(u16, &str) -> bool,
     ) -> String {
         let deadline = Instant::now() + timeout;
-        let mut last = String::from("no answer yet");
         loop {
-            match self.get(host, path) {
+            let last = match self.get(host, path) {
                 Ok((status, body)) if accept(status, &body) => return body,
-                Ok((status, body)) => last = format!("HTTP {status}: {}", body.trim()),
-                Err(e) => last = format!("error: {e}"),
-            }
+                Ok((status, body)) => format!("HTTP {status}: {}", body.trim()),
+                Err(e) => format!("error: {e}"),
+            };
             if Instant::now() >= deadline {
-                panic!("{what}: not reached within {timeout:?} for http://{host}{path} (last: {last})");
+                panic!(
+                    "{what}: not reached within {timeout:?} for http://{host}{path} (last: {last})"
+                );
             }
             std::thread::sleep(Duration::from_millis(250));
         }
@@ -129,19 +130,28 @@ pub fn http_get(addr: SocketAddr, host: &str, path: &str) -> std::io::Result<(u1
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::InvalidData, format!("no status line in {head:?}"))
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("no status line in {head:?}"),
+            )
         })?;
     let chunked = head
         .lines()
         .any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.contains("chunked"));
-    let body = if chunked { dechunk(body) } else { body.to_owned() };
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
     Ok((status, body))
 }
 
 fn dechunk(mut body: &str) -> String {
     let mut out = String::new();
     while let Some((size, rest)) = body.split_once("\r\n") {
-        let Ok(n) = usize::from_str_radix(size.trim(), 16) else { break };
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
         if n == 0 || rest.len() < n {
             break;
         }

@@ -41,7 +41,10 @@ pub fn fail(env: &BerthEnv, args: &[&str]) -> (i32, String) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(!out.status.success(), "berth {args:?} succeeded unexpectedly:\n{text}");
+    assert!(
+        !out.status.success(),
+        "berth {args:?} succeeded unexpectedly:\n{text}"
+    );
     (out.status.code().unwrap_or(-1), text)
 }
 
@@ -89,7 +92,12 @@ pub async fn assert_on_real_node(client: &Client, ns: &str, app: &str, real: &Re
     assert!(!pods.items.is_empty(), "no pods of {app} in {ns}");
     for p in &pods.items {
         let node = p.spec.as_ref().and_then(|s| s.node_name.clone());
-        assert_eq!(node.as_deref(), Some(real.node.as_str()), "pod {} ran on {node:?}", p.name_any());
+        assert_eq!(
+            node.as_deref(),
+            Some(real.node.as_str()),
+            "pod {} ran on {node:?}",
+            p.name_any()
+        );
     }
 }
 

@@ -1,0 +1,145 @@
+//! End to end on the real node: builder-specific start commands (herokuish `/start`, CNB
+//! `launcher`) run for real, and a private registry's image pulls only with `registry:login`.
+
+mod common;
+mod e2e_support;
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::real::RealNode;
+use common::{TestNamespace, client, wait_for_all};
+use e2e_support::*;
+use k8s_openapi::api::core::v1::Pod;
+
+/// A herokuish image starts `/start web` (and `/start worker`), a CNB image `launcher <cmd>`:
+/// both serve through the ingress, and one-off runs go through `/exec` / `launcher`.
+#[tokio::test]
+async fn herokuish_and_cnb_images_start_the_right_process() {
+    let real = RealNode::from_env();
+    let client = client().await;
+    let ns = TestNamespace::create_real(&client, "e2e-builders").await;
+    let dir = tempfile::tempdir().unwrap();
+    let procfile = write(
+        dir.path(),
+        "Procfile",
+        "web: testapp web\nworker: testapp worker\n",
+    );
+    for (app, image, builder) in [
+        ("heroku-app", "testapp-herokuish:1", "herokuish"),
+        ("cnb-app", "testapp-cnb:1", "pack"),
+    ] {
+        let env = real_app(app, &ns);
+        let host = format!("{app}.berth.test");
+        ok(&env, &["domains:set", app, &host]);
+        ok(&env, &["builder:set", app, "selected", builder]);
+        ok(
+            &env,
+            &[
+                "deploy",
+                app,
+                "--image",
+                &real.image(image),
+                "--procfile",
+                &procfile,
+            ],
+        );
+        let body = real.wait_http(
+            &host,
+            "/",
+            ROUTE_TIMEOUT,
+            &format!("{builder} web"),
+            |s, _| s == 200,
+        );
+        assert_eq!(field(&body, "process"), "web", "{body}");
+        let logs = ok(&env, &["logs", app, "-p", "worker", "-n", "10"]);
+        assert!(
+            logs.contains("worker tick"),
+            "{builder} worker runs: {logs}"
+        );
+        let out = run(
+            &env,
+            &[
+                "run", "--no-tty", app, "--", "testapp", "task", "4", "one-off",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(4), "{builder} run: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("one-off"),
+            "{out:?}"
+        );
+    }
+    ns.cleanup().await;
+}
+
+/// An image in the private registry: without `registry:login` the pod shows the registry's 401;
+/// after `registry:login` the deploy succeeds and serves.
+#[tokio::test]
+async fn private_registry_needs_registry_login() {
+    let real = RealNode::from_env();
+    let client = client().await;
+    let ns = TestNamespace::create_real(&client, "e2e-private").await;
+    let app = "private-app";
+    let host = "private-app.berth.test";
+    let env = real_app(app, &ns);
+    ok(&env, &["domains:set", app, host]);
+    ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "20s"]);
+    let image = format!("{}/testapp:1", real.private_registry);
+    let (_, out) = fail(&env, &["deploy", app, "--image", &image]);
+    let pods = wait_for_all(
+        ns.api::<Pod>(),
+        "app.kubernetes.io/part-of=private-app",
+        |pods: &[Pod]| !pods.is_empty(),
+        Duration::from_secs(30),
+        "the app's pod",
+    )
+    .await;
+    let events = ok_kubectl_events(ns.name());
+    assert!(
+        out.contains("401")
+            || out.contains("Unauthorized")
+            || events.contains("401")
+            || events.contains("nauthorized"),
+        "the pull failure names the registry's 401: {out}\nevents: {events}\npods: {pods:?}"
+    );
+
+    let mut login = env
+        .std_cmd()
+        .args([
+            "registry:login",
+            app,
+            "--password-stdin",
+            &real.private_registry,
+            &real.private_user,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    login
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(real.private_password().as_bytes())
+        .unwrap();
+    let login = login.wait_with_output().unwrap();
+    assert!(login.status.success(), "{login:?}");
+    ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "60s"]);
+    ok(&env, &["deploy", app, "--image", &image]);
+    real.wait_http(host, "/", ROUTE_TIMEOUT, "private image served", |s, _| {
+        s == 200
+    });
+    ns.cleanup().await;
+}
+
+fn ok_kubectl_events(ns: &str) -> String {
+    let kubectl = std::env::var("BERTH_TEST_KUBECTL").expect("BERTH_TEST_KUBECTL");
+    let out = std::process::Command::new(kubectl)
+        .args(["get", "events", "-n", ns, "--kubeconfig"])
+        .arg(common::kubeconfig_path())
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

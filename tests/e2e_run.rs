@@ -1,0 +1,243 @@
+//! End to end on the real node: one-off runs, enter, cron:run and release tasks run the app's real
+//! image and report its real output and exit codes.
+
+mod common;
+mod e2e_support;
+
+use std::time::Duration;
+
+use common::real::RealNode;
+use common::{TestNamespace, client};
+use e2e_support::*;
+
+/// run (attached output and exit code), run:detached + run:logs, enter with a command, and
+/// cron:run of an app.json cron task, all in real containers.
+#[tokio::test]
+async fn run_enter_and_cron_run_real_commands() {
+    let real = RealNode::from_env();
+    let client = client().await;
+    let ns = TestNamespace::create_real(&client, "e2e-run").await;
+    let app = "tasks";
+    let env = real_app(app, &ns);
+    let dir = tempfile::tempdir().unwrap();
+    let app_json = write(
+        dir.path(),
+        "app.json",
+        r#"{"cron": [{"command": "task 0 cron-ran-for-real", "schedule": "@daily"}]}"#,
+    );
+    ok(
+        &env,
+        &[
+            "config:set",
+            "--no-restart",
+            app,
+            "BERTH_TEST_MESSAGE=from-config",
+        ],
+    );
+    ok(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            &real.image("testapp:1"),
+            "--app-json",
+            &app_json,
+        ],
+    );
+
+    // Attached: the container's output and exit code are berth's.
+    let out = run(
+        &env,
+        &[
+            "run", "--no-tty", app, "--", "task", "7", "hello", "from", "run",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("hello from run"),
+        "{out:?}"
+    );
+    let out = ok(
+        &env,
+        &[
+            "run",
+            "--no-tty",
+            app,
+            "--",
+            "sh",
+            "-c",
+            "echo message=$BERTH_TEST_MESSAGE",
+        ],
+    );
+    assert!(
+        out.contains("message=from-config"),
+        "config reaches one-off runs: {out}"
+    );
+
+    // Detached: the Job keeps running on its own; run:logs shows its output.
+    ok(
+        &env,
+        &["run:detached", app, "--", "task", "0", "detached-output"],
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let logs = run(&env, &["run:logs", app]);
+        if String::from_utf8_lossy(&logs.stdout).contains("detached-output") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "run:logs never showed the detached run's output: {}{}",
+            String::from_utf8_lossy(&logs.stdout),
+            String::from_utf8_lossy(&logs.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+
+    // enter: exec into the running web container.
+    let out = ok(
+        &env,
+        &[
+            "enter",
+            app,
+            "web",
+            "--",
+            "sh",
+            "-c",
+            "echo entered $TESTAPP_VERSION",
+        ],
+    );
+    assert!(out.contains("entered 1"), "{out}");
+    let out = run(&env, &["enter", app, "web", "--", "sh", "-c", "exit 5"]);
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "enter passes the exit code: {out:?}"
+    );
+
+    // cron:run runs the task's real command.
+    let list = ok(&env, &["cron:list", app, "--format", "json"]);
+    let tasks: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let id = tasks[0]["id"]
+        .as_str()
+        .or_else(|| tasks[0]["cron-id"].as_str())
+        .unwrap_or_else(|| panic!("{list}"));
+    let out = ok(&env, &["cron:run", app, id]);
+    let job_logs = pod_logs_of_jobs(&client, ns.name(), "cron").await;
+    assert!(
+        out.contains("cron-ran-for-real") || job_logs.contains("cron-ran-for-real"),
+        "cron:run ran the real command: {out} / {job_logs}"
+    );
+    ns.cleanup().await;
+}
+
+/// Logs of every pod of a Job whose name contains `part`.
+async fn pod_logs_of_jobs(client: &kube::Client, ns: &str, part: &str) -> String {
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::ResourceExt;
+    use kube::api::{Api, ListParams, LogParams};
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
+    let mut out = String::new();
+    for p in pods.list(&ListParams::default()).await.unwrap() {
+        let job = p.labels().get("job-name").cloned().unwrap_or_default();
+        if job.contains(part) {
+            out += &pods
+                .logs(&p.name_any(), &LogParams::default())
+                .await
+                .unwrap_or_default();
+        }
+    }
+    out
+}
+
+/// app.json predeploy and the Procfile release entry run in the new image before the rollout; a
+/// failing one stops the deploy and the old release keeps serving.
+#[tokio::test]
+async fn release_tasks_run_in_the_new_image_and_a_failing_one_stops_the_deploy() {
+    let real = RealNode::from_env();
+    let client = client().await;
+    let ns = TestNamespace::create_real(&client, "e2e-release").await;
+    let app = "migrator";
+    let host = "migrator.berth.test";
+    let env = real_app(app, &ns);
+    let dir = tempfile::tempdir().unwrap();
+    ok(&env, &["domains:set", app, host]);
+    ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "60s"]);
+    ok(&env, &["deploy", app, "--image", &real.image("testapp:1")]);
+    real.wait_http(host, "/", ROUTE_TIMEOUT, "v1 served", |s, b| {
+        s == 200 && b.contains("version=1")
+    });
+
+    let procfile = write(
+        dir.path(),
+        "Procfile",
+        "web: web\nrelease: testapp task 0 release-ran-version=$TESTAPP_VERSION\n",
+    );
+    let app_json = write(
+        dir.path(),
+        "app.json",
+        r#"{"scripts": {"dokku": {"predeploy": "echo predeploy-ran-version=$TESTAPP_VERSION"}}}"#,
+    );
+    ok(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            &real.image("testapp:2"),
+            "--procfile",
+            &procfile,
+            "--app-json",
+            &app_json,
+        ],
+    );
+    let logs = pod_logs_of_jobs(&client, ns.name(), "predeploy").await
+        + &pod_logs_of_jobs(&client, ns.name(), "release").await;
+    assert!(
+        logs.contains("predeploy-ran-version=2"),
+        "predeploy ran in the new image: {logs}"
+    );
+    assert!(
+        logs.contains("release-ran-version=2"),
+        "release ran in the new image: {logs}"
+    );
+    real.wait_http(host, "/", ROUTE_TIMEOUT, "v2 served", |s, b| {
+        s == 200 && b.contains("version=2")
+    });
+
+    // A failing predeploy stops the deploy before any rollout: v2 keeps answering.
+    let failing = write(
+        dir.path(),
+        "failing.json",
+        r#"{"scripts": {"dokku": {"predeploy": "echo migration failed; exit 3"}}}"#,
+    );
+    let (_, out) = fail(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            &real.image("testapp:1"),
+            "--app-json",
+            &failing,
+        ],
+    );
+    assert!(
+        out.contains("predeploy"),
+        "the failing task is named: {out}"
+    );
+    for _ in 0..10 {
+        let (status, body) = real.get(host, "/").unwrap();
+        assert!(
+            status == 200 && body.contains("version=2"),
+            "old release still serves: {status} {body}"
+        );
+    }
+    ns.cleanup().await;
+}

@@ -12,13 +12,14 @@ use e2e_support::*;
 
 const PROCFILE: &str = "web: web\nworker: worker\n";
 const APP_JSON: &str = r#"{
+  "formation": {"web": {"quantity": 1}, "worker": {"quantity": 1}},
   "cron": [{"command": "task 0 cron-ran", "schedule": "*/5 * * * *"}],
   "healthchecks": {"web": [{"type": "startup", "name": "web-up", "path": "/health", "attempts": 30, "wait": 1}]}
 }"#;
 
 /// apps:create, ports:set, domains:set, config:set, deploy of web + worker + cron from a Procfile
 /// and app.json → 200 through the ingress with the config value; config:set of a new value →
-/// served after the rolling restart; domains:add routes a second domain; logs shows the real
+/// served after the rolling restart; domains:add + ps:rebuild routes a second domain; logs shows the real
 /// request lines; ps:scale web=3 → 3 pods answer; ps:stop → no longer reached; ps:start → back.
 #[tokio::test]
 async fn web_worker_cron_app_serves_through_the_ingress() {
@@ -91,8 +92,10 @@ async fn web_worker_cron_app_serves_through_the_ingress() {
         |s, b| s == 200 && b.contains("message=hello-two"),
     );
 
-    // A second domain routes too; an unknown one does not.
+    // A second domain routes too, from the next deploy on (as in Dokku's k3s scheduler, where the
+    // ingress is part of the release); an unknown one does not.
     ok(&env, &["domains:add", app, "www.shop.berth.test"]);
+    ok(&env, &["ps:rebuild", app]);
     real.wait_http(
         "www.shop.berth.test",
         "/",
@@ -116,14 +119,15 @@ async fn web_worker_cron_app_serves_through_the_ingress() {
     // ps:scale web=3: three real pods answer.
     ok(&env, &["ps:scale", app, "web=3"]);
     assert_eq!(live_pods(&client, ns.name(), app, "web").await.len(), 3);
+    // Traefik adds the new endpoints a moment after they are Ready: ask (bounded) until all
+    // three have answered, every answer a 200.
     let mut pods_seen = BTreeSet::new();
-    for _ in 0..60 {
+    let deadline = std::time::Instant::now() + ROUTE_TIMEOUT;
+    while pods_seen.len() < 3 && std::time::Instant::now() < deadline {
         let (status, body) = real.get("shop.berth.test", "/").unwrap();
         assert_eq!(status, 200, "{body}");
         pods_seen.insert(field(&body, "pod").to_owned());
-        if pods_seen.len() == 3 {
-            break;
-        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(pods_seen.len(), 3, "answers came from {pods_seen:?}");
 

@@ -389,14 +389,19 @@ async fn never_ready_label_keeps_pods_unready() {
     .await;
     for pod in &pods {
         assert!(!is_pod_ready(pod), "pod {} became Ready", pod.name_any());
-        let waiting = pod
+        let container = &pod
             .status
             .as_ref()
             .and_then(|s| s.container_statuses.as_ref())
-            .and_then(|c| c[0].state.as_ref())
-            .and_then(|s| s.waiting.as_ref())
-            .and_then(|w| w.reason.clone());
-        assert_eq!(waiting.as_deref(), Some("CrashLoopBackOff"));
+            .expect("container statuses")[0];
+        assert!(
+            container
+                .state
+                .as_ref()
+                .is_some_and(|s| s.running.is_some())
+                && !container.ready,
+            "running but not ready: {container:?}"
+        );
     }
     let status = deployments
         .get("broken")

@@ -12,9 +12,10 @@ use common::real::RealNode;
 use common::{TestNamespace, client};
 use e2e_support::*;
 
-fn checks(kind: &str, path: &str) -> String {
+/// An app.json with one HTTP check of `kind` on `path`, probed every second, `attempts` times.
+fn checks(kind: &str, path: &str, attempts: u32) -> String {
     format!(
-        r#"{{"healthchecks": {{"web": [{{"type": "{kind}", "name": "web-{kind}", "path": "{path}", "attempts": 3, "wait": 1, "timeout": 1}}]}}}}"#
+        r#"{{"healthchecks": {{"web": [{{"type": "{kind}", "name": "web-{kind}", "path": "{path}", "attempts": {attempts}, "wait": 1, "timeout": 1}}]}}}}"#
     )
 }
 
@@ -43,7 +44,11 @@ async fn healthchecks_gate_the_rollout_and_rollback_keeps_serving() {
         ],
     );
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "90s"]);
-    let startup = write(dir.path(), "startup.json", &checks("startup", "/health"));
+    let startup = write(
+        dir.path(),
+        "startup.json",
+        &checks("startup", "/health", 15),
+    );
     ok(
         &env,
         &[
@@ -88,7 +93,7 @@ async fn healthchecks_gate_the_rollout_and_rollback_keeps_serving() {
         &env,
         &["scheduler-k3s:set", app, "rollback-on-failure", "true"],
     );
-    let broken = write(dir.path(), "broken.json", &checks("readiness", "/nope"));
+    let broken = write(dir.path(), "broken.json", &checks("readiness", "/nope", 3));
     let (code, out) = fail(
         &env,
         &[
@@ -132,7 +137,7 @@ async fn rolling_deploy_of_two_replicas_loses_no_request() {
     let host = "steady.berth.test";
     let env = real_app(app, &ns);
     let dir = tempfile::tempdir().unwrap();
-    let readiness = write(dir.path(), "app.json", &checks("readiness", "/health"));
+    let readiness = write(dir.path(), "app.json", &checks("readiness", "/health", 3));
     ok(&env, &["domains:set", app, host]);
     ok(&env, &["ps:scale", app, "web=2"]);
     ok(

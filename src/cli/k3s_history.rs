@@ -104,18 +104,16 @@ impl K3sHistory {
                         Some(r) => r,
                         None => {
                             let past = history::list(&cluster.client, ns, app.as_str()).await?;
-                            let current = history::deployed(&past)
+                            let latest = past
+                                .iter()
                                 .map(|r| r.version)
+                                .max()
                                 .ok_or_else(|| anyhow::anyhow!("App {app} is not deployed"))?;
-                            past.iter()
-                                .rev()
-                                .map(|r| r.version)
-                                .find(|v| *v < current)
-                                .ok_or_else(|| {
-                                    anyhow::anyhow!(
-                                        "{app} has no revision before {current} to roll back to"
-                                    )
-                                })?
+                            history::rollback_target(&past).ok_or_else(|| {
+                                anyhow::anyhow!(
+                                    "{app} has no successful revision before {latest} to roll back to"
+                                )
+                            })?
                         }
                     };
                     let done = deploy::rollback_to(

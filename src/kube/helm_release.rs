@@ -340,11 +340,11 @@ pub fn objects_to_manifest(chart: &str, objects: &[Value]) -> Result<String, Str
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
-    fn sample() -> HelmRelease {
+    pub(crate) fn sample() -> HelmRelease {
         HelmRelease {
             name: "my-app".into(),
             namespace: "default".into(),

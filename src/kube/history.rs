@@ -42,6 +42,19 @@ pub fn deployed(history: &[HelmRelease]) -> Option<&HelmRelease> {
         .find(|r| r.info.status == Status::Deployed)
 }
 
+/// The revision `scheduler-k3s:rollback` without a revision goes back to: the newest revision
+/// before the latest one that once ran successfully (`deployed` or `superseded`). After a failed
+/// deploy that is the release that last served, not the one before it. `None` when there is none.
+pub fn rollback_target(history: &[HelmRelease]) -> Option<u32> {
+    let latest = history.iter().map(|r| r.version).max()?;
+    history
+        .iter()
+        .rev()
+        .filter(|r| r.version < latest)
+        .find(|r| matches!(r.info.status, Status::Deployed | Status::Superseded))
+        .map(|r| r.version)
+}
+
 /// Write a new revision (its Secret must not exist yet).
 pub async fn create(client: &Client, release: &HelmRelease) -> Result<()> {
     let secret = helm_release::to_secret(release, jiff::Timestamp::now().as_second());
@@ -134,4 +147,42 @@ pub async fn delete_all(client: &Client, ns: &str, release: &str) -> Result<()> 
         delete_revision(client, ns, release, rev.version).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn history(statuses: &[Status]) -> Vec<HelmRelease> {
+        statuses
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let mut r = helm_release::tests::sample();
+                r.version = u32::try_from(i).unwrap() + 1;
+                r.info.status = *s;
+                r
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rollback_goes_to_the_release_that_last_served() {
+        use Status::*;
+        // Normal: the one before the deployed latest.
+        assert_eq!(rollback_target(&history(&[Superseded, Deployed])), Some(1));
+        // After a failed deploy: the deployed revision it left in charge (not the one before).
+        assert_eq!(rollback_target(&history(&[Deployed, Failed])), Some(1));
+        assert_eq!(
+            rollback_target(&history(&[Superseded, Deployed, Failed])),
+            Some(2)
+        );
+        // Failed revisions are skipped.
+        assert_eq!(
+            rollback_target(&history(&[Superseded, Failed, Deployed])),
+            Some(1)
+        );
+        assert_eq!(rollback_target(&history(&[Deployed])), None);
+        assert_eq!(rollback_target(&[]), None);
+    }
 }

@@ -4,11 +4,13 @@
 pub mod apply;
 pub mod deploy;
 pub mod errors;
+pub mod evidence;
 pub mod exec;
 pub mod helm_release;
 pub mod history;
 pub mod jobs;
 pub mod logs;
+pub mod pod_health;
 pub mod progress;
 pub mod ps;
 pub mod rollout;

@@ -2,7 +2,9 @@
 //!
 //! Deployments and their pods are watched together: Deployments decide completion (see
 //! [`super::rollout`]), pods explain what is not ready yet (image pull error, crash loop,
-//! unschedulable), shown per process type on stderr.
+//! unschedulable), shown per process type on stderr. A rollout is done only once every pod of the
+//! new template has stayed Ready for the stability window, and fails at once when one of them keeps
+//! crashing ([`super::pod_health`]); a failure carries the kubelet's evidence ([`super::evidence`]).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -13,6 +15,8 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, ResourceExt};
 
+use super::evidence;
+use super::pod_health;
 use super::progress::Progress;
 use super::rollout::{self, Rollout};
 
@@ -83,12 +87,18 @@ pub async fn wait_rollout(
     let mut api_error: Option<String> = None;
     let deadline = tokio::time::sleep(timeout);
     let mut deadline = std::pin::pin!(deadline);
+    // Set while new pods are Ready but not yet for the stability window: no event may come.
+    let mut recheck: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
     loop {
         tokio::select! {
             _ = &mut deadline => {
-                let pending = describe_pending(targets, &live_deps, &live_pods, api_error.as_deref());
+                let mut pending = describe_pending(targets, &live_deps, &live_pods, api_error.as_deref());
                 progress.close();
+                add_evidence(client, targets, &live_deps, &live_pods, &mut pending).await;
                 return Err(WaitFailure { timed_out: true, pending });
+            }
+            _ = async { recheck.as_mut().expect("guarded").await }, if recheck.is_some() => {
+                recheck = None;
             }
             ev = events.next() => {
                 match ev {
@@ -108,8 +118,12 @@ pub async fn wait_rollout(
         }
         let mut all_done = true;
         let mut failed = Vec::new();
+        let mut wait_more: Option<Duration> = None;
         for t in targets {
-            let (state, text) = target_state(t, &live_deps, &live_pods);
+            let (state, text, left) = target_state(t, &live_deps, &live_pods);
+            if let Some(left) = left {
+                wait_more = Some(wait_more.map_or(left, |w| w.max(left)));
+            }
             match state {
                 Some(Rollout::Complete) => progress.finish(&t.process_type, &text),
                 Some(Rollout::Failed(why)) => {
@@ -127,10 +141,16 @@ pub async fn wait_rollout(
         }
         if !failed.is_empty() {
             progress.close();
+            add_evidence(client, targets, &live_deps, &live_pods, &mut failed).await;
             return Err(WaitFailure {
                 timed_out: false,
                 pending: failed,
             });
+        }
+        if recheck.is_none()
+            && let Some(left) = wait_more
+        {
+            recheck = Some(Box::pin(tokio::time::sleep(left)));
         }
         if all_done {
             progress.close();
@@ -163,28 +183,82 @@ fn apply_to<K: kube::Resource>(ev: watcher::Event<K>, map: &mut BTreeMap<String,
     }
 }
 
-/// Rollout state of one target and the progress text for it.
+/// Rollout state of one target, the progress text for it, and how long to wait (without any
+/// event) before its new pods have been Ready for the stability window.
 fn target_state(
     t: &Target,
     deps: &BTreeMap<String, Deployment>,
     pods: &BTreeMap<String, Pod>,
-) -> (Option<Rollout>, String) {
+) -> (Option<Rollout>, String, Option<Duration>) {
     let Some(d) = deps.get(&t.deployment) else {
-        return (None, "waiting for the deployment to appear".into());
+        return (None, "waiting for the deployment to appear".into(), None);
     };
-    let state = rollout::rollout(d);
+    let new_pods: Vec<&Pod> = pods
+        .values()
+        .filter(|p| pod_health::runs_current_template(d, p))
+        .collect();
     let c = rollout::counts(d);
+    if let Some(crash) = new_pods.iter().find_map(|p| pod_health::crash(p)) {
+        let text = format!("{}/{} ready, {crash}", c.ready.min(c.desired), c.desired);
+        return (Some(Rollout::Failed(crash.to_string())), text, None);
+    }
+    let mut state = rollout::rollout(d);
+    let mut left = None;
+    if state == Rollout::Complete
+        && let Some(wait) =
+            pod_health::unstable_for(d, new_pods.iter().copied(), jiff::Timestamp::now())
+    {
+        left = Some(wait);
+        state = Rollout::InProgress(format!(
+            "waiting for the new pods to stay ready for {}s",
+            pod_health::stable_window(d).as_secs()
+        ));
+    }
+    // Old pods still Ready while terminating are counted by the Deployment: never show more
+    // ready than desired.
+    let ready = c.ready.min(c.desired);
     let text = match &state {
-        Rollout::Complete => format!("{}/{} ready", c.ready, c.desired),
+        Rollout::Complete => format!("{ready}/{} ready", c.desired),
         Rollout::InProgress(why) | Rollout::Failed(why) => {
-            let mut text = format!("{}/{} ready, {why}", c.ready, c.desired);
+            let mut text = format!("{ready}/{} ready, {why}", c.desired);
             if let Some(reason) = pod_reason(d, pods) {
                 text.push_str(&format!(" ({reason})"));
             }
             text
         }
     };
-    (Some(state), text)
+    (Some(state), text, left)
+}
+
+/// Appends to each failed process type's text the evidence of (at most two of) its new pods that
+/// are not ready: Warning events and last log lines.
+async fn add_evidence(
+    client: &Client,
+    targets: &[Target],
+    deps: &BTreeMap<String, Deployment>,
+    pods: &BTreeMap<String, Pod>,
+    pending: &mut [(String, String)],
+) {
+    for (process_type, text) in pending.iter_mut() {
+        let Some(d) = targets
+            .iter()
+            .find(|t| &t.process_type == process_type)
+            .and_then(|t| deps.get(&t.deployment))
+        else {
+            continue;
+        };
+        let failing = pods
+            .values()
+            .filter(|p| pod_health::runs_current_template(d, p))
+            .filter(|p| pod_health::ready_since(p).is_none())
+            .take(2);
+        for pod in failing {
+            for line in evidence::pod_evidence(client, pod).await {
+                text.push_str("; ");
+                text.push_str(&line);
+            }
+        }
+    }
 }
 
 /// The reason the first unready pod of Deployment `d` gives, prefixed with its name.
@@ -211,8 +285,8 @@ fn describe_pending(
     let mut out: Vec<(String, String)> = targets
         .iter()
         .filter_map(|t| match target_state(t, deps, pods) {
-            (Some(Rollout::Complete), _) => None,
-            (_, text) => Some((t.process_type.clone(), text)),
+            (Some(Rollout::Complete), _, _) => None,
+            (_, text, _) => Some((t.process_type.clone(), text)),
         })
         .collect();
     if let Some(e) = api_error {

@@ -5,8 +5,10 @@
 //	testapp [web|<name>]  serve HTTP on $PORT (default 5000) after $STARTUP_DELAY seconds:
 //	                      GET /        200 "process=<name> version=<v> release=<r> message=<m> pod=<host>"
 //	                      GET /health  200, or 503 while /tmp/unhealthy exists
-//	                      one log line per request on stdout; on SIGTERM it keeps serving for
-//	                      $SHUTDOWN_DELAY seconds (default 2), then finishes in-flight requests
+//	                      any other path 404
+//	                      one log line per request on stdout; on SIGTERM /health answers 503
+//	                      (readiness fails, so endpoints drop the pod) while it keeps serving for
+//	                      $SHUTDOWN_DELAY seconds (default 5), then finishes in-flight requests
 //	testapp worker        logs "worker tick N" every second
 //	testapp task CODE TXT prints TXT and exits with CODE
 //	testapp crash         prints a line and exits 1 at once
@@ -31,6 +33,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -146,9 +149,10 @@ func serve(process string) int {
 		}
 	}
 	host, _ := os.Hostname()
+	var stopping atomic.Bool
 	mux := http.NewServeMux()
 	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := os.Stat("/tmp/unhealthy"); err == nil {
+		if _, err := os.Stat("/tmp/unhealthy"); err == nil || stopping.Load() {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintln(w, "unhealthy")
 			logRequest(r, http.StatusServiceUnavailable)
@@ -158,6 +162,11 @@ func serve(process string) int {
 		logRequest(r, http.StatusOK)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			logRequest(r, http.StatusNotFound)
+			return
+		}
 		fmt.Fprintf(w, "process=%s version=%s release=%s message=%s pod=%s\n", process,
 			os.Getenv("TESTAPP_VERSION"), os.Getenv("BERTH_TEST_RELEASE"), os.Getenv("BERTH_TEST_MESSAGE"), host)
 		logRequest(r, http.StatusOK)
@@ -173,7 +182,8 @@ func serve(process string) int {
 	case <-stop:
 	}
 	// Keep answering while the endpoint removal reaches the ingress, as a well-behaved app does.
-	drain := envSeconds("SHUTDOWN_DELAY", 2)
+	stopping.Store(true)
+	drain := envSeconds("SHUTDOWN_DELAY", 5)
 	fmt.Printf("testapp: SIGTERM, serving %v more, then stopping\n", drain)
 	time.Sleep(drain)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

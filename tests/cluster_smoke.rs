@@ -638,7 +638,9 @@ async fn pods_of_a_deleted_deployment_go_away() {
 fn pool_node(name: &str, pool: &str) -> Node {
     serde_json::from_value(json!({
         "apiVersion": "v1", "kind": "Node",
-        "metadata": {"name": name, "labels": {"berth.test/pool": pool, "kubernetes.io/hostname": name,
+        // kwok manages only nodes carrying this annotation (the real node is not one of them).
+        "metadata": {"name": name, "annotations": {"kwok.x-k8s.io/node": "fake"},
+            "labels": {"berth.test/pool": pool, "kubernetes.io/hostname": name,
             "kubernetes.io/os": "linux", "type": "kwok"}},
         "spec": {"taints": [{"key": "berth.test/pool", "value": pool, "effect": "NoSchedule"}]},
         "status": {"addresses": [{"type": "InternalIP", "address": "127.0.0.1"}],

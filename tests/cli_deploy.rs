@@ -317,3 +317,56 @@ fn stored_state_reaches_the_manifests() {
         "secrets printed without --show-secrets"
     );
 }
+
+/// `builder:set` decides the start command form (Dokku's builder types); a builder berth cannot
+/// start is refused with the allowed values and the state unchanged.
+#[test]
+fn builder_selects_the_start_command() {
+    let env = setup();
+    let procfile = write(&env, "Procfile", "web: python3 app.py\n");
+    let args_of = |env: &Env| -> (serde_json::Value, serde_json::Value) {
+        let yaml = env.ok(&[
+            "deploy",
+            "demo",
+            "--image",
+            "img:1",
+            "--procfile",
+            &procfile,
+            "--dry-run",
+        ]);
+        let docs: Vec<serde_json::Value> = serde_saphyr::from_str_multiple(&yaml).unwrap();
+        let d = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
+        let c = &d["spec"]["template"]["spec"]["containers"][0];
+        (c["command"].clone(), c["args"].clone())
+    };
+    assert_eq!(
+        args_of(&env),
+        (
+            serde_json::Value::Null,
+            serde_json::json!(["python3", "app.py"])
+        )
+    );
+    env.ok(&["builder:set", "demo", "selected", "herokuish"]);
+    assert_eq!(args_of(&env).1, serde_json::json!(["/start", "web"]));
+    env.ok(&["builder:set", "--global", "selected", "pack"]);
+    env.ok(&["builder:set", "demo", "selected"]);
+    assert_eq!(
+        args_of(&env).0,
+        serde_json::json!(["launcher"]),
+        "the global value applies"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&env.ok(&["builder:report", "demo", "--format", "json"])).unwrap();
+    assert_eq!(report["builder-computed-selected"], "pack");
+    assert_eq!(report["builder-global-selected"], "pack");
+
+    let before = env.state_hash();
+    let err = env.fail(&["builder:set", "demo", "selected", "nixpack"]);
+    assert!(
+        err.contains("invalid builder \"nixpack\" (valid values: dockerfile, herokuish, pack)"),
+        "{err}"
+    );
+    let err = env.fail(&["builder:set", "demo", "build-dir", "x"]);
+    assert!(err.contains("valid properties include: selected"), "{err}");
+    assert_eq!(env.state_hash(), before);
+}

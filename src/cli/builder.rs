@@ -4,11 +4,11 @@
 
 use clap::Subcommand;
 
-use super::args::{existing_scope, report_scopes};
-use super::output::{Format, Report, Row, emit_reports, info2, warn};
+use super::output::Format;
+use super::selected::SelectedProperty;
 use super::{CliError, Ctx};
 use crate::model::release::BuilderType;
-use crate::store::{Scope, Secrecy, plugins};
+use crate::store::{Store, plugins};
 
 #[derive(Debug, Subcommand)]
 pub enum Builder {
@@ -38,89 +38,32 @@ pub enum Builder {
     },
 }
 
+const PROPERTY: SelectedProperty = SelectedProperty {
+    plugin: plugins::BUILDER,
+    default: "dockerfile",
+    validate: |v| match BuilderType::parse(v) {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "invalid builder {v:?} (valid values: {})",
+            BuilderType::NAMES.join(", ")
+        )),
+    },
+    computed: Store::selected_builder,
+};
+
 impl Builder {
     pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
-        let store = &ctx.store;
         match self {
             Builder::Set {
                 target,
                 property,
                 value,
-            } => {
-                let scope = existing_scope(store, &target)?;
-                if property != "selected" {
-                    return Err(CliError::msg(format!(
-                        "invalid builder property {property:?}, valid properties include: selected"
-                    )));
-                }
-                let value = value.filter(|v| !v.is_empty());
-                if let Some(v) = &value
-                    && BuilderType::parse(v).is_none()
-                {
-                    return Err(CliError::msg(format!(
-                        "invalid builder {v:?} (valid values: {})",
-                        BuilderType::NAMES.join(", ")
-                    )));
-                }
-                let lock = store.lock(&scope, &ctx.command)?;
-                lock.set_property(
-                    plugins::BUILDER,
-                    "selected",
-                    value.as_deref(),
-                    Secrecy::Public,
-                )?;
-                match value {
-                    Some(v) => info2(format!("Setting selected to {v}")),
-                    None => info2("Unsetting selected"),
-                }
-            }
+            } => PROPERTY.set(ctx, &target, &property, value),
             Builder::Report {
                 target,
                 format,
                 info_flag,
-            } => {
-                let scopes = report_scopes(store, target.as_deref())?;
-                if scopes.is_empty() {
-                    warn("You haven't deployed any applications yet");
-                    return Ok(());
-                }
-                let global = store
-                    .property(&Scope::Global, plugins::BUILDER, "selected")?
-                    .unwrap_or_default();
-                let mut reports = Vec::new();
-                for scope in scopes {
-                    let mut rows = vec![Row::new("--builder-global-selected", global.clone())];
-                    let subject = match &scope {
-                        Scope::App(a) => {
-                            let app_v = store
-                                .property(&scope, plugins::BUILDER, "selected")?
-                                .unwrap_or_default();
-                            rows.push(Row::new("--builder-selected", app_v));
-                            rows.push(Row::new(
-                                "--builder-computed-selected",
-                                store.selected_builder(a)?,
-                            ));
-                            a.to_string()
-                        }
-                        Scope::Global => {
-                            let computed = if global.is_empty() {
-                                "dockerfile".to_owned()
-                            } else {
-                                global.clone()
-                            };
-                            rows.push(Row::new("--builder-computed-selected", computed));
-                            "--global".to_owned()
-                        }
-                    };
-                    reports.push(Report {
-                        subject,
-                        plugin: "builder",
-                        rows,
-                    });
-                }
-                emit_reports(&reports, format, info_flag.as_deref())?;
-            }
+            } => PROPERTY.report(ctx, target.as_deref(), format, info_flag.as_deref()),
         }
-        Ok(())
     }
 }

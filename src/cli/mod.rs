@@ -34,6 +34,7 @@ pub mod resource;
 pub mod run;
 pub mod scheduler;
 pub mod scheduler_k3s;
+pub mod selected;
 
 mod help;
 

@@ -218,6 +218,13 @@ pub async fn redeploy(
     // Release tasks ran when the image was deployed; a restart or scale does not re-run them.
     manifests.retain(|m| !matches!(m, Manifest::Job(_)));
     let mut objects = manifests_to_objects(&manifests)?;
+    if mode != Redeploy::Rebuild {
+        // The deployed release's restart stamps are not in the store: keep them, or a scale
+        // would replace every pod an earlier restart already replaced.
+        let deployed = crate::kube::helm_release::manifest_objects(&current.manifest)
+            .map_err(|e| anyhow!(e))?;
+        objects = ps::keep_restart_stamps(objects, &deployed);
+    }
     if let Redeploy::Restart(process) = &mode {
         objects = ps::with_restart(
             objects,

@@ -120,6 +120,25 @@ async fn run_enter_and_cron_run_real_commands() {
         Some(5),
         "enter passes the exit code: {out:?}"
     );
+    // Right after a config change, enter lands in a new pod (never the old one, which may still
+    // be Ready while it terminates), so it sees the new value.
+    ok(&env, &["config:set", app, "BERTH_TEST_MESSAGE=changed"]);
+    let out = ok(
+        &env,
+        &[
+            "enter",
+            app,
+            "web",
+            "--",
+            "sh",
+            "-c",
+            "echo message=$BERTH_TEST_MESSAGE",
+        ],
+    );
+    assert!(
+        out.contains("message=changed"),
+        "enter after config:set: {out}"
+    );
 
     // cron:run runs the task's real command.
     let list = ok(&env, &["cron:list", app, "--format", "json"]);

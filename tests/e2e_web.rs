@@ -19,8 +19,9 @@ const APP_JSON: &str = r#"{
 
 /// apps:create, ports:set, domains:set, config:set, deploy of web + worker + cron from a Procfile
 /// and app.json → 200 through the ingress with the config value; config:set of a new value →
-/// served after the rolling restart; domains:add + ps:rebuild routes a second domain; logs shows the real
-/// request lines; ps:scale web=3 → 3 pods answer; ps:stop → no longer reached; ps:start → back.
+/// served after the rolling restart; ps:scale web=3 → 3 pods answer (the running one kept);
+/// domains:add + ps:rebuild routes a second domain; logs shows the real request lines; ps:stop →
+/// no longer reached; ps:start → back.
 #[tokio::test]
 async fn web_worker_cron_app_serves_through_the_ingress() {
     let real = RealNode::from_env();
@@ -92,6 +93,35 @@ async fn web_worker_cron_app_serves_through_the_ingress() {
         |s, b| s == 200 && b.contains("message=hello-two"),
     );
 
+    // ps:scale web=3: three real pods answer, and the pod the restart made stays (a scale
+    // changes only replicas, not the pod template).
+    let restarted: Vec<String> = live_pods(&client, ns.name(), app, "web")
+        .await
+        .iter()
+        .filter_map(|p| p.metadata.uid.clone())
+        .collect();
+    assert_eq!(restarted.len(), 1);
+    ok(&env, &["ps:scale", app, "web=3"]);
+    let scaled = live_pods(&client, ns.name(), app, "web").await;
+    assert_eq!(scaled.len(), 3);
+    assert!(
+        scaled
+            .iter()
+            .any(|p| p.metadata.uid == Some(restarted[0].clone())),
+        "ps:scale replaced the running pod"
+    );
+    // Traefik adds the new endpoints a moment after they are Ready: ask (bounded) until all
+    // three have answered, every answer a 200.
+    let mut pods_seen = BTreeSet::new();
+    let deadline = std::time::Instant::now() + ROUTE_TIMEOUT;
+    while pods_seen.len() < 3 && std::time::Instant::now() < deadline {
+        let (status, body) = real.get("shop.berth.test", "/").unwrap();
+        assert_eq!(status, 200, "{body}");
+        pods_seen.insert(field(&body, "pod").to_owned());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(pods_seen.len(), 3, "answers came from {pods_seen:?}");
+
     // A second domain routes too, from the next deploy on (as in Dokku's k3s scheduler, where the
     // ingress is part of the release); an unknown one does not.
     ok(&env, &["domains:add", app, "www.shop.berth.test"]);
@@ -115,21 +145,6 @@ async fn web_worker_cron_app_serves_through_the_ingress() {
         logs.contains("GET / 200 host=www.shop.berth.test"),
         "web logs: {logs}"
     );
-
-    // ps:scale web=3: three real pods answer.
-    ok(&env, &["ps:scale", app, "web=3"]);
-    assert_eq!(live_pods(&client, ns.name(), app, "web").await.len(), 3);
-    // Traefik adds the new endpoints a moment after they are Ready: ask (bounded) until all
-    // three have answered, every answer a 200.
-    let mut pods_seen = BTreeSet::new();
-    let deadline = std::time::Instant::now() + ROUTE_TIMEOUT;
-    while pods_seen.len() < 3 && std::time::Instant::now() < deadline {
-        let (status, body) = real.get("shop.berth.test", "/").unwrap();
-        assert_eq!(status, 200, "{body}");
-        pods_seen.insert(field(&body, "pod").to_owned());
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    assert_eq!(pods_seen.len(), 3, "answers came from {pods_seen:?}");
 
     // ps:stop: Traefik no longer reaches the app; ps:start: it answers again.
     ok(&env, &["ps:stop", app]);

@@ -202,6 +202,11 @@ pub async fn deploy(
                     "; the new revision stays in place (set rollback-on-failure to true to roll back automatically)",
                 ),
             }
+            // What to run next: the pods' live state, then their logs.
+            message.push_str(&format!(
+                "; next: `berth ps:inspect {app}`, `berth logs {app}`",
+                app = req.app
+            ));
             Err(DeployFailed {
                 message,
                 revision,

@@ -26,28 +26,47 @@ pub struct EnterRequest {
     pub tty: bool,
 }
 
-/// The pod `req` selects: by name, else by index, else the first of the process type.
+/// The pod `req` selects: by name, else by index, else the first Ready one of the process type.
+/// Pods being deleted are never chosen (after a restart the old pod may still be Ready for its
+/// grace period, running the old config).
 pub async fn select_pod(client: &Client, req: &EnterRequest) -> Result<Pod> {
-    let pods = select_pods(
+    let mut pods = select_pods(
         client,
         &LogsRequest {
             app: req.app.clone(),
             namespace: req.namespace.clone(),
             process_type: req.process_type.clone(),
-            index: if req.pod.is_some() { None } else { req.index },
             ..LogsRequest::default()
         },
     )
     .await?;
+    if req.pod.is_none() {
+        pods.retain(|p| p.metadata.deletion_timestamp.is_none());
+        if let Some(n) = req.index {
+            if n == 0 || n > pods.len() {
+                return Err(anyhow!(
+                    "pod index {n} is out of range: {} has {} running pod(s) (use 1-{})",
+                    req.app,
+                    pods.len(),
+                    pods.len()
+                ));
+            }
+            pods = vec![pods.swap_remove(n - 1)];
+        }
+        // Ready pods first, keeping the name order otherwise.
+        pods.sort_by_key(|p| super::rollout::pod_not_ready_reason(p).is_some());
+    }
     match &req.pod {
         Some(name) => pods
             .into_iter()
             .find(|p| &p.name_any() == name)
             .ok_or_else(|| anyhow!("pod {name} is not a pod of app {}", req.app)),
-        None => pods
-            .into_iter()
-            .next()
-            .ok_or_else(|| anyhow!("No pods found for app {}", req.app)),
+        None => pods.into_iter().next().ok_or_else(|| {
+            anyhow!(
+                "No running pods found for app {} (only pods being deleted)",
+                req.app
+            )
+        }),
     }
 }
 

@@ -95,6 +95,32 @@ pub fn with_restart(
     Ok(objects)
 }
 
+/// Objects with the restart stamps of the deployed release carried over: a Deployment whose pod
+/// template in `deployed` has a [`RESTARTED_AT`] annotation keeps it, so re-rendering the app
+/// from the store (a scale, a start) does not change the template and so does not replace pods
+/// an earlier restart (`config:set`, `ps:restart`) already replaced.
+pub fn keep_restart_stamps(mut objects: Vec<Value>, deployed: &[Value]) -> Vec<Value> {
+    for obj in objects.iter_mut().filter(|o| o["kind"] == "Deployment") {
+        let name = obj["metadata"]["name"].clone();
+        let Some(stamp) = deployed
+            .iter()
+            .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == name)
+            .and_then(|d| d["spec"]["template"]["metadata"]["annotations"][RESTARTED_AT].as_str())
+        else {
+            continue;
+        };
+        let template_meta = &mut obj["spec"]["template"]["metadata"];
+        if !template_meta.is_object() {
+            *template_meta = json!({});
+        }
+        if !template_meta["annotations"].is_object() {
+            template_meta["annotations"] = json!({});
+        }
+        template_meta["annotations"][RESTARTED_AT] = json!(stamp);
+    }
+    objects
+}
+
 /// Write and roll out a new revision of `app` made from the deployed one by `change`.
 pub async fn redeploy_current(
     client: &Client,
@@ -307,6 +333,23 @@ mod tests {
         assert_eq!(out[2]["spec"]["replicas"], 1);
         let err = with_replicas(objs(), &BTreeMap::from([("cron".into(), 3)])).unwrap_err();
         assert!(err.to_string().contains("web, worker"), "{err}");
+    }
+
+    #[test]
+    fn a_rerender_keeps_the_deployed_restart_stamps() {
+        let deployed = with_restart(objs(), Some("web"), "2026-01-01T00:00:00Z").unwrap();
+        let kept = keep_restart_stamps(objs(), &deployed);
+        assert_eq!(
+            kept[1], deployed[1],
+            "web keeps its stamp: same template, no new pods"
+        );
+        assert_eq!(kept[2], objs()[2], "worker had none");
+        // A new restart still wins over the carried stamp.
+        let restarted = with_restart(kept, Some("web"), "later").unwrap();
+        assert_eq!(
+            restarted[1]["spec"]["template"]["metadata"]["annotations"][RESTARTED_AT],
+            "later"
+        );
     }
 
     #[test]

@@ -93,6 +93,10 @@ pub fn rollout(d: &Deployment) -> Rollout {
 /// Order matters: a container's waiting reason (image pull error, crash loop) is more useful
 /// than the pod's generic `Ready=False`, and an unschedulable pod has no containers yet.
 pub fn pod_not_ready_reason(pod: &Pod) -> Option<String> {
+    // A pod being deleted is not live, even while it is still Ready in its grace period.
+    if pod.metadata.deletion_timestamp.is_some() {
+        return Some("terminating".into());
+    }
     let status = pod.status.as_ref()?;
     let conditions = status.conditions.as_deref().unwrap_or_default();
     let ready = conditions
@@ -100,9 +104,6 @@ pub fn pod_not_ready_reason(pod: &Pod) -> Option<String> {
         .any(|c| c.type_ == "Ready" && c.status == "True");
     if ready {
         return None;
-    }
-    if pod.metadata.deletion_timestamp.is_some() {
-        return Some("terminating".into());
     }
     for cs in status.container_statuses.iter().flatten() {
         if let Some(w) = cs.state.as_ref().and_then(|s| s.waiting.as_ref()) {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use super::Resources;
 use super::build::{ReleaseError, fail};
 use super::inputs::ResourceSetting;
+use crate::model::quantity::{CpuQuantity, MemoryQuantity};
 
 /// True for a Kubernetes quantity such as `100m`, `0.5`, `128Mi`, `1e3`.
 pub(crate) fn is_quantity(s: &str) -> bool {
@@ -77,10 +78,12 @@ pub(crate) fn resolve_resources(
         }
         Ok((!is_zero_quantity(&v)).then_some(v))
     };
-    if let Some(v) = pick(|s| &s.reserve_cpu) {
+    let reserved_cpu = pick(|s| &s.reserve_cpu);
+    let reserved_memory = pick(|s| &s.reserve_memory);
+    if let Some(v) = reserved_cpu.clone() {
         r.request_cpu = cpu(v, "reserve cpu")?;
     }
-    if let Some(v) = pick(|s| &s.reserve_memory) {
+    if let Some(v) = reserved_memory.clone() {
         r.request_memory = memory(v, "reserve memory")?;
     }
     if let Some(v) = pick(|s| &s.limit_cpu) {
@@ -88,6 +91,24 @@ pub(crate) fn resolve_resources(
     }
     if let Some(v) = pick(|s| &s.limit_memory) {
         r.limit_memory = memory(v, "limit memory")?;
+    }
+    // A limit below the *default* request would be refused by the API server (request > limit):
+    // the default request is lowered to the limit, as the original does. A request the user set
+    // is left for the API server to judge.
+    if reserved_cpu.is_none()
+        && let (Some(req), Some(lim)) = (&r.request_cpu, &r.limit_cpu)
+        && let (Ok(req_q), Ok(lim_q)) = (req.parse::<CpuQuantity>(), lim.parse::<CpuQuantity>())
+        && lim_q.millicores < req_q.millicores
+    {
+        r.request_cpu = Some(lim.clone());
+    }
+    if reserved_memory.is_none()
+        && let (Some(req), Some(lim)) = (&r.request_memory, &r.limit_memory)
+        && let (Ok(req_q), Ok(lim_q)) =
+            (req.parse::<MemoryQuantity>(), lim.parse::<MemoryQuantity>())
+        && lim_q.bytes < req_q.bytes
+    {
+        r.request_memory = Some(lim.clone());
     }
     if let Some(v) = pick(|s| &s.limit_gpu) {
         if !v.bytes().all(|b| b.is_ascii_digit()) {
@@ -103,6 +124,37 @@ pub(crate) fn resolve_resources(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_limit_below_the_default_request_lowers_the_request() {
+        let setting = |limit_memory: &str, limit_cpu: &str, reserve_memory: Option<&str>| {
+            BTreeMap::from([(
+                "web".to_owned(),
+                ResourceSetting {
+                    limit_memory: Some(limit_memory.into()),
+                    limit_cpu: Some(limit_cpu.into()),
+                    reserve_memory: reserve_memory.map(Into::into),
+                    ..ResourceSetting::default()
+                },
+            )])
+        };
+        let r = resolve_resources(&setting("64", "50m", None), "web").unwrap();
+        assert_eq!(r.request_memory.as_deref(), Some("64Mi"));
+        assert_eq!(r.request_cpu.as_deref(), Some("50m"));
+        let r = resolve_resources(&setting("512", "2", None), "web").unwrap();
+        assert_eq!(
+            r.request_memory.as_deref(),
+            Some("128Mi"),
+            "a higher limit keeps the default"
+        );
+        assert_eq!(r.request_cpu.as_deref(), Some("100m"));
+        let r = resolve_resources(&setting("64", "2", Some("100")), "web").unwrap();
+        assert_eq!(
+            r.request_memory.as_deref(),
+            Some("100Mi"),
+            "a user's reservation is kept"
+        );
+    }
 
     #[test]
     fn quantities() {

@@ -80,14 +80,16 @@ async fn run_enter_and_cron_run_real_commands() {
         "config reaches one-off runs: {out}"
     );
 
-    // Detached: the Job keeps running on its own; run:logs shows its output.
-    ok(
+    // Detached: the Job keeps running on its own; run:logs shows its output, by the pod name
+    // run:detached printed (Dokku prints the pod) and without a name (the latest run).
+    let pod = ok(
         &env,
         &["run:detached", app, "--", "task", "0", "detached-output"],
     );
+    let pod = pod.lines().last().unwrap_or_default().trim().to_owned();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let logs = run(&env, &["run:logs", app]);
+        let logs = run(&env, &["run:logs", app, &pod]);
         if String::from_utf8_lossy(&logs.stdout).contains("detached-output") {
             break;
         }
@@ -99,6 +101,7 @@ async fn run_enter_and_cron_run_real_commands() {
         );
         std::thread::sleep(Duration::from_millis(500));
     }
+    assert!(ok(&env, &["run:logs", app]).contains("detached-output"));
 
     // enter: exec into the running web container.
     let out = ok(

@@ -352,6 +352,12 @@ pub fn job_state(job: &Job) -> &'static str {
 /// The newest pod of Job `job`.
 pub async fn job_pod(client: &Client, ns: &str, job: &str) -> Result<Pod> {
     let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+    // `run:detached` prints the pod name (as Dokku does): accept it as well as the Job name.
+    if let Some(pod) = api.get_opt(job).await.map_err(describe)?
+        && pod.labels().contains_key("job-name")
+    {
+        return Ok(pod);
+    }
     let mut pods = api
         .list(&ListParams::default().labels(&job_pod_selector(job)))
         .await

@@ -240,7 +240,7 @@ fn remove_from_cluster(ctx: &Ctx, app: &AppName) -> Result<(), CliError> {
     })
     .map_err(|e| {
         CliError::msg(format!(
-            "{} (nothing was removed; pass --skip-cluster to remove only berth's state)",
+            "{} (berth's state of the app is kept; pass --skip-cluster to remove only that)",
             e.message
         ))
     })?;

@@ -252,6 +252,9 @@ pub async fn delete_objects(
             Err(e) => return Err(describe(e)).with_context(|| format!("deleting {key}")),
         }
     }
+    let requested = pending.len();
+    let mut gone = 0usize;
+    let mut left: Vec<String> = pending.iter().map(|(_, key, _)| key.to_string()).collect();
     let wait_all = async {
         for (api, key, uid) in pending {
             kube::runtime::wait::await_condition(
@@ -261,13 +264,22 @@ pub async fn delete_objects(
             )
             .await
             .map_err(|e| anyhow!("waiting for {key} to be deleted: {e}"))?;
+            gone += 1;
+            left.retain(|k| *k != key.to_string());
         }
         Ok::<(), anyhow::Error>(())
     };
-    tokio::time::timeout(timeout, wait_all)
-        .await
-        .map_err(|_| anyhow!("objects were not deleted within {}s", timeout.as_secs()))??;
-    Ok(())
+    match tokio::time::timeout(timeout, wait_all).await {
+        Ok(done) => done,
+        // The deletions were accepted: the objects go on their own (pods finish their grace
+        // period); say what is gone and what is still going, never "nothing".
+        Err(_) => Err(anyhow!(
+            "deleted {gone} of {requested} objects; still being deleted after {}s: {} (they go on \
+             their own; run the command again to wait for them)",
+            timeout.as_secs(),
+            left.join(", ")
+        )),
+    }
 }
 
 /// Keys of the app's objects of release `release` in `ns` (label `selector`, annotation

@@ -403,8 +403,11 @@ pub async fn uninstall(
             keys.push(key);
         }
     }
-    apply::delete_objects(&resolver, ns, &keys, timeout).await?;
+    let deleted = apply::delete_objects(&resolver, ns, &keys, timeout).await;
+    // Every deletion was requested: the release records go too, so a second run (which finds
+    // leftovers by label) only waits for what is still terminating.
     history::delete_all(client, ns, app).await?;
+    deleted?;
     Ok(keys)
 }
 

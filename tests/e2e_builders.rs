@@ -8,8 +8,7 @@ use std::io::Write;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::real::RealNode;
-use common::{TestNamespace, client, wait_for_all};
+use common::wait_for_all;
 use e2e_support::*;
 use k8s_openapi::api::core::v1::Pod;
 
@@ -17,29 +16,21 @@ use k8s_openapi::api::core::v1::Pod;
 /// both serve through the ingress, and one-off runs go through `/exec` / `launcher`.
 #[tokio::test]
 async fn herokuish_and_cnb_images_start_the_right_process() {
-    let real = RealNode::from_env();
-    let client = client().await;
-    let ns = TestNamespace::create_real(&client, "e2e-builders").await;
-    let dir = tempfile::tempdir().unwrap();
-    let procfile = write(
-        dir.path(),
+    let j = Journey::start("e2e-builders").await;
+    let real = &j.real;
+    let procfile = j.file(
         "Procfile",
         "web: testapp web
 worker: testapp worker
 ",
     );
-    let app_json = write(
-        dir.path(),
-        "app.json",
-        r#"{"formation": {"worker": {"quantity": 1}}}"#,
-    );
+    let app_json = j.file("app.json", r#"{"formation": {"worker": {"quantity": 1}}}"#);
     for (app, image, builder) in [
         ("heroku-app", "testapp-herokuish:1", "herokuish"),
         ("cnb-app", "testapp-cnb:1", "pack"),
     ] {
-        let env = real_app(app, &ns);
-        let host = format!("{app}.berth.test");
-        ok(&env, &["domains:set", app, &host]);
+        let env = j.app(app);
+        let host = host(app);
         ok(&env, &["builder:set", app, "selected", builder]);
         ok(
             &env,
@@ -79,7 +70,7 @@ worker: testapp worker
             "{out:?}"
         );
     }
-    ns.cleanup().await;
+    j.end().await;
 }
 
 /// An image in the private registry: without `registry:login` the pod shows the registry's 401
@@ -87,13 +78,11 @@ worker: testapp worker
 /// after `registry:login` the deploy succeeds and serves.
 #[tokio::test]
 async fn private_registry_needs_registry_login() {
-    let real = RealNode::from_env();
-    let client = client().await;
-    let ns = TestNamespace::create_real(&client, "e2e-private").await;
+    let j = Journey::start("e2e-private").await;
+    let (real, ns) = (&j.real, &j.ns);
     let app = "private-app";
-    let host = "private-app.berth.test";
-    let env = real_app(app, &ns);
-    ok(&env, &["domains:set", app, host]);
+    let host = &host(app);
+    let env = j.app(app);
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "20s"]);
     let image = format!("{}/testapp:1", real.private_registry);
     let (_, out) = fail(&env, &["deploy", app, "--image", &image]);
@@ -138,7 +127,7 @@ async fn private_registry_needs_registry_login() {
     real.wait_http(host, "/", ROUTE_TIMEOUT, "private image served", |s, _| {
         s == 200
     });
-    ns.cleanup().await;
+    j.end().await;
 }
 
 fn kubectl_events(ns: &str) -> String {

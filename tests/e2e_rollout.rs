@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::real::RealNode;
-use common::{TestNamespace, client};
 use e2e_support::*;
 
 /// An app.json with one HTTP check of `kind` on `path`, probed every second, `attempts` times.
@@ -25,14 +24,11 @@ fn checks(kind: &str, path: &str, attempts: u32) -> String {
 /// release keeps answering.
 #[tokio::test]
 async fn healthchecks_gate_the_rollout_and_rollback_keeps_serving() {
-    let real = RealNode::from_env();
-    let client = client().await;
-    let ns = TestNamespace::create_real(&client, "e2e-health").await;
+    let j = Journey::start("e2e-health").await;
+    let (real, client, ns) = (&j.real, &j.client, &j.ns);
     let app = "gated";
-    let host = "gated.berth.test";
-    let env = real_app(app, &ns);
-    let dir = tempfile::tempdir().unwrap();
-    ok(&env, &["domains:set", app, host]);
+    let host = &host(app);
+    let env = j.app(app);
     ok(
         &env,
         &[
@@ -44,11 +40,7 @@ async fn healthchecks_gate_the_rollout_and_rollback_keeps_serving() {
         ],
     );
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "90s"]);
-    let startup = write(
-        dir.path(),
-        "startup.json",
-        &checks("startup", "/health", 15),
-    );
+    let startup = j.file("startup.json", &checks("startup", "/health", 15));
     ok(
         &env,
         &[
@@ -62,7 +54,7 @@ async fn healthchecks_gate_the_rollout_and_rollback_keeps_serving() {
     );
     // berth returned only once the probe passed: the very first request through the ingress may
     // still race Traefik's endpoint update, but the pod must already be Ready and listening.
-    let pods = live_pods(&client, ns.name(), app, "web").await;
+    let pods = live_pods(client, ns.name(), app, "web").await;
     assert_eq!(pods.len(), 1, "a Ready web pod when deploy returned");
     let logs = ok(&env, &["logs", app, "-p", "web", "-n", "20"]);
     assert!(
@@ -93,7 +85,7 @@ async fn healthchecks_gate_the_rollout_and_rollback_keeps_serving() {
         &env,
         &["scheduler-k3s:set", app, "rollback-on-failure", "true"],
     );
-    let broken = write(dir.path(), "broken.json", &checks("readiness", "/nope", 3));
+    let broken = j.file("broken.json", &checks("readiness", "/nope", 3));
     let (code, out) = fail(
         &env,
         &[
@@ -123,22 +115,19 @@ async fn healthchecks_gate_the_rollout_and_rollback_keeps_serving() {
             "{body}"
         );
     }
-    ns.cleanup().await;
+    j.end().await;
 }
 
 /// A rolling deploy of 2 replicas behind the ingress loses no request: a bounded request loop
 /// on loopback during the deploy counts every non-200 answer.
 #[tokio::test]
 async fn rolling_deploy_of_two_replicas_loses_no_request() {
-    let real = Arc::new(RealNode::from_env());
-    let client = client().await;
-    let ns = TestNamespace::create_real(&client, "e2e-rolling").await;
+    let j = Journey::start("e2e-rolling").await;
+    let (real, client, ns) = (&j.real, &j.client, &j.ns);
     let app = "steady";
     let host = "steady.berth.test";
-    let env = real_app(app, &ns);
-    let dir = tempfile::tempdir().unwrap();
-    let readiness = write(dir.path(), "app.json", &checks("readiness", "/health", 3));
-    ok(&env, &["domains:set", app, host]);
+    let env = j.app(app);
+    let readiness = j.file("app.json", &checks("readiness", "/health", 3));
     ok(&env, &["ps:scale", app, "web=2"]);
     ok(
         &env,
@@ -154,10 +143,10 @@ async fn rolling_deploy_of_two_replicas_loses_no_request() {
     real.wait_http(host, "/", ROUTE_TIMEOUT, "v1 served", |s, b| {
         s == 200 && b.contains("version=1")
     });
-    assert_eq!(live_pods(&client, ns.name(), app, "web").await.len(), 2);
+    assert_eq!(live_pods(client, ns.name(), app, "web").await.len(), 2);
 
     let stop = Arc::new(AtomicBool::new(false));
-    let loop_real = Arc::clone(&real);
+    let loop_real = RealNode::from_env();
     let loop_stop = Arc::clone(&stop);
     // Bounded: at most 20,000 requests or 5 minutes, whichever comes first.
     let requests = std::thread::spawn(move || {
@@ -206,28 +195,25 @@ async fn rolling_deploy_of_two_replicas_loses_no_request() {
         bad.len(),
         &bad[..bad.len().min(5)]
     );
-    ns.cleanup().await;
+    j.end().await;
 }
 
 /// A release whose container crashes at once fails the deploy with the crash reason and the
 /// container's last log line; `scheduler-k3s:rollback` then restores a serving release.
 #[tokio::test]
 async fn crashing_release_fails_with_its_reason_and_rollback_restores_service() {
-    let real = RealNode::from_env();
-    let client = client().await;
-    let ns = TestNamespace::create_real(&client, "e2e-crash").await;
+    let j = Journey::start("e2e-crash").await;
+    let real = &j.real;
     let app = "crashy";
-    let host = "crashy.berth.test";
-    let env = real_app(app, &ns);
-    let dir = tempfile::tempdir().unwrap();
-    ok(&env, &["domains:set", app, host]);
+    let host = &host(app);
+    let env = j.app(app);
     ok(&env, &["deploy", app, "--image", &real.image("testapp:1")]);
     real.wait_http(host, "/", ROUTE_TIMEOUT, "good release served", |s, _| {
         s == 200
     });
 
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "60s"]);
-    let crash = write(dir.path(), "Procfile", "web: crash\n");
+    let crash = j.file("Procfile", "web: crash\n");
     let (_, out) = fail(
         &env,
         &[
@@ -256,5 +242,5 @@ async fn crashing_release_fails_with_its_reason_and_rollback_restores_service() 
         "rolled-back release served",
         |s, b| s == 200 && b.contains("version=1"),
     );
-    ns.cleanup().await;
+    j.end().await;
 }

@@ -6,22 +6,17 @@ mod e2e_support;
 
 use std::time::Duration;
 
-use common::real::RealNode;
-use common::{TestNamespace, client};
 use e2e_support::*;
 
 /// run (attached output and exit code), run:detached + run:logs, enter with a command, and
 /// cron:run of an app.json cron task, all in real containers.
 #[tokio::test]
 async fn run_enter_and_cron_run_real_commands() {
-    let real = RealNode::from_env();
-    let client = client().await;
-    let ns = TestNamespace::create_real(&client, "e2e-run").await;
+    let j = Journey::start("e2e-run").await;
+    let (real, client, ns) = (&j.real, &j.client, &j.ns);
     let app = "tasks";
-    let env = real_app(app, &ns);
-    let dir = tempfile::tempdir().unwrap();
-    let app_json = write(
-        dir.path(),
+    let env = j.app(app);
+    let app_json = j.file(
         "app.json",
         r#"{"cron": [{"command": "task 0 cron-ran-for-real", "schedule": "@daily"}]}"#,
     );
@@ -151,12 +146,12 @@ async fn run_enter_and_cron_run_real_commands() {
         .or_else(|| tasks[0]["cron-id"].as_str())
         .unwrap_or_else(|| panic!("{list}"));
     let out = ok(&env, &["cron:run", app, id]);
-    let job_logs = pod_logs_of_jobs(&client, ns.name(), "cron").await;
+    let job_logs = pod_logs_of_jobs(client, ns.name(), "cron").await;
     assert!(
         out.contains("cron-ran-for-real") || job_logs.contains("cron-ran-for-real"),
         "cron:run ran the real command: {out} / {job_logs}"
     );
-    ns.cleanup().await;
+    j.end().await;
 }
 
 /// Logs of every pod of a Job whose name contains `part`.
@@ -182,27 +177,22 @@ async fn pod_logs_of_jobs(client: &kube::Client, ns: &str, part: &str) -> String
 /// failing one stops the deploy and the old release keeps serving.
 #[tokio::test]
 async fn release_tasks_run_in_the_new_image_and_a_failing_one_stops_the_deploy() {
-    let real = RealNode::from_env();
-    let client = client().await;
-    let ns = TestNamespace::create_real(&client, "e2e-release").await;
+    let j = Journey::start("e2e-release").await;
+    let (real, client, ns) = (&j.real, &j.client, &j.ns);
     let app = "migrator";
-    let host = "migrator.berth.test";
-    let env = real_app(app, &ns);
-    let dir = tempfile::tempdir().unwrap();
-    ok(&env, &["domains:set", app, host]);
+    let host = &host(app);
+    let env = j.app(app);
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "60s"]);
     ok(&env, &["deploy", app, "--image", &real.image("testapp:1")]);
     real.wait_http(host, "/", ROUTE_TIMEOUT, "v1 served", |s, b| {
         s == 200 && b.contains("version=1")
     });
 
-    let procfile = write(
-        dir.path(),
+    let procfile = j.file(
         "Procfile",
         "web: web\nrelease: testapp task 0 release-ran-version=$TESTAPP_VERSION\n",
     );
-    let app_json = write(
-        dir.path(),
+    let app_json = j.file(
         "app.json",
         r#"{"scripts": {"dokku": {"predeploy": "echo predeploy-ran-version=$TESTAPP_VERSION"}}}"#,
     );
@@ -219,8 +209,8 @@ async fn release_tasks_run_in_the_new_image_and_a_failing_one_stops_the_deploy()
             &app_json,
         ],
     );
-    let logs = pod_logs_of_jobs(&client, ns.name(), "predeploy").await
-        + &pod_logs_of_jobs(&client, ns.name(), "release").await;
+    let logs = pod_logs_of_jobs(client, ns.name(), "predeploy").await
+        + &pod_logs_of_jobs(client, ns.name(), "release").await;
     assert!(
         logs.contains("predeploy-ran-version=2"),
         "predeploy ran in the new image: {logs}"
@@ -234,8 +224,7 @@ async fn release_tasks_run_in_the_new_image_and_a_failing_one_stops_the_deploy()
     });
 
     // A failing predeploy stops the deploy before any rollout: v2 keeps answering.
-    let failing = write(
-        dir.path(),
+    let failing = j.file(
         "failing.json",
         r#"{"scripts": {"dokku": {"predeploy": "echo migration failed; exit 3"}}}"#,
     );
@@ -261,5 +250,5 @@ async fn release_tasks_run_in_the_new_image_and_a_failing_one_stops_the_deploy()
             "old release still serves: {status} {body}"
         );
     }
-    ns.cleanup().await;
+    j.end().await;
 }

@@ -6,8 +6,6 @@ mod e2e_support;
 
 use std::collections::BTreeSet;
 
-use common::real::RealNode;
-use common::{TestNamespace, client};
 use e2e_support::*;
 
 const PROCFILE: &str = "web: web\nworker: worker\n";
@@ -24,14 +22,12 @@ const APP_JSON: &str = r#"{
 /// no longer reached; ps:start → back.
 #[tokio::test]
 async fn web_worker_cron_app_serves_through_the_ingress() {
-    let real = RealNode::from_env();
-    let client = client().await;
-    let ns = TestNamespace::create_real(&client, "e2e-web").await;
+    let j = Journey::start("e2e-web").await;
+    let (real, client, ns) = (&j.real, &j.client, &j.ns);
     let app = "shop";
-    let env = real_app(app, &ns);
-    let dir = tempfile::tempdir().unwrap();
-    let procfile = write(dir.path(), "Procfile", PROCFILE);
-    let app_json = write(dir.path(), "app.json", APP_JSON);
+    let env = real_app(app, ns);
+    let procfile = j.file("Procfile", PROCFILE);
+    let app_json = j.file("app.json", APP_JSON);
 
     ok(&env, &["ports:set", app, "http:80:5000"]);
     ok(&env, &["domains:set", app, "shop.berth.test"]);
@@ -59,7 +55,7 @@ async fn web_worker_cron_app_serves_through_the_ingress() {
             &app_json,
         ],
     );
-    assert_on_real_node(&client, ns.name(), app, &real).await;
+    assert_on_real_node(client, ns.name(), app, real).await;
 
     let body = real.wait_http(
         "shop.berth.test",
@@ -71,7 +67,7 @@ async fn web_worker_cron_app_serves_through_the_ingress() {
     assert_eq!(field(&body, "process"), "web");
     assert_eq!(field(&body, "version"), "1");
     assert_eq!(
-        live_pods(&client, ns.name(), app, "worker").await.len(),
+        live_pods(client, ns.name(), app, "worker").await.len(),
         1,
         "one worker runs"
     );
@@ -95,14 +91,14 @@ async fn web_worker_cron_app_serves_through_the_ingress() {
 
     // ps:scale web=3: three real pods answer, and the pod the restart made stays (a scale
     // changes only replicas, not the pod template).
-    let restarted: Vec<String> = live_pods(&client, ns.name(), app, "web")
+    let restarted: Vec<String> = live_pods(client, ns.name(), app, "web")
         .await
         .iter()
         .filter_map(|p| p.metadata.uid.clone())
         .collect();
     assert_eq!(restarted.len(), 1);
     ok(&env, &["ps:scale", app, "web=3"]);
-    let scaled = live_pods(&client, ns.name(), app, "web").await;
+    let scaled = live_pods(client, ns.name(), app, "web").await;
     assert_eq!(scaled.len(), 3);
     assert!(
         scaled
@@ -155,7 +151,7 @@ async fn web_worker_cron_app_serves_through_the_ingress() {
         "stopped app not reached",
         |s, _| s != 200,
     );
-    assert!(live_pods(&client, ns.name(), app, "web").await.is_empty());
+    assert!(live_pods(client, ns.name(), app, "web").await.is_empty());
     ok(&env, &["ps:start", app]);
     real.wait_http(
         "shop.berth.test",
@@ -164,25 +160,23 @@ async fn web_worker_cron_app_serves_through_the_ingress() {
         "started app served",
         |s, b| s == 200 && b.contains("message=hello-two"),
     );
-    ns.cleanup().await;
+    j.end().await;
 }
 
 /// A non-default container port (`http:80:3000`: $PORT is 3000) routes, with the Traefik ingress
 /// class (IngressRoutes) as well as the default nginx class (Ingress objects).
 #[tokio::test]
 async fn container_port_3000_routes_with_both_ingress_classes() {
-    let real = RealNode::from_env();
-    let client = client().await;
-    let ns = TestNamespace::create_real(&client, "e2e-port").await;
+    let j = Journey::start("e2e-port").await;
+    let real = &j.real;
     for (app, class) in [("port-nginx", "nginx"), ("port-traefik", "traefik")] {
-        let env = real_app(app, &ns);
+        let env = j.app(app);
         ok(
             &env,
             &["scheduler-k3s:set", "--global", "ingress-class", class],
         );
         ok(&env, &["ports:set", app, "http:80:3000"]);
-        let host = format!("{app}.berth.test");
-        ok(&env, &["domains:set", app, &host]);
+        let host = host(app);
         ok(&env, &["deploy", app, "--image", &real.image("testapp:2")]);
         let body = real.wait_http(
             &host,
@@ -198,5 +192,5 @@ async fn container_port_3000_routes_with_both_ingress_classes() {
             "the app got PORT=3000: {logs}"
         );
     }
-    ns.cleanup().await;
+    j.end().await;
 }

@@ -107,3 +107,48 @@ pub fn field<'a>(body: &'a str, key: &str) -> &'a str {
         .find_map(|w| w.strip_prefix(key).and_then(|v| v.strip_prefix('=')))
         .unwrap_or("")
 }
+
+/// One end-to-end journey: the real node, a client, a fresh real namespace and a scratch dir
+/// for the Procfiles and app.json files the journey writes. End it with [`Journey::end`].
+pub struct Journey {
+    pub real: RealNode,
+    pub client: Client,
+    pub ns: TestNamespace,
+    pub dir: tempfile::TempDir,
+}
+
+impl Journey {
+    /// A journey in a new real namespace `<prefix>-xxxxxxxx`.
+    pub async fn start(prefix: &str) -> Journey {
+        let real = RealNode::from_env();
+        let client = crate::common::client().await;
+        let ns = TestNamespace::create_real(&client, prefix).await;
+        Journey {
+            real,
+            client,
+            ns,
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// A berth home with `app` created in the journey's namespace, served at [`host`]`(app)`.
+    pub fn app(&self, app: &str) -> BerthEnv {
+        let env = real_app(app, &self.ns);
+        ok(&env, &["domains:set", app, &host(app)]);
+        env
+    }
+
+    /// Writes `text` to `name` in the scratch dir; returns its path.
+    pub fn file(&self, name: &str, text: &str) -> String {
+        write(self.dir.path(), name, text)
+    }
+
+    pub async fn end(self) {
+        self.ns.cleanup().await;
+    }
+}
+
+/// The domain a journey's app is served at: `<app>.berth.test`.
+pub fn host(app: &str) -> String {
+    format!("{app}.berth.test")
+}

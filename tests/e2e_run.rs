@@ -75,6 +75,31 @@ async fn run_enter_and_cron_run_real_commands() {
         "config reaches one-off runs: {out}"
     );
 
+    // On a terminal (a pseudo-terminal from `script`), run attaches a TTY; a short command's
+    // output and exit code arrive every time, even when it ends before the attach (20 tries).
+    let berth = env!("CARGO_BIN_EXE_berth");
+    for n in 0..20 {
+        let command = format!("'{berth}' run {app} -- task 3 pty-output-{n}");
+        let out = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("BERTH_HOME", env.home())
+            .env_remove("KUBECONFIG")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("script (util-linux) runs berth on a pseudo-terminal");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains(&format!("pty-output-{n}")),
+            "try {n}: the output is shown on a terminal: {text:?} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "try {n}: the exit code: {text:?}"
+        );
+    }
+
     // Detached: the Job keeps running on its own; run:logs shows its output, by the pod name
     // run:detached printed (Dokku prints the pod) and without a name (the latest run).
     let pod = ok(

@@ -127,7 +127,13 @@ pub async fn enter(client: &Client, req: &EnterRequest) -> Result<i32> {
 
 /// Connect a local terminal (or plain stdout/stderr) to an exec'd or attached process until it
 /// ends; returns the exit code the API server reports (0 when it reports none).
-pub async fn pump(mut proc: kube::api::AttachedProcess, tty: bool) -> Result<i32> {
+pub async fn pump(proc: kube::api::AttachedProcess, tty: bool) -> Result<i32> {
+    pump_counting(proc, tty).await.map(|(code, _)| code)
+}
+
+/// [`pump`], also returning how many bytes of output arrived (an attach that came after the
+/// process finished gets none).
+pub async fn pump_counting(mut proc: kube::api::AttachedProcess, tty: bool) -> Result<(i32, u64)> {
     let _raw = if tty { RawTerminal::enable() } else { None };
     let status = proc.take_status();
     let mut stdout = proc.stdout();
@@ -143,23 +149,25 @@ pub async fn pump(mut proc: kube::api::AttachedProcess, tty: bool) -> Result<i32
         None
     };
     let out_copy = async {
+        let mut n = 0;
         if let Some(r) = stdout.as_mut() {
             let mut out = tokio::io::stdout();
-            tokio::io::copy(r, &mut out).await?;
+            n = tokio::io::copy(r, &mut out).await?;
             out.flush().await?;
         }
-        Ok::<(), std::io::Error>(())
+        Ok::<u64, std::io::Error>(n)
     };
     let err_copy = async {
+        let mut n = 0;
         if let Some(r) = stderr.as_mut() {
             let mut err = tokio::io::stderr();
-            tokio::io::copy(r, &mut err).await?;
+            n = tokio::io::copy(r, &mut err).await?;
         }
-        Ok::<(), std::io::Error>(())
+        Ok::<u64, std::io::Error>(n)
     };
     let (o, e) = tokio::join!(out_copy, err_copy);
-    o.context("copying the command's output")?;
-    e.context("copying the command's error output")?;
+    let bytes = o.context("copying the command's output")?
+        + e.context("copying the command's error output")?;
     let code = match status {
         Some(s) => exit_code_of(s.await),
         None => 0,
@@ -168,7 +176,7 @@ pub async fn pump(mut proc: kube::api::AttachedProcess, tty: bool) -> Result<i32
         t.abort();
     }
     let _ = proc.join().await;
-    Ok(code)
+    Ok((code, bytes))
 }
 
 /// Exit code from the exec status the API server sends at the end.

@@ -236,18 +236,35 @@ pub async fn run_interactive(
         let api: Api<Pod> = Api::namespaced(client.clone(), ns);
         let params = kube::api::AttachParams::interactive_tty()
             .container(super::exec::default_container(&pod).unwrap_or_default());
-        let attached = api
-            .attach(&pod_name, &params)
-            .await
-            .map_err(describe)
-            .with_context(|| format!("attaching to pod {pod_name}"))?;
-        // The attach stream normally ends when the container exits; the pod watch ends it
-        // anyway, so an attach server that keeps streaming cannot hang berth.
-        tokio::select! {
-            r = super::exec::pump(attached, true) => { r?; }
-            r = wait_for_pod_exit(client, ns, &pod_name) => { r?; }
-        }
+        // A short command can finish between "running" and the attach: the attach then fails
+        // (container not found) or gets nothing. Either way its output is in the logs.
+        let received = match api.attach(&pod_name, &params).await {
+            Ok(attached) => {
+                // The attach stream normally ends when the container exits; the pod watch ends
+                // it anyway, so an attach server that keeps streaming cannot hang berth.
+                let pump = super::exec::pump_counting(attached, true);
+                tokio::pin!(pump);
+                tokio::select! {
+                    r = &mut pump => r?.1,
+                    r = wait_for_pod_exit(client, ns, &pod_name) => {
+                        r?;
+                        // Let the stream deliver what it still has (bounded).
+                        match tokio::time::timeout(Duration::from_secs(5), &mut pump).await {
+                            Ok(r) => r?.1,
+                            Err(_) => 0,
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::debug!("attach to {pod_name} failed ({e}); showing its logs instead");
+                0
+            }
+        };
         let done = wait_for_pod_exit(client, ns, &pod_name).await?;
+        if received == 0 {
+            copy_logs(client, ns, &pod_name, false).await?;
+        }
         Ok::<i32, anyhow::Error>(exit_code(&done))
     }
     .await;

@@ -29,6 +29,7 @@ async fn run_enter_and_cron_run_real_commands() {
             "BERTH_TEST_MESSAGE=from-config",
         ],
     );
+    ok(&env, &["scheduler-k3s:set", app, "shm-size", "100Mi"]);
     ok(
         &env,
         &[
@@ -73,6 +74,23 @@ async fn run_enter_and_cron_run_real_commands() {
     assert!(
         out.contains("message=from-config"),
         "config reaches one-off runs: {out}"
+    );
+    // One-off runs get the app's /dev/shm (shm-size), as its processes do.
+    let out = ok(
+        &env,
+        &[
+            "run",
+            "--no-tty",
+            app,
+            "--",
+            "grep",
+            "/dev/shm",
+            "/proc/mounts",
+        ],
+    );
+    assert!(
+        out.contains("size=102400k"),
+        "the run's /dev/shm is the app's 100Mi: {out}"
     );
 
     // On a terminal (a pseudo-terminal from `script`), run attaches a TTY; a short command's

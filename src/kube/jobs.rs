@@ -7,7 +7,7 @@ use anyhow::{Result, anyhow};
 use k8s_openapi::api::batch::v1::{CronJob, Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     Container, EnvFromSource, EnvVar, LocalObjectReference, PodSpec, PodTemplateSpec,
-    ResourceRequirements, SecretEnvSource,
+    ResourceRequirements, SecretEnvSource, Volume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
@@ -29,6 +29,9 @@ pub struct RunBase {
     pub service_account: Option<String>,
     /// The `envFrom` of the app's containers (the config Secret).
     pub env_from: Vec<EnvFromSource>,
+    /// The app's `/dev/shm` volume (`shm-size`) and its mount, when it has one: one-off runs get
+    /// the same shared memory as the process they run as.
+    pub shm: Option<(Volume, VolumeMount)>,
 }
 
 impl RunBase {
@@ -79,6 +82,7 @@ impl RunBase {
                 .filter_map(|s| s["name"].as_str().map(str::to_owned))
                 .collect(),
             service_account: pod_spec["serviceAccountName"].as_str().map(str::to_owned),
+            shm: shm_of(pod_spec, container),
             env_from: serde_json::from_value(container["envFrom"].clone()).unwrap_or_else(|_| {
                 vec![EnvFromSource {
                     secret_ref: Some(SecretEnvSource {
@@ -100,6 +104,20 @@ impl RunBase {
             _ => None,
         }
     }
+}
+
+/// The `shm` volume of a recorded pod spec and the container's mount of it.
+fn shm_of(pod_spec: &Value, container: &Value) -> Option<(Volume, VolumeMount)> {
+    let find = |list: &Value| {
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .find(|v| v["name"] == "shm")
+            .cloned()
+    };
+    let volume = serde_json::from_value(find(&pod_spec["volumes"])?).ok()?;
+    let mount = serde_json::from_value(find(&container["volumeMounts"])?).ok()?;
+    Some((volume, mount))
 }
 
 /// A one-off command to run as a Job.
@@ -186,6 +204,7 @@ pub fn job_manifest(base: &RunBase, req: &RunRequest, suffix: &str) -> Job {
         env_from: Some(base.env_from.clone()),
         working_dir: base.working_dir.clone(),
         resources: req.resources.clone(),
+        volume_mounts: base.shm.as_ref().map(|(_, m)| vec![m.clone()]),
         stdin: req.tty.then_some(true),
         stdin_once: req.tty.then_some(true),
         tty: req.tty.then_some(true),
@@ -206,6 +225,7 @@ pub fn job_manifest(base: &RunBase, req: &RunRequest, suffix: &str) -> Job {
                 spec: Some(PodSpec {
                     containers: vec![container],
                     restart_policy: Some("Never".into()),
+                    volumes: base.shm.as_ref().map(|(v, _)| vec![v.clone()]),
                     service_account_name: base.service_account.clone(),
                     image_pull_secrets: (!base.image_pull_secrets.is_empty()).then(|| {
                         base.image_pull_secrets
@@ -346,6 +366,44 @@ mod tests {
         let labels = spec.template.metadata.unwrap().labels.unwrap();
         assert_eq!(labels["app.kubernetes.io/part-of"], "a");
         assert_eq!(labels["app.kubernetes.io/name"], "run");
+    }
+
+    #[test]
+    fn runs_get_the_apps_shm_volume() {
+        let mut r = release();
+        let mut objects = helm_release::manifest_objects(&r.manifest).unwrap();
+        objects[0]["spec"]["template"]["spec"]["volumes"] =
+            json!([{"name": "shm", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}}]);
+        objects[0]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"] =
+            json!([{"name": "shm", "mountPath": "/dev/shm"}]);
+        r.manifest = helm_release::objects_to_manifest("a", &objects).unwrap();
+        let base = RunBase::from_release(&r).unwrap();
+        let job = job_manifest(&base, &RunRequest::default(), "0123456789");
+        let pod = job.spec.unwrap().template.spec.unwrap();
+        let volume = &pod.volumes.unwrap()[0];
+        assert_eq!(volume.name, "shm");
+        assert_eq!(
+            volume
+                .empty_dir
+                .as_ref()
+                .unwrap()
+                .size_limit
+                .as_ref()
+                .unwrap()
+                .0,
+            "64Mi"
+        );
+        assert_eq!(
+            pod.containers[0].volume_mounts.as_ref().unwrap()[0].mount_path,
+            "/dev/shm"
+        );
+        // Without shm-size: no volume.
+        let plain = job_manifest(
+            &RunBase::from_release(&release()).unwrap(),
+            &RunRequest::default(),
+            "x",
+        );
+        assert!(plain.spec.unwrap().template.spec.unwrap().volumes.is_none());
     }
 
     #[test]

@@ -114,10 +114,17 @@ pub async fn stream_logs(
             ..LogParams::default()
         };
         let reader = api.log_stream(&name, &params).await.map_err(describe)?;
+        // A pod being deleted (an old release in its grace period) is marked, so its lines are
+        // not read as the live app's.
+        let shown = if pod.metadata.deletion_timestamp.is_some() {
+            format!("{name} terminating")
+        } else {
+            name.clone()
+        };
         let pre = if req.quiet {
             String::new()
         } else {
-            prefix(&req.app, &name, i, req.color)
+            prefix(&req.app, &shown, i, req.color)
         };
         let lines = reader
             .lines()

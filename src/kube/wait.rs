@@ -94,7 +94,7 @@ pub async fn wait_rollout(
             _ = &mut deadline => {
                 let mut pending = describe_pending(targets, &live_deps, &live_pods, api_error.as_deref());
                 progress.close();
-                add_evidence(client, targets, &live_deps, &live_pods, &mut pending).await;
+                with_evidence(client, targets, &live_deps, &live_pods, &mut pending).await;
                 return Err(WaitFailure { timed_out: true, pending });
             }
             _ = async { recheck.as_mut().expect("guarded").await }, if recheck.is_some() => {
@@ -141,7 +141,7 @@ pub async fn wait_rollout(
         }
         if !failed.is_empty() {
             progress.close();
-            add_evidence(client, targets, &live_deps, &live_pods, &mut failed).await;
+            with_evidence(client, targets, &live_deps, &live_pods, &mut failed).await;
             return Err(WaitFailure {
                 timed_out: false,
                 pending: failed,
@@ -229,6 +229,22 @@ fn target_state(
     };
     (Some(state), text, left)
 }
+
+/// [`add_evidence`], bounded: a failure is already decided, so an API server that stopped
+/// answering must not hold it back (what was read by then is kept).
+async fn with_evidence(
+    client: &Client,
+    targets: &[Target],
+    deps: &BTreeMap<String, Deployment>,
+    pods: &BTreeMap<String, Pod>,
+    pending: &mut [(String, String)],
+) {
+    let gather = add_evidence(client, targets, deps, pods, pending);
+    let _ = tokio::time::timeout(EVIDENCE_TIMEOUT, gather).await;
+}
+
+/// How long a failed rollout may spend reading events and logs for its message.
+const EVIDENCE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Appends to each failed process type's text the evidence of (at most two of) its new pods that
 /// are not ready: Warning events and last log lines.

@@ -75,6 +75,24 @@ async fn run_enter_and_cron_run_real_commands() {
         out.contains("message=from-config"),
         "config reaches one-off runs: {out}"
     );
+    // Piped stdin reaches the command and its end is delivered (`cat` exits).
+    let mut piped = env
+        .std_cmd()
+        .args(["run", app, "--", "sh", "-c", "grep -c line; exit 6"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut input = piped.stdin.take().unwrap();
+        input.write_all(b"line 1\nline 2\nline 3\n").unwrap();
+    }
+    let out = piped.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(6), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3", "{out:?}");
+
     // One-off runs get the app's /dev/shm (shm-size), as its processes do.
     let out = ok(
         &env,

@@ -124,6 +124,14 @@ fn parse_env(env: &[String]) -> Result<Vec<(String, String)>, CliError> {
         .collect()
 }
 
+/// True when stdin is a pipe or a regular file: input to forward to a one-off command.
+fn stdin_has_input() -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata("/dev/stdin")
+        .map(|m| m.file_type().is_fifo() || m.is_file())
+        .unwrap_or(false)
+}
+
 /// The Job for a one-off run of `command` in the deployed release of `app`.
 async fn build_job(
     ctx: &Ctx,
@@ -131,6 +139,7 @@ async fn build_job(
     command: Vec<String>,
     env: Vec<(String, String)>,
     tty: bool,
+    stdin: bool,
 ) -> anyhow::Result<(app_ops::AppCluster, k8s_openapi::api::batch::v1::Job)> {
     let cluster = connect(ctx, app).await?;
     let deployed = ps::deployed_release(&cluster.client, &cluster.namespace, app.as_str()).await?;
@@ -159,6 +168,7 @@ async fn build_job(
         remove: true,
         deadline_seconds: 86_400,
         tty,
+        stdin,
         resources: None,
     };
     let job = jobs::job_manifest(&base, &req, &jobs::random_suffix());
@@ -181,9 +191,21 @@ impl Run {
                 // On a terminal the one-off container gets a TTY and this terminal is attached
                 // to it (a shell works); otherwise its output is streamed from its logs.
                 let tty = !no_tty && (force_tty || std::io::stdin().is_terminal());
+                // Input piped or redirected from a file is sent to the command (`echo x | berth
+                // run app -- cat`); /dev/null or no stdin is not.
+                let piped = !tty && stdin_has_input();
                 let code = block_on(async {
-                    let (cluster, job) = build_job(ctx, &app, command, env, tty).await?;
-                    if tty {
+                    let (cluster, job) = build_job(ctx, &app, command, env, tty, piped).await?;
+                    if piped {
+                        run::run_piped(
+                            &cluster.client,
+                            &cluster.namespace,
+                            &job,
+                            START_TIMEOUT,
+                            true,
+                        )
+                        .await
+                    } else if tty {
                         run::run_interactive(
                             &cluster.client,
                             &cluster.namespace,
@@ -216,7 +238,8 @@ impl Run {
                 let env = parse_env(&env)?;
                 let command = resolve_command(ctx, &app, command)?;
                 let pod = block_on(async {
-                    let (cluster, mut job) = build_job(ctx, &app, command, env, false).await?;
+                    let (cluster, mut job) =
+                        build_job(ctx, &app, command, env, false, false).await?;
                     // Detached runs stay listed until removed: no TTL.
                     if let Some(spec) = job.spec.as_mut() {
                         spec.ttl_seconds_after_finished = None;

@@ -128,21 +128,28 @@ pub async fn enter(client: &Client, req: &EnterRequest) -> Result<i32> {
 /// Connect a local terminal (or plain stdout/stderr) to an exec'd or attached process until it
 /// ends; returns the exit code the API server reports (0 when it reports none).
 pub async fn pump(proc: kube::api::AttachedProcess, tty: bool) -> Result<i32> {
-    pump_counting(proc, tty).await.map(|(code, _)| code)
+    pump_counting(proc, tty, tty).await.map(|(code, _)| code)
 }
 
 /// [`pump`], also returning how many bytes of output arrived (an attach that came after the
-/// process finished gets none).
-pub async fn pump_counting(mut proc: kube::api::AttachedProcess, tty: bool) -> Result<(i32, u64)> {
+/// process finished gets none). `forward_stdin` copies this process's stdin to the remote one
+/// and closes it at EOF.
+pub async fn pump_counting(
+    mut proc: kube::api::AttachedProcess,
+    tty: bool,
+    forward_stdin: bool,
+) -> Result<(i32, u64)> {
     let _raw = if tty { RawTerminal::enable() } else { None };
     let status = proc.take_status();
     let mut stdout = proc.stdout();
     let mut stderr = proc.stderr();
-    let stdin_task = if tty {
+    let stdin_task = if forward_stdin {
         proc.stdin().map(|mut w| {
             tokio::spawn(async move {
                 let mut input = tokio::io::stdin();
                 let _ = tokio::io::copy(&mut input, &mut w).await;
+                // End of input: the remote process reads EOF.
+                let _ = w.shutdown().await;
             })
         })
     } else {

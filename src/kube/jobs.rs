@@ -136,6 +136,8 @@ pub struct RunRequest {
     /// `activeDeadlineSeconds` (Dokku's DOKKU_RUN_TTL_SECONDS, default 86400).
     pub deadline_seconds: i64,
     pub tty: bool,
+    /// Keep the container's stdin open for one attach (piped input), without a TTY.
+    pub stdin: bool,
     pub resources: Option<ResourceRequirements>,
 }
 
@@ -205,8 +207,8 @@ pub fn job_manifest(base: &RunBase, req: &RunRequest, suffix: &str) -> Job {
         working_dir: base.working_dir.clone(),
         resources: req.resources.clone(),
         volume_mounts: base.shm.as_ref().map(|(_, m)| vec![m.clone()]),
-        stdin: req.tty.then_some(true),
-        stdin_once: req.tty.then_some(true),
+        stdin: (req.tty || req.stdin).then_some(true),
+        stdin_once: (req.tty || req.stdin).then_some(true),
         tty: req.tty.then_some(true),
         ..Container::default()
     };

@@ -242,7 +242,7 @@ pub async fn run_interactive(
             Ok(attached) => {
                 // The attach stream normally ends when the container exits; the pod watch ends
                 // it anyway, so an attach server that keeps streaming cannot hang berth.
-                let pump = super::exec::pump_counting(attached, true);
+                let pump = super::exec::pump_counting(attached, true, true);
                 tokio::pin!(pump);
                 tokio::select! {
                     r = &mut pump => r?.1,
@@ -261,6 +261,63 @@ pub async fn run_interactive(
                 0
             }
         };
+        let done = wait_for_pod_exit(client, ns, &pod_name).await?;
+        if received == 0 {
+            copy_logs(client, ns, &pod_name, false).await?;
+        }
+        Ok::<i32, anyhow::Error>(exit_code(&done))
+    }
+    .await;
+    if remove {
+        delete_job(client, ns, &name).await?;
+    }
+    result
+}
+
+/// Run `job` (built with `stdin`) with this process's stdin piped to it, without a TTY:
+/// create it, wait until its container runs, attach stdin/stdout/stderr, send stdin and close
+/// it at EOF, then return its exit code. An attach that fails or gets no output falls back to the
+/// container's logs. The Job is deleted afterwards when `remove` is set.
+pub async fn run_piped(
+    client: &Client,
+    ns: &str,
+    job: &Job,
+    start_timeout: Duration,
+    remove: bool,
+) -> Result<i32> {
+    let created = create_job(client, ns, job).await?;
+    let name = created.name_any();
+    let result = async {
+        let pod = wait_for_job_pod(client, ns, &name, start_timeout).await?;
+        let pod_name = pod.name_any();
+        let mut received = 0;
+        if !is_terminal(&pod) {
+            let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+            let params = kube::api::AttachParams {
+                container: super::exec::default_container(&pod),
+                stdin: true,
+                stdout: true,
+                stderr: true,
+                tty: false,
+                ..kube::api::AttachParams::default()
+            };
+            match api.attach(&pod_name, &params).await {
+                Ok(attached) => {
+                    let pump = super::exec::pump_counting(attached, false, true);
+                    tokio::pin!(pump);
+                    tokio::select! {
+                        r = &mut pump => received = r?.1,
+                        r = wait_for_pod_exit(client, ns, &pod_name) => {
+                            r?;
+                            if let Ok(r) = tokio::time::timeout(Duration::from_secs(5), &mut pump).await {
+                                received = r?.1;
+                            }
+                        }
+                    }
+                }
+                Err(e) => tracing::debug!("attach to {pod_name} failed ({e}); showing its logs"),
+            }
+        }
         let done = wait_for_pod_exit(client, ns, &pod_name).await?;
         if received == 0 {
             copy_logs(client, ns, &pod_name, false).await?;

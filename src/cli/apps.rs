@@ -245,11 +245,27 @@ fn remove_from_cluster(ctx: &Ctx, app: &AppName) -> Result<(), CliError> {
         ))
     })?;
     super::output::verbose(format!(
-        "Removed {} objects from namespace {}",
+        "Removed {} objects from namespace {}{}",
         removed.len(),
-        props.namespace()
+        props.namespace(),
+        kinds_summary(&removed)
     ));
     Ok(())
+}
+
+/// `: 2 Deployment, 1 Service` for `Kind/name` entries, in kind order; empty for none.
+fn kinds_summary(removed: &[String]) -> String {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for key in removed {
+        *counts
+            .entry(key.split('/').next().unwrap_or(key))
+            .or_default() += 1;
+    }
+    if counts.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    format!(": {}", parts.join(", "))
 }
 
 /// Dokku's confirmation: the user types the app name.
@@ -258,4 +274,17 @@ fn confirm(app: &AppName) -> Result<(), CliError> {
         &format!("This command will destroy app {app}."),
         app.as_str(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kinds_summary;
+
+    #[test]
+    fn removed_objects_are_summarised_per_kind() {
+        let removed =
+            ["Deployment/a-web", "Service/a-web", "Deployment/a-worker"].map(String::from);
+        assert_eq!(kinds_summary(&removed), ": 2 Deployment, 1 Service");
+        assert_eq!(kinds_summary(&[]), "");
+    }
 }

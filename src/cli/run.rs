@@ -196,22 +196,19 @@ impl Run {
                 let piped = !tty && stdin_has_input();
                 let code = block_on(async {
                     let (cluster, job) = build_job(ctx, &app, command, env, tty, piped).await?;
-                    if piped {
-                        run::run_piped(
+                    if piped || tty {
+                        let mode = if tty {
+                            run::Attach::Terminal
+                        } else {
+                            run::Attach::PipedStdin
+                        };
+                        run::run_connected(
                             &cluster.client,
                             &cluster.namespace,
                             &job,
                             START_TIMEOUT,
                             true,
-                        )
-                        .await
-                    } else if tty {
-                        run::run_interactive(
-                            &cluster.client,
-                            &cluster.namespace,
-                            &job,
-                            START_TIMEOUT,
-                            true,
+                            mode,
                         )
                         .await
                     } else {

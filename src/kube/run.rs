@@ -56,11 +56,11 @@ pub async fn wait_for_job_pod(
         .try_filter(|p| {
             futures::future::ready(matches!(phase(p), "Running" | "Succeeded" | "Failed"))
         });
-    let mut stream = std::pin::pin!(stream);
-    match tokio::time::timeout(timeout, stream.next()).await {
-        Ok(Some(Ok(pod))) => Ok(pod),
-        Ok(Some(Err(e))) => Err(anyhow!("watching the pod of job {job}: {e}")),
-        Ok(None) => Err(anyhow!("the pod watch of job {job} ended")),
+    let stream = std::pin::pin!(stream);
+    match tokio::time::timeout(timeout, first_object(stream)).await {
+        Ok(Ok(Some(pod))) => Ok(pod),
+        Ok(Err(e)) => Err(anyhow!("watching the pod of job {job}: {e}")),
+        Ok(Ok(None)) => Err(anyhow!("the pod watch of job {job} ended")),
         Err(_) => Err(anyhow!(
             "the pod of job {job} did not start within {}s (kubectl -n {ns} describe job {job})",
             timeout.as_secs()
@@ -76,11 +76,37 @@ pub async fn wait_for_pod_exit(client: &Client, ns: &str, name: &str) -> Result<
         .default_backoff()
         .applied_objects()
         .try_filter(|p| futures::future::ready(is_terminal(p)));
-    let mut stream = std::pin::pin!(stream);
-    match stream.next().await {
-        Some(Ok(pod)) => Ok(pod),
-        Some(Err(e)) => Err(anyhow!("watching pod {name}: {e}")),
-        None => Err(anyhow!("the watch of pod {name} ended")),
+    let stream = std::pin::pin!(stream);
+    match first_object(stream).await {
+        Ok(Some(pod)) => Ok(pod),
+        Err(e) => Err(anyhow!("watching pod {name}: {e}")),
+        Ok(None) => Err(anyhow!("the watch of pod {name} ended")),
+    }
+}
+
+/// Watch errors in a row after which a wait gives up (the watcher's backoff spaces the retries).
+const WATCH_ERRORS_IN_A_ROW: u32 = 5;
+
+/// The first object a watch stream yields. A watch error is normal (a dropped connection, a busy
+/// API server) and the watcher retries it with backoff, so only a run of
+/// [`WATCH_ERRORS_IN_A_ROW`] errors ends the wait.
+async fn first_object<K, S>(mut stream: std::pin::Pin<&mut S>) -> Result<Option<K>, watcher::Error>
+where
+    S: futures::Stream<Item = Result<K, watcher::Error>>,
+{
+    let mut errors = 0;
+    loop {
+        match stream.next().await {
+            Some(Ok(object)) => return Ok(Some(object)),
+            Some(Err(e)) => {
+                errors += 1;
+                if errors >= WATCH_ERRORS_IN_A_ROW {
+                    return Err(e);
+                }
+                tracing::debug!("watch error {errors} of {WATCH_ERRORS_IN_A_ROW} (retrying): {e}");
+            }
+            None => return Ok(None),
+        }
     }
 }
 
@@ -188,11 +214,11 @@ pub async fn wait_job_finished(
         .try_filter(|j| {
             futures::future::ready(job_state(j) == "succeeded" || job_state(j) == "failed")
         });
-    let mut stream = std::pin::pin!(stream);
-    match tokio::time::timeout(timeout, stream.next()).await {
-        Ok(Some(Ok(job))) => Ok(job_state(&job) == "succeeded"),
-        Ok(Some(Err(e))) => Err(anyhow!("watching job {name}: {e}")),
-        Ok(None) => Err(anyhow!("the watch of job {name} ended")),
+    let stream = std::pin::pin!(stream);
+    match tokio::time::timeout(timeout, first_object(stream)).await {
+        Ok(Ok(Some(job))) => Ok(job_state(&job) == "succeeded"),
+        Ok(Err(e)) => Err(anyhow!("watching job {name}: {e}")),
+        Ok(Ok(None)) => Err(anyhow!("the watch of job {name} ended")),
         Err(_) => Err(anyhow!(
             "job {name} did not finish within {}s",
             timeout.as_secs()
@@ -214,76 +240,26 @@ pub async fn tail_logs(client: &Client, ns: &str, pod: &str, lines: i64) -> Resu
     .map_err(describe)
 }
 
-/// Run `job` (built with `tty`) interactively: create it, wait until its container runs, attach
-/// this terminal to it (stdin, TTY), then return its exit code. A pod that finished before we
-/// could attach has its logs printed instead. The Job is deleted afterwards when `remove` is set.
-pub async fn run_interactive(
-    client: &Client,
-    ns: &str,
-    job: &Job,
-    start_timeout: Duration,
-    remove: bool,
-) -> Result<i32> {
-    let created = create_job(client, ns, job).await?;
-    let name = created.name_any();
-    let result = async {
-        let pod = wait_for_job_pod(client, ns, &name, start_timeout).await?;
-        let pod_name = pod.name_any();
-        if is_terminal(&pod) {
-            copy_logs(client, ns, &pod_name, false).await?;
-            return Ok(exit_code(&pod));
-        }
-        let api: Api<Pod> = Api::namespaced(client.clone(), ns);
-        let params = kube::api::AttachParams::interactive_tty()
-            .container(super::exec::default_container(&pod).unwrap_or_default());
-        // A short command can finish between "running" and the attach: the attach then fails
-        // (container not found) or gets nothing. Either way its output is in the logs.
-        let received = match api.attach(&pod_name, &params).await {
-            Ok(attached) => {
-                // The attach stream normally ends when the container exits; the pod watch ends
-                // it anyway, so an attach server that keeps streaming cannot hang berth.
-                let pump = super::exec::pump_counting(attached, true, true);
-                tokio::pin!(pump);
-                tokio::select! {
-                    r = &mut pump => r?.1,
-                    r = wait_for_pod_exit(client, ns, &pod_name) => {
-                        r?;
-                        // Let the stream deliver what it still has (bounded).
-                        match tokio::time::timeout(Duration::from_secs(5), &mut pump).await {
-                            Ok(r) => r?.1,
-                            Err(_) => 0,
-                        }
-                    }
-                }
-            }
-            Err(e) => {
-                tracing::debug!("attach to {pod_name} failed ({e}); showing its logs instead");
-                0
-            }
-        };
-        let done = wait_for_pod_exit(client, ns, &pod_name).await?;
-        if received == 0 {
-            copy_logs(client, ns, &pod_name, false).await?;
-        }
-        Ok::<i32, anyhow::Error>(exit_code(&done))
-    }
-    .await;
-    if remove {
-        delete_job(client, ns, &name).await?;
-    }
-    result
+/// How a one-off run is connected to this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attach {
+    /// A TTY with this terminal's stdin (job built with `tty`): `berth run` on a terminal.
+    Terminal,
+    /// Piped stdin sent and closed at EOF, output on stdout/stderr (job built with `stdin`).
+    PipedStdin,
 }
 
-/// Run `job` (built with `stdin`) with this process's stdin piped to it, without a TTY:
-/// create it, wait until its container runs, attach stdin/stdout/stderr, send stdin and close
-/// it at EOF, then return its exit code. An attach that fails or gets no output falls back to the
-/// container's logs. The Job is deleted afterwards when `remove` is set.
-pub async fn run_piped(
+/// Run `job` attached as `mode` says: create it, wait until its container runs, attach, then
+/// return its exit code. A short command can finish between "running" and the attach; the
+/// attach then fails (container not found) or gets nothing, and the container's logs are shown
+/// instead. The Job is deleted afterwards when `remove` is set.
+pub async fn run_connected(
     client: &Client,
     ns: &str,
     job: &Job,
     start_timeout: Duration,
     remove: bool,
+    mode: Attach,
 ) -> Result<i32> {
     let created = create_job(client, ns, job).await?;
     let name = created.name_any();
@@ -293,22 +269,27 @@ pub async fn run_piped(
         let mut received = 0;
         if !is_terminal(&pod) {
             let api: Api<Pod> = Api::namespaced(client.clone(), ns);
+            let container = super::exec::default_container(&pod);
+            let tty = mode == Attach::Terminal;
             let params = kube::api::AttachParams {
-                container: super::exec::default_container(&pod),
+                container,
                 stdin: true,
                 stdout: true,
-                stderr: true,
-                tty: false,
+                stderr: !tty,
+                tty,
                 ..kube::api::AttachParams::default()
             };
             match api.attach(&pod_name, &params).await {
                 Ok(attached) => {
-                    let pump = super::exec::pump_counting(attached, false, true);
+                    // The attach stream normally ends when the container exits; the pod watch
+                    // ends it anyway, so an attach server that keeps streaming cannot hang berth.
+                    let pump = super::exec::pump_counting(attached, tty, true);
                     tokio::pin!(pump);
                     tokio::select! {
                         r = &mut pump => received = r?.1,
                         r = wait_for_pod_exit(client, ns, &pod_name) => {
                             r?;
+                            // Let the stream deliver what it still has (bounded).
                             if let Ok(r) = tokio::time::timeout(Duration::from_secs(5), &mut pump).await {
                                 received = r?.1;
                             }

@@ -150,12 +150,10 @@ async fn rolling_deploy_of_two_replicas_loses_no_request() {
     let loop_stop = Arc::clone(&stop);
     // Bounded: at most 20,000 requests or 5 minutes, whichever comes first.
     let requests = std::thread::spawn(move || {
-        let started = Instant::now();
+        // Bounded in count and time, as every request loop here is.
+        let until = Instant::now() + Duration::from_secs(300);
         let (mut total, mut bad, mut v2) = (0u32, Vec::new(), 0u32);
-        while !loop_stop.load(Ordering::Relaxed)
-            && total < 20_000
-            && started.elapsed() < Duration::from_secs(300)
-        {
+        while !loop_stop.load(Ordering::Relaxed) && total < 20_000 && Instant::now() < until {
             total += 1;
             match loop_real.get(host, "/") {
                 Ok((200, body)) => v2 += u32::from(body.contains("version=2")),

@@ -32,18 +32,11 @@ worker: testapp worker
         let env = j.app(app);
         let host = host(app);
         ok(&env, &["builder:set", app, "selected", builder]);
-        ok(
+        deploy(
             &env,
-            &[
-                "deploy",
-                app,
-                "--image",
-                &real.image(image),
-                "--procfile",
-                &procfile,
-                "--app-json",
-                &app_json,
-            ],
+            app,
+            &real.image(image),
+            &["--procfile", &procfile, "--app-json", &app_json],
         );
         let body = real.wait_http(
             &host,
@@ -123,7 +116,7 @@ async fn private_registry_needs_registry_login() {
     let login = login.wait_with_output().unwrap();
     assert!(login.status.success(), "{login:?}");
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "60s"]);
-    ok(&env, &["deploy", app, "--image", &image]);
+    deploy(&env, app, &image, &[]);
     real.wait_http(host, "/", ROUTE_TIMEOUT, "private image served", |s, _| {
         s == 200
     });

@@ -41,16 +41,11 @@ async fn healthchecks_gate_the_rollout_and_rollback_keeps_serving() {
     );
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "90s"]);
     let startup = j.file("startup.json", &checks("startup", "/health", 15));
-    ok(
+    deploy(
         &env,
-        &[
-            "deploy",
-            app,
-            "--image",
-            &real.image("testapp:1"),
-            "--app-json",
-            &startup,
-        ],
+        app,
+        &real.image("testapp:1"),
+        &["--app-json", &startup],
     );
     // berth returned only once the probe passed: the very first request through the ingress may
     // still race Traefik's endpoint update, but the pod must already be Ready and listening.
@@ -129,16 +124,11 @@ async fn rolling_deploy_of_two_replicas_loses_no_request() {
     let env = j.app(app);
     let readiness = j.file("app.json", &checks("readiness", "/health", 3));
     ok(&env, &["ps:scale", app, "web=2"]);
-    ok(
+    deploy(
         &env,
-        &[
-            "deploy",
-            app,
-            "--image",
-            &real.image("testapp:1"),
-            "--app-json",
-            &readiness,
-        ],
+        app,
+        &real.image("testapp:1"),
+        &["--app-json", &readiness],
     );
     real.wait_http(host, "/", ROUTE_TIMEOUT, "v1 served", |s, b| {
         s == 200 && b.contains("version=1")
@@ -164,16 +154,11 @@ async fn rolling_deploy_of_two_replicas_loses_no_request() {
         }
         (total, bad, v2)
     });
-    ok(
+    deploy(
         &env,
-        &[
-            "deploy",
-            app,
-            "--image",
-            &real.image("testapp:2"),
-            "--app-json",
-            &readiness,
-        ],
+        app,
+        &real.image("testapp:2"),
+        &["--app-json", &readiness],
     );
     // Keep asking until the new release answers, then a little longer.
     real.wait_http(host, "/", ROUTE_TIMEOUT, "v2 served", |s, b| {
@@ -205,7 +190,7 @@ async fn crashing_release_fails_with_its_reason_and_rollback_restores_service() 
     let app = "crashy";
     let host = &host(app);
     let env = j.app(app);
-    ok(&env, &["deploy", app, "--image", &real.image("testapp:1")]);
+    deploy(&env, app, &real.image("testapp:1"), &[]);
     real.wait_http(host, "/", ROUTE_TIMEOUT, "good release served", |s, _| {
         s == 200
     });

@@ -30,16 +30,11 @@ async fn run_enter_and_cron_run_real_commands() {
         ],
     );
     ok(&env, &["scheduler-k3s:set", app, "shm-size", "100Mi"]);
-    ok(
+    deploy(
         &env,
-        &[
-            "deploy",
-            app,
-            "--image",
-            &real.image("testapp:1"),
-            "--app-json",
-            &app_json,
-        ],
+        app,
+        &real.image("testapp:1"),
+        &["--app-json", &app_json],
     );
 
     // Attached: the container's output and exit code are berth's.
@@ -244,7 +239,7 @@ async fn release_tasks_run_in_the_new_image_and_a_failing_one_stops_the_deploy()
     let host = &host(app);
     let env = j.app(app);
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "60s"]);
-    ok(&env, &["deploy", app, "--image", &real.image("testapp:1")]);
+    deploy(&env, app, &real.image("testapp:1"), &[]);
     real.wait_http(host, "/", ROUTE_TIMEOUT, "v1 served", |s, b| {
         s == 200 && b.contains("version=1")
     });
@@ -257,18 +252,11 @@ async fn release_tasks_run_in_the_new_image_and_a_failing_one_stops_the_deploy()
         "app.json",
         r#"{"scripts": {"dokku": {"predeploy": "echo predeploy-ran-version=$TESTAPP_VERSION"}}}"#,
     );
-    ok(
+    deploy(
         &env,
-        &[
-            "deploy",
-            app,
-            "--image",
-            &real.image("testapp:2"),
-            "--procfile",
-            &procfile,
-            "--app-json",
-            &app_json,
-        ],
+        app,
+        &real.image("testapp:2"),
+        &["--procfile", &procfile, "--app-json", &app_json],
     );
     let logs = pod_logs_of_jobs(client, ns.name(), "predeploy").await
         + &pod_logs_of_jobs(client, ns.name(), "release").await;

@@ -42,18 +42,11 @@ async fn web_worker_cron_app_serves_through_the_ingress() {
     );
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "120s"]);
     let image = real.image("testapp:1");
-    ok(
+    deploy(
         &env,
-        &[
-            "deploy",
-            app,
-            "--image",
-            &image,
-            "--procfile",
-            &procfile,
-            "--app-json",
-            &app_json,
-        ],
+        app,
+        &image,
+        &["--procfile", &procfile, "--app-json", &app_json],
     );
     assert_on_real_node(client, ns.name(), app, real).await;
 
@@ -177,7 +170,7 @@ async fn container_port_3000_routes_with_both_ingress_classes() {
         );
         ok(&env, &["ports:set", app, "http:80:3000"]);
         let host = host(app);
-        ok(&env, &["deploy", app, "--image", &real.image("testapp:2")]);
+        deploy(&env, app, &real.image("testapp:2"), &[]);
         let body = real.wait_http(
             &host,
             "/",

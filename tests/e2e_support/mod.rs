@@ -152,3 +152,10 @@ impl Journey {
 pub fn host(app: &str) -> String {
     format!("{app}.berth.test")
 }
+
+/// `berth deploy <app> --image <image> <extra...>`, which must succeed; its stdout.
+pub fn deploy(env: &BerthEnv, app: &str, image: &str, extra: &[&str]) -> String {
+    let mut args = vec!["deploy", app, "--image", image];
+    args.extend_from_slice(extra);
+    ok(env, &args)
+}

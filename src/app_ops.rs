@@ -252,13 +252,15 @@ pub async fn is_deployed(cluster: &AppCluster) -> Result<bool> {
 
 /// Remove everything the app has in the cluster: its objects, every Job (runs, cron runs,
 /// release tasks) and the release records; waits until they are gone.
-pub async fn destroy(cluster: &AppCluster) -> Result<Vec<String>> {
+pub async fn destroy(cluster: &AppCluster, progress: &mut Progress) -> Result<Vec<String>> {
     let app = cluster.app.as_str();
     let ns = &cluster.namespace;
     let timeout = cluster.deploy_timeout();
-    crate::kube::run::delete_app_jobs(&cluster.client, ns, app, timeout).await?;
-    let removed = deploy::uninstall(&cluster.client, ns, app, timeout).await?;
-    Ok(removed.iter().map(ToString::to_string).collect())
+    let mut removed =
+        crate::kube::run::delete_app_jobs(&cluster.client, ns, app, timeout, progress).await?;
+    let objects = deploy::uninstall(&cluster.client, ns, app, timeout, progress).await?;
+    removed.extend(objects.iter().map(ToString::to_string));
+    Ok(removed)
 }
 
 /// Connect when a kubeconfig is configured; `None` when the kubeconfig file does not exist (no

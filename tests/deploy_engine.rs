@@ -179,9 +179,15 @@ async fn deploy_prune_history_and_rollback() {
     assert_eq!(revs[4].info.description, "Rollback to 2");
 
     // Uninstall removes every object and record.
-    let removed = deploy::uninstall(&client, ns.name(), app, Duration::from_secs(60))
-        .await
-        .unwrap();
+    let removed = deploy::uninstall(
+        &client,
+        ns.name(),
+        app,
+        Duration::from_secs(60),
+        &mut berth::kube::progress::Progress::plain(),
+    )
+    .await
+    .unwrap();
     assert!(removed.iter().any(|k| k.name == "shop-web"));
     assert!(deps.get_opt("shop-web").await.unwrap().is_none());
     assert!(

@@ -236,7 +236,10 @@ fn remove_from_cluster(ctx: &Ctx, app: &AppName) -> Result<(), CliError> {
     }
     let removed = super::on_cluster::block_on(async {
         let cluster = crate::app_ops::connect(&ctx.store, app).await?;
-        crate::app_ops::destroy(&cluster).await
+        let mut progress = crate::kube::progress::Progress::new(false);
+        let removed = crate::app_ops::destroy(&cluster, &mut progress).await;
+        progress.close();
+        removed
     })
     .map_err(|e| {
         CliError::msg(format!(

@@ -83,7 +83,8 @@ pub fn rename_app(
                 let mut progress = crate::kube::progress::Progress::new(false);
                 app_ops::deploy_image(&ctx.store, &new_cluster, &image, &mut progress).await?;
             }
-            app_ops::destroy(&old_cluster).await?;
+            let mut progress = crate::kube::progress::Progress::new(false);
+            app_ops::destroy(&old_cluster, &mut progress).await?;
         }
         Ok(())
     })

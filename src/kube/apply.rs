@@ -14,6 +14,7 @@ use kube::{Client, ResourceExt};
 use serde_json::Value;
 
 use super::errors::describe;
+use super::progress::Progress;
 
 /// The field manager berth applies with.
 pub const FIELD_MANAGER: &str = "berth";
@@ -230,12 +231,13 @@ pub async fn prune(
 
 /// Delete the given objects (missing ones are fine) with foreground propagation, and wait (by
 /// watching) until each is gone, so their ReplicaSets, pods and endpoint slices are gone too.
-/// Used by uninstall/destroy/rename.
+/// The wait shows how many are gone and which are still going. Used by uninstall/destroy/rename.
 pub async fn delete_objects(
     resolver: &Resolver,
     ns: &str,
     keys: &[ObjectKey],
     timeout: std::time::Duration,
+    progress: &mut Progress,
 ) -> Result<()> {
     let mut pending = Vec::new();
     for key in keys {
@@ -252,33 +254,87 @@ pub async fn delete_objects(
             Err(e) => return Err(describe(e)).with_context(|| format!("deleting {key}")),
         }
     }
-    let requested = pending.len();
-    let mut gone = 0usize;
-    let mut left: Vec<String> = pending.iter().map(|(_, key, _)| key.to_string()).collect();
-    let wait_all = async {
-        for (api, key, uid) in pending {
-            kube::runtime::wait::await_condition(
-                api,
-                &key.name,
-                kube::runtime::wait::conditions::is_deleted(&uid),
-            )
-            .await
-            .map_err(|e| anyhow!("waiting for {key} to be deleted: {e}"))?;
-            gone += 1;
-            left.retain(|k| *k != key.to_string());
+    let left: Vec<String> = pending.iter().map(|(_, key, _)| key.to_string()).collect();
+    await_deleted(
+        "deleting objects",
+        pending.into_iter().map(|(api, key, uid)| {
+            let name = key.to_string();
+            async move {
+                kube::runtime::wait::await_condition(
+                    api,
+                    &key.name,
+                    kube::runtime::wait::conditions::is_deleted(&uid),
+                )
+                .await
+                .map(|_| name)
+                .map_err(|e| anyhow!("waiting for {key} to be deleted: {e}"))
+            }
+        }),
+        left,
+        timeout,
+        progress,
+    )
+    .await
+}
+
+/// Wait for every deletion in `waits` (each resolves to its object's name once it is gone), at
+/// most `timeout`, showing `gone of total` and what is still going as progress `item`.
+/// On timeout the deletions were accepted and go on their own (pods finish their grace period):
+/// the error says what is gone and what is still going, never "nothing".
+pub async fn await_deleted<F>(
+    item: &str,
+    waits: impl IntoIterator<Item = F>,
+    mut left: Vec<String>,
+    timeout: std::time::Duration,
+    progress: &mut Progress,
+) -> Result<()>
+where
+    F: std::future::Future<Output = Result<String>>,
+{
+    use futures::StreamExt;
+    let requested = left.len();
+    if requested == 0 {
+        return Ok(());
+    }
+    let mut waits: futures::stream::FuturesUnordered<F> = waits.into_iter().collect();
+    let show = |left: &[String], progress: &mut Progress| {
+        let gone = requested - left.len();
+        progress.update(
+            item,
+            &format!(
+                "{gone} of {requested} gone, waiting for {}",
+                left.join(", ")
+            ),
+        );
+    };
+    show(&left, progress);
+    let all = async {
+        while let Some(done) = waits.next().await {
+            let name = done?;
+            left.retain(|k| *k != name);
+            if !left.is_empty() {
+                show(&left, progress);
+            }
         }
         Ok::<(), anyhow::Error>(())
     };
-    match tokio::time::timeout(timeout, wait_all).await {
-        Ok(done) => done,
-        // The deletions were accepted: the objects go on their own (pods finish their grace
-        // period); say what is gone and what is still going, never "nothing".
-        Err(_) => Err(anyhow!(
-            "deleted {gone} of {requested} objects; still being deleted after {}s: {} (they go on \
-             their own; run the command again to wait for them)",
-            timeout.as_secs(),
-            left.join(", ")
-        )),
+    let outcome = tokio::time::timeout(timeout, all).await;
+    match outcome {
+        Ok(done) => {
+            done?;
+            progress.finish(item, &format!("{requested} of {requested} gone"));
+            Ok(())
+        }
+        Err(_) => {
+            progress.close();
+            Err(anyhow!(
+                "deleted {} of {requested} objects; still being deleted after {}s: {} (they go on \
+                 their own; run the command again to wait for them)",
+                requested - left.len(),
+                timeout.as_secs(),
+                left.join(", ")
+            ))
+        }
     }
 }
 

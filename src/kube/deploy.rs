@@ -388,6 +388,7 @@ pub async fn uninstall(
     ns: &str,
     app: &str,
     timeout: Duration,
+    progress: &mut Progress,
 ) -> Result<Vec<ObjectKey>> {
     let resolver = Resolver::new(client.clone());
     let past = history::list(client, ns, app).await?;
@@ -403,7 +404,7 @@ pub async fn uninstall(
             keys.push(key);
         }
     }
-    let deleted = apply::delete_objects(&resolver, ns, &keys, timeout).await;
+    let deleted = apply::delete_objects(&resolver, ns, &keys, timeout, progress).await;
     // Every deletion was requested: the release records go too, so a second run (which finds
     // leftovers by label) only waits for what is still terminating.
     history::delete_all(client, ns, app).await?;

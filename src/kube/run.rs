@@ -14,6 +14,7 @@ use kube::{Client, ResourceExt};
 use tokio::io::AsyncWriteExt;
 
 use super::errors::describe;
+use super::progress::Progress;
 
 /// Label selecting the pods of Job `job`.
 pub fn job_pod_selector(job: &str) -> String {
@@ -341,7 +342,8 @@ pub async fn delete_app_jobs(
     ns: &str,
     app: &str,
     timeout: Duration,
-) -> Result<usize> {
+    progress: &mut Progress,
+) -> Result<Vec<String>> {
     let api: Api<Job> = Api::namespaced(client.clone(), ns);
     let jobs = api
         .list(&ListParams::default().labels(&format!("app.kubernetes.io/part-of={app}")))
@@ -353,25 +355,31 @@ pub async fn delete_app_jobs(
         delete_job(client, ns, &name).await?;
         waits.push((name, job.metadata.uid.clone().unwrap_or_default()));
     }
-    let all = async {
-        for (name, uid) in &waits {
-            kube::runtime::wait::await_condition(
-                api.clone(),
-                name,
-                kube::runtime::wait::conditions::is_deleted(uid),
-            )
-            .await
-            .map_err(|e| anyhow!("waiting for job {name} to be deleted: {e}"))?;
-        }
-        Ok::<(), anyhow::Error>(())
-    };
-    tokio::time::timeout(timeout, all).await.map_err(|_| {
-        anyhow!(
-            "jobs of {app} were not deleted within {}s",
-            timeout.as_secs()
-        )
-    })??;
-    Ok(waits.len())
+    let names: Vec<String> = waits
+        .iter()
+        .map(|(name, _)| format!("Job/{name}"))
+        .collect();
+    crate::kube::apply::await_deleted(
+        "deleting jobs",
+        waits.into_iter().map(|(name, uid)| {
+            let api = api.clone();
+            async move {
+                kube::runtime::wait::await_condition(
+                    api,
+                    &name,
+                    kube::runtime::wait::conditions::is_deleted(&uid),
+                )
+                .await
+                .map(|_| format!("Job/{name}"))
+                .map_err(|e| anyhow!("waiting for job {name} to be deleted: {e}"))
+            }
+        }),
+        names.clone(),
+        timeout,
+        progress,
+    )
+    .await?;
+    Ok(names)
 }
 
 /// One-off runs of `app` (Jobs labelled `app.kubernetes.io/name=run`), oldest first.

@@ -10,11 +10,11 @@ use serde_json::{Map, Value, json};
 
 use crate::kube::deploy::{self, DeployRequest, Deployed};
 use crate::kube::helm_release::HelmRelease;
-use crate::kube::progress::Progress;
 use crate::kube::{history, ps};
 use crate::model::AppName;
 use crate::model::properties::ResolvedProperties;
 use crate::model::release::Release;
+use crate::progress::Reporter;
 use crate::release_inputs::{Overrides, release_from_store};
 use crate::render::{self, Manifest};
 use crate::store::Store;
@@ -163,7 +163,7 @@ pub async fn deploy_release(
     cluster: &AppCluster,
     release: &Release,
     manifests: &[Manifest],
-    progress: &mut Progress,
+    progress: &dyn Reporter,
 ) -> Result<Deployed> {
     let req = DeployRequest {
         app: cluster.app.to_string(),
@@ -195,7 +195,7 @@ pub async fn redeploy(
     store: &Store,
     cluster: &AppCluster,
     mode: Redeploy,
-    progress: &mut Progress,
+    progress: &dyn Reporter,
 ) -> Result<Deployed> {
     let current =
         ps::deployed_release(&cluster.client, &cluster.namespace, cluster.app.as_str()).await?;
@@ -252,7 +252,7 @@ pub async fn is_deployed(cluster: &AppCluster) -> Result<bool> {
 
 /// Remove everything the app has in the cluster: its objects, every Job (runs, cron runs,
 /// release tasks) and the release records; waits until they are gone.
-pub async fn destroy(cluster: &AppCluster, progress: &mut Progress) -> Result<Vec<String>> {
+pub async fn destroy(cluster: &AppCluster, progress: &dyn Reporter) -> Result<Vec<String>> {
     let app = cluster.app.as_str();
     let ns = &cluster.namespace;
     let timeout = cluster.deploy_timeout();
@@ -285,7 +285,7 @@ pub async fn deploy_image(
     store: &Store,
     cluster: &AppCluster,
     image: &str,
-    progress: &mut Progress,
+    progress: &dyn Reporter,
 ) -> Result<Deployed> {
     let release = release_from_store(
         store,

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cluster;
 pub mod kube;
 pub mod model;
+pub mod progress;
 pub mod release_inputs;
 pub mod render;
 pub mod ssh;

@@ -6,10 +6,10 @@ mod deploy_support;
 
 use std::time::Duration;
 
+use berth::cli::terminal::Terminal;
 use berth::kube::deploy::{self, DeployFailed, DeployRequest};
 use berth::kube::helm_release::Status;
 use berth::kube::history;
-use berth::kube::progress::Progress;
 use common::{TestNamespace, client};
 use deploy_support::{deployment, service};
 use k8s_openapi::api::apps::v1::Deployment;
@@ -54,7 +54,7 @@ async fn deploy_prune_history_and_rollback() {
     let client = client().await;
     let ns = TestNamespace::create(&client, "deploy-engine").await;
     let app = "shop";
-    let mut progress = Progress::plain();
+    let progress = Terminal::plain();
 
     // 1: web (2 replicas) + worker + service → every pod Ready.
     let v1 = vec![
@@ -62,13 +62,9 @@ async fn deploy_prune_history_and_rollback() {
         deployment(app, "web", "registry.invalid/shop:1", 2, json!({})),
         deployment(app, "worker", "registry.invalid/shop:1", 1, json!({})),
     ];
-    let done = deploy::deploy(
-        &client,
-        request(app, ns.name(), v1, 60, false),
-        &mut progress,
-    )
-    .await
-    .expect("first deploy");
+    let done = deploy::deploy(&client, request(app, ns.name(), v1, 60, false), &progress)
+        .await
+        .expect("first deploy");
     assert_eq!(done.revision, 1);
     let pods = Api::<Pod>::namespaced(client.clone(), ns.name())
         .list(&ListParams::default().labels("app.kubernetes.io/part-of=shop"))
@@ -93,13 +89,9 @@ async fn deploy_prune_history_and_rollback() {
         service(app),
         deployment(app, "web", "registry.invalid/shop:2", 2, json!({})),
     ];
-    let done = deploy::deploy(
-        &client,
-        request(app, ns.name(), v2, 60, false),
-        &mut progress,
-    )
-    .await
-    .expect("second deploy");
+    let done = deploy::deploy(&client, request(app, ns.name(), v2, 60, false), &progress)
+        .await
+        .expect("second deploy");
     assert_eq!(done.revision, 2);
     assert!(
         done.pruned
@@ -130,7 +122,7 @@ async fn deploy_prune_history_and_rollback() {
     let err = deploy::deploy(
         &client,
         request(app, ns.name(), bad("registry.invalid/shop:3"), 5, false),
-        &mut progress,
+        &progress,
     )
     .await
     .expect_err("deploy with never-ready pods must fail");
@@ -147,7 +139,7 @@ async fn deploy_prune_history_and_rollback() {
     let err = deploy::deploy(
         &client,
         request(app, ns.name(), bad("registry.invalid/shop:4"), 5, true),
-        &mut progress,
+        &progress,
     )
     .await
     .expect_err("deploy with never-ready pods must fail");
@@ -184,7 +176,7 @@ async fn deploy_prune_history_and_rollback() {
         ns.name(),
         app,
         Duration::from_secs(60),
-        &mut berth::kube::progress::Progress::plain(),
+        &Terminal::plain(),
     )
     .await
     .unwrap();
@@ -217,7 +209,7 @@ async fn release_tasks_run_before_the_rollout() {
     let client = client().await;
     let ns = TestNamespace::create(&client, "deploy-tasks").await;
     let app = "tasks";
-    let mut progress = Progress::plain();
+    let progress = Terminal::plain();
     let deps = Api::<Deployment>::namespaced(client.clone(), ns.name());
 
     // A failing release task stops the deploy before any Deployment is applied.
@@ -225,13 +217,9 @@ async fn release_tasks_run_before_the_rollout() {
         release_job(app, "1", true),
         deployment(app, "web", "registry.invalid/x:1", 1, json!({})),
     ];
-    let err = deploy::deploy(
-        &client,
-        request(app, ns.name(), objs, 60, false),
-        &mut progress,
-    )
-    .await
-    .expect_err("failing release task");
+    let err = deploy::deploy(&client, request(app, ns.name(), objs, 60, false), &progress)
+        .await
+        .expect_err("failing release task");
     assert!(err.to_string().contains("release task failed"), "{err}");
     assert!(deps.get_opt("tasks-web").await.unwrap().is_none());
 
@@ -240,13 +228,9 @@ async fn release_tasks_run_before_the_rollout() {
         release_job(app, "2", false),
         deployment(app, "web", "registry.invalid/x:1", 1, json!({})),
     ];
-    let done = deploy::deploy(
-        &client,
-        request(app, ns.name(), objs, 60, false),
-        &mut progress,
-    )
-    .await
-    .expect("deploy with release task");
+    let done = deploy::deploy(&client, request(app, ns.name(), objs, 60, false), &progress)
+        .await
+        .expect("deploy with release task");
     assert!(deps.get_opt("tasks-web").await.unwrap().is_some());
     let rev = history::list(&client, ns.name(), app)
         .await
@@ -262,14 +246,14 @@ async fn a_timeout_names_why_pods_are_not_ready() {
     let client = client().await;
     let ns = TestNamespace::create(&client, "deploy-reasons").await;
     let app = "picky";
-    let mut progress = Progress::plain();
+    let progress = Terminal::plain();
     // No node has this label: the pod stays Pending, Unschedulable.
     let mut d = deployment(app, "web", "registry.invalid/picky:1", 1, json!({}));
     d["spec"]["template"]["spec"]["nodeSelector"] = json!({"berth.test/no-such-node": "true"});
     let err = deploy::deploy(
         &client,
         request(app, ns.name(), vec![d], 4, false),
-        &mut progress,
+        &progress,
     )
     .await
     .expect_err("unschedulable pods never become ready");
@@ -286,7 +270,7 @@ async fn history_keeps_at_most_ten_revisions() {
     let client = client().await;
     let ns = TestNamespace::create(&client, "deploy-maxhist").await;
     let app = "many";
-    let mut progress = Progress::plain();
+    let progress = Terminal::plain();
     for i in 1..=12 {
         let objs = vec![deployment(
             app,
@@ -295,13 +279,9 @@ async fn history_keeps_at_most_ten_revisions() {
             1,
             json!({}),
         )];
-        deploy::deploy(
-            &client,
-            request(app, ns.name(), objs, 60, false),
-            &mut progress,
-        )
-        .await
-        .expect("deploy");
+        deploy::deploy(&client, request(app, ns.name(), objs, 60, false), &progress)
+            .await
+            .expect("deploy");
     }
     let revs = history::list(&client, ns.name(), app).await.unwrap();
     let versions: Vec<u32> = revs.iter().map(|r| r.version).collect();

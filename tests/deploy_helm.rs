@@ -7,9 +7,9 @@ mod deploy_support;
 use std::process::Command;
 use std::time::Duration;
 
+use berth::cli::terminal::Terminal;
 use berth::kube::deploy::{self, DeployRequest};
 use berth::kube::history;
-use berth::kube::progress::Progress;
 use common::{TestNamespace, client};
 use deploy_support::{deployment, service};
 use k8s_openapi::api::apps::v1::Deployment;
@@ -62,7 +62,7 @@ async fn helm_reads_berth_history_and_uninstalls() {
     let client = client().await;
     let ns = TestNamespace::create(&client, "deploy-helm").await;
     let app = "blog";
-    let mut progress = Progress::plain();
+    let progress = Terminal::plain();
     for (i, image) in ["registry.invalid/blog:1", "registry.invalid/blog:2"]
         .iter()
         .enumerate()
@@ -79,7 +79,7 @@ async fn helm_reads_berth_history_and_uninstalls() {
             timeout: Duration::from_secs(60),
             rollback_on_failure: false,
         };
-        deploy::deploy(&client, req, &mut progress)
+        deploy::deploy(&client, req, &progress)
             .await
             .expect("deploy");
     }

@@ -8,11 +8,11 @@ mod deploy_support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use berth::cli::terminal::Terminal;
 use berth::kube::deploy::{self, DeployRequest};
 use berth::kube::exec::{self, EnterRequest};
 use berth::kube::jobs::{self, RunBase, RunRequest};
 use berth::kube::logs::{self, LogsRequest};
-use berth::kube::progress::Progress;
 use berth::kube::{ps, run};
 use common::{TestNamespace, client};
 use deploy_support::{deployment, service};
@@ -49,7 +49,7 @@ async fn scale_restart_stop_start_run_logs_enter_cron() {
     let ns = TestNamespace::create(&client, "deploy-ops").await;
     let n = ns.name();
     let app = "ops";
-    let mut progress = Progress::plain();
+    let progress = Terminal::plain();
     let t = Duration::from_secs(60);
     let req = DeployRequest {
         app: app.into(),
@@ -65,19 +65,19 @@ async fn scale_restart_stop_start_run_logs_enter_cron() {
         timeout: t,
         rollback_on_failure: false,
     };
-    deploy::deploy(&client, req, &mut progress)
+    deploy::deploy(&client, req, &progress)
         .await
         .expect("deploy");
 
     // Scale up, then down: applied at once, as new revisions.
-    let up = ps::redeploy_current(&client, n, app, t, false, &mut progress, |o| {
+    let up = ps::redeploy_current(&client, n, app, t, false, &progress, |o| {
         ps::with_replicas(o, &BTreeMap::from([("web".to_string(), 3)]))
     })
     .await
     .expect("scale up");
     assert_eq!(up.revision, 2);
     assert_eq!(web_pods(&client, n, app).await.len(), 3);
-    ps::redeploy_current(&client, n, app, t, false, &mut progress, |o| {
+    ps::redeploy_current(&client, n, app, t, false, &progress, |o| {
         ps::with_replicas(o, &BTreeMap::from([("web".to_string(), 1)]))
     })
     .await
@@ -96,7 +96,7 @@ async fn scale_restart_stop_start_run_logs_enter_cron() {
         .unwrap()
         .pods;
     let web_before = web_pods(&client, n, app).await;
-    ps::redeploy_current(&client, n, app, t, false, &mut progress, |o| {
+    ps::redeploy_current(&client, n, app, t, false, &progress, |o| {
         ps::with_restart(o, Some("web"), "2026-01-01T00:00:00Z")
     })
     .await
@@ -126,7 +126,7 @@ async fn scale_restart_stop_start_run_logs_enter_cron() {
     );
     let states = ps::live_state(&client, n, app).await.unwrap();
     assert!(states.iter().all(|s| s.desired == 0), "{states:?}");
-    ps::redeploy_current(&client, n, app, t, false, &mut progress, Ok)
+    ps::redeploy_current(&client, n, app, t, false, &progress, Ok)
         .await
         .expect("start");
     let states = ps::live_state(&client, n, app).await.unwrap();

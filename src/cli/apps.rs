@@ -236,10 +236,8 @@ fn remove_from_cluster(ctx: &Ctx, app: &AppName) -> Result<(), CliError> {
     }
     let removed = super::on_cluster::block_on(async {
         let cluster = crate::app_ops::connect(&ctx.store, app).await?;
-        let mut progress = crate::kube::progress::Progress::new(false);
-        let removed = crate::app_ops::destroy(&cluster, &mut progress).await;
-        progress.close();
-        removed
+        let progress = super::terminal::Terminal::new(false);
+        crate::app_ops::destroy(&cluster, &progress).await
     })
     .map_err(|e| {
         CliError::msg(format!(

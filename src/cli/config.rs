@@ -176,14 +176,14 @@ fn restart_if_deployed(ctx: &Ctx, scope: &Scope) -> Result<(), CliError> {
     if !std::path::Path::new(props.kubeconfig_path()).exists() {
         return Ok(());
     }
-    let mut progress = crate::kube::progress::Progress::new(false);
+    let progress = super::terminal::Terminal::new(false);
     let outcome = super::on_cluster::block_on(async {
         let cluster = crate::app_ops::connect(&ctx.store, app).await?;
         if !crate::app_ops::is_deployed(&cluster).await? {
             return Ok(None);
         }
         let mode = crate::app_ops::Redeploy::Restart(None);
-        crate::app_ops::redeploy(&ctx.store, &cluster, mode, &mut progress)
+        crate::app_ops::redeploy(&ctx.store, &cluster, mode, &progress)
             .await
             .map(Some)
     });

@@ -6,7 +6,6 @@ use super::on_cluster::{LockWait, block_on, connect, lock_app};
 use super::output::info1;
 use super::{CliError, Ctx};
 use crate::app_ops;
-use crate::kube::progress::Progress;
 use crate::release_inputs::PROCFILE;
 use crate::render;
 use crate::store::docs;
@@ -24,10 +23,10 @@ pub fn deploy(ctx: &Ctx, args: &DeployArgs) -> Result<(), CliError> {
     let lock = lock_app(ctx, &app, wait)?;
     let release = build_release(ctx, args)?;
     let manifests = render::render(&release);
-    let mut progress = Progress::new(args.quiet);
+    let progress = super::terminal::Terminal::new(args.quiet);
     let done = block_on(async {
         let cluster = connect(ctx, &app).await?;
-        app_ops::deploy_release(&cluster, &release, &manifests, &mut progress).await
+        app_ops::deploy_release(&cluster, &release, &manifests, &progress).await
     })?;
     // The Procfile / app.json this revision was deployed with become the app's, so restarts,
     // scaling and rebuilds render the same processes.

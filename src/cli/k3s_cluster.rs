@@ -10,26 +10,13 @@ use clap::Subcommand;
 
 use super::on_cluster::block_on;
 use super::output::{Format, print_json, print_table};
+use super::terminal::Terminal;
 use super::{CliError, Ctx};
 use crate::cluster::k3s::{NodeRole, parse_kubelet_args};
-use crate::cluster::ops::{self, Progress};
+use crate::cluster::ops;
 use crate::cluster::{kubeconfig, teardown};
 use crate::model::duration::parse_duration;
-
-/// Progress lines on stderr in Dokku's style.
-struct StderrProgress;
-
-impl Progress for StderrProgress {
-    fn step(&self, msg: &str) {
-        eprintln!("=====> {msg}");
-    }
-    fn detail(&self, msg: &str) {
-        eprintln!("       {msg}");
-    }
-    fn warn(&self, msg: &str) {
-        eprintln!(" !     {msg}");
-    }
-}
+use crate::progress::Reporter;
 
 fn duration_arg(s: &str) -> Result<Duration, String> {
     parse_duration(s).map(|(d, _)| d).map_err(|e| e.to_string())
@@ -166,7 +153,7 @@ impl K3sCluster {
                     &ctx.store,
                     &ctx.command,
                     &opts,
-                    &StderrProgress,
+                    &Terminal::new(false),
                 ))?;
                 // ClusterIssuers follow the global letsencrypt emails (reference §4.4).
                 super::k3s_global::sync_cluster_issuers(&ctx.store)?;
@@ -198,7 +185,7 @@ impl K3sCluster {
                     kubelet_args: parse_kubelet_args(&node.kubelet_args).map_err(CliError::msg)?,
                     timeout: node.timeout,
                 };
-                let progress: Arc<dyn Progress> = Arc::new(StderrProgress);
+                let progress: Arc<dyn Reporter> = Arc::new(Terminal::new(false));
                 let sink = ops::progress_sink(progress.clone());
                 let name = block_on(ops::add_node(&ctx.store, &opts, sink, progress.as_ref()))?;
                 eprintln!("=====> Done: node {name} is Ready");
@@ -227,7 +214,7 @@ impl K3sCluster {
                     insecure_allow_unknown_hosts,
                     no_uninstall,
                 };
-                let progress: Arc<dyn Progress> = Arc::new(StderrProgress);
+                let progress: Arc<dyn Reporter> = Arc::new(Terminal::new(false));
                 let sink = ops::progress_sink(progress.clone());
                 block_on(teardown::remove_node(
                     &ctx.store,
@@ -268,7 +255,7 @@ impl K3sCluster {
                 block_on(teardown::uninstall(
                     &ctx.store,
                     &ctx.command,
-                    &StderrProgress,
+                    &Terminal::new(false),
                 ))?;
                 eprintln!("=====> Done: k3s removed from this host");
                 Ok(())

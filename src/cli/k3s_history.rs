@@ -10,7 +10,6 @@ use super::output::{Format, info1, info2, print_json};
 use super::{CliError, Ctx};
 use crate::kube::deploy;
 use crate::kube::history;
-use crate::kube::progress::Progress;
 
 #[derive(Debug, Subcommand)]
 pub enum K3sHistory {
@@ -96,7 +95,7 @@ impl K3sHistory {
                     LockWait::DeployTimeout
                 };
                 let _lock = lock_app(ctx, &app, wait)?;
-                let mut progress = Progress::new(quiet);
+                let progress = super::terminal::Terminal::new(quiet);
                 let (target, done) = block_on(async {
                     let cluster = connect(ctx, &app).await?;
                     let ns = &cluster.namespace;
@@ -122,7 +121,7 @@ impl K3sHistory {
                         app.as_str(),
                         target,
                         cluster.deploy_timeout(),
-                        &mut progress,
+                        &progress,
                     )
                     .await?;
                     Ok((target, done))

@@ -35,6 +35,7 @@ pub mod run;
 pub mod scheduler;
 pub mod scheduler_k3s;
 pub mod selected;
+pub mod terminal;
 
 mod help;
 

@@ -80,11 +80,11 @@ pub fn rename_app(
         if let Some(image) = image {
             if !skip_deploy {
                 let new_cluster = connect(ctx, new).await?;
-                let mut progress = crate::kube::progress::Progress::new(false);
-                app_ops::deploy_image(&ctx.store, &new_cluster, &image, &mut progress).await?;
+                let progress = super::terminal::Terminal::new(false);
+                app_ops::deploy_image(&ctx.store, &new_cluster, &image, &progress).await?;
             }
-            let mut progress = crate::kube::progress::Progress::new(false);
-            app_ops::destroy(&old_cluster, &mut progress).await?;
+            let progress = super::terminal::Terminal::new(false);
+            app_ops::destroy(&old_cluster, &progress).await?;
         }
         Ok(())
     })
@@ -109,10 +109,9 @@ pub fn scale_app(
         };
         write_scale().map_err(|e| anyhow::anyhow!(e.message))?;
         if let (Some(cluster), true) = (cluster, deployed) {
-            let mut progress = crate::kube::progress::Progress::new(false);
+            let progress = super::terminal::Terminal::new(false);
             let done =
-                app_ops::redeploy(&ctx.store, &cluster, app_ops::Redeploy::Keep, &mut progress)
-                    .await?;
+                app_ops::redeploy(&ctx.store, &cluster, app_ops::Redeploy::Keep, &progress).await?;
             super::output::info1(format!("{app} is running revision {}", done.revision));
         }
         Ok(())
@@ -177,8 +176,8 @@ pub fn deploy_clone(ctx: &Ctx, old: &AppName, new: &AppName) -> Result<(), CliEr
             anyhow::anyhow!("App {old} is not deployed: nothing to deploy the clone {new} with")
         })?;
         let target = connect(ctx, new).await?;
-        let mut progress = crate::kube::progress::Progress::new(false);
-        app_ops::deploy_image(&ctx.store, &target, &image, &mut progress).await
+        let progress = super::terminal::Terminal::new(false);
+        app_ops::deploy_image(&ctx.store, &target, &image, &progress).await
     })?;
     super::output::info1(format!("Deployed {new}, revision {}", done.revision));
     Ok(())

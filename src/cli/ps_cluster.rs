@@ -7,7 +7,6 @@ use super::on_cluster::{LockWait, block_on, connect, lock_app};
 use super::output::{Format, info1, print_json, verbose};
 use super::{CliError, Ctx};
 use crate::app_ops::{self, Redeploy};
-use crate::kube::progress::Progress;
 use crate::kube::{history, ps};
 
 /// Flags every rollout command takes.
@@ -84,10 +83,10 @@ pub enum PsCluster {
 fn rollout(ctx: &Ctx, app: &str, flags: &RolloutFlags, mode: Redeploy) -> Result<(), CliError> {
     let app = existing_app(&ctx.store, app)?;
     let _lock = lock_app(ctx, &app, flags.lock_wait())?;
-    let mut progress = Progress::new(flags.quiet);
+    let progress = super::terminal::Terminal::new(flags.quiet);
     let done = block_on(async {
         let cluster = connect(ctx, &app).await?;
-        app_ops::redeploy(&ctx.store, &cluster, mode, &mut progress).await
+        app_ops::redeploy(&ctx.store, &cluster, mode, &progress).await
     })?;
     info1(format!("{app} is running revision {}", done.revision));
     Ok(())

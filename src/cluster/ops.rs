@@ -20,20 +20,11 @@ use super::nodes;
 use super::state::{self, ClusterRecord};
 use crate::kube::jobs::random_suffix;
 use crate::model::properties::ResolvedProperties;
+use crate::progress::Reporter;
 use crate::ssh::{HostKeyPolicy, OutputSink, RemoteCommand, RemoteHost, SshOptions, SshTarget};
 use crate::store::{Scope, Store};
 
-/// Where progress goes: Dokku-style step lines and detail lines (the CLI prints them on stderr).
-pub trait Progress: Send + Sync {
-    /// A step (`=====> …`).
-    fn step(&self, msg: &str);
-    /// Detail under a step (7 spaces), e.g. a line of installer output.
-    fn detail(&self, msg: &str);
-    /// A warning (` !     …`).
-    fn warn(&self, msg: &str);
-}
-
-pub(crate) fn detail_fn(p: &dyn Progress) -> impl Fn(&str) + Send + Sync + '_ {
+pub(crate) fn detail_fn(p: &dyn Reporter) -> impl Fn(&str) + Send + Sync + '_ {
     move |line: &str| p.detail(line)
 }
 
@@ -78,7 +69,7 @@ pub async fn initialize(
     store: &Store,
     command: &str,
     opts: &InitOptions,
-    progress: &dyn Progress,
+    progress: &dyn Reporter,
 ) -> Result<InitOutcome> {
     if !installer::is_root() {
         bail!(
@@ -308,7 +299,7 @@ pub async fn add_node(
     store: &Store,
     opts: &AddOptions,
     sink: OutputSink,
-    progress: &dyn Progress,
+    progress: &dyn Reporter,
 ) -> Result<String> {
     // Everything about the input is checked before any connection.
     let target = SshTarget::parse(&opts.url)?;
@@ -407,7 +398,7 @@ async fn join_remote(
     payload: JoinPayload<'_>,
     version: Option<&str>,
     server_ip: IpAddr,
-    progress: &dyn Progress,
+    progress: &dyn Reporter,
 ) -> Result<String> {
     host.ensure_root().await?;
     let dir = host
@@ -493,7 +484,7 @@ async fn join_remote(
 }
 
 /// An SSH output sink that prints remote lines (already host-prefixed) as progress details.
-pub fn progress_sink(progress: Arc<dyn Progress>) -> OutputSink {
+pub fn progress_sink(progress: Arc<dyn Reporter>) -> OutputSink {
     Arc::new(move |line: &str| progress.detail(line))
 }
 

@@ -9,8 +9,9 @@ use kube::ResourceExt;
 use super::installer;
 use super::k3s::{self, ANNOTATION_REMOTE_HOST, K3sLocations, NodeRole};
 use super::nodes;
-use super::ops::{Progress, detail_fn};
+use super::ops::detail_fn;
 use super::state;
+use crate::progress::Reporter;
 use crate::ssh::{HostKeyPolicy, OutputSink, RemoteCommand, RemoteHost, SshOptions, SshTarget};
 use crate::store::{Scope, Store};
 
@@ -39,7 +40,7 @@ pub async fn remove_node(
     store: &Store,
     opts: &RemoveOptions,
     sink: OutputSink,
-    progress: &dyn Progress,
+    progress: &dyn Reporter,
 ) -> Result<()> {
     if opts.node.is_empty() {
         bail!("node name is required (berth scheduler-k3s:cluster-list shows them)");
@@ -147,7 +148,7 @@ pub fn uninstall_script() -> Result<std::path::PathBuf> {
 
 /// Run k3s's uninstall script on this host and forget the cluster (the join token is kept, as in
 /// Dokku, and reused by the next `initialize`).
-pub async fn uninstall(store: &Store, command: &str, progress: &dyn Progress) -> Result<()> {
+pub async fn uninstall(store: &Store, command: &str, progress: &dyn Reporter) -> Result<()> {
     if !installer::is_root() {
         bail!(
             "scheduler-k3s:uninstall must run as root: it removes k3s and its services from this host (run it with sudo)"

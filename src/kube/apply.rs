@@ -14,7 +14,7 @@ use kube::{Client, ResourceExt};
 use serde_json::Value;
 
 use super::errors::describe;
-use super::progress::Progress;
+use crate::progress::Reporter;
 
 /// The field manager berth applies with.
 pub const FIELD_MANAGER: &str = "berth";
@@ -237,7 +237,7 @@ pub async fn delete_objects(
     ns: &str,
     keys: &[ObjectKey],
     timeout: std::time::Duration,
-    progress: &mut Progress,
+    progress: &dyn Reporter,
 ) -> Result<()> {
     let mut pending = Vec::new();
     for key in keys {
@@ -286,7 +286,7 @@ pub async fn await_deleted<F>(
     waits: impl IntoIterator<Item = F>,
     mut left: Vec<String>,
     timeout: std::time::Duration,
-    progress: &mut Progress,
+    progress: &dyn Reporter,
 ) -> Result<()>
 where
     F: std::future::Future<Output = Result<String>>,
@@ -297,7 +297,7 @@ where
         return Ok(());
     }
     let mut waits: futures::stream::FuturesUnordered<F> = waits.into_iter().collect();
-    let show = |left: &[String], progress: &mut Progress| {
+    let show = |left: &[String], progress: &dyn Reporter| {
         let gone = requested - left.len();
         progress.update(
             item,

@@ -14,9 +14,9 @@ use super::apply::{self, ObjectKey, Resolver};
 use super::errors::describe;
 use super::helm_release::{self, Chart, HelmRelease, Info, Status};
 use super::history;
-use super::progress::Progress;
 use super::run;
 use super::wait::{self, Target};
+use crate::progress::Reporter;
 
 /// Everything a deploy needs; built by the caller from the store and render.
 #[derive(Debug, Clone)]
@@ -82,7 +82,7 @@ pub async fn ensure_namespace(resolver: &Resolver, ns: &str) -> Result<()> {
 pub async fn deploy(
     client: &Client,
     req: DeployRequest,
-    progress: &mut Progress,
+    progress: &dyn Reporter,
 ) -> Result<Deployed> {
     let resolver = Resolver::new(client.clone());
     let ns = req.namespace.as_str();
@@ -137,7 +137,7 @@ pub async fn deploy(
     };
     history::create(client, &record).await?;
 
-    progress.println(&format!(
+    progress.line(&format!(
         "=====> Installing {} (revision {revision})",
         req.app
     ));
@@ -178,7 +178,7 @@ pub async fn deploy(
             let mut rolled_back = None;
             match (&previous, req.rollback_on_failure) {
                 (Some(prev), true) => {
-                    progress.println(&format!(
+                    progress.line(&format!(
                         " !     Deploy failed; rolling back {} to revision {}",
                         req.app, prev.version
                     ));
@@ -224,7 +224,7 @@ async fn roll_out(
     app: &str,
     objects: &[Value],
     timeout: Duration,
-    progress: &mut Progress,
+    progress: &dyn Reporter,
 ) -> Result<Vec<ObjectKey>> {
     // Release tasks (Jobs) run to completion, in order, before anything after them is applied.
     let mut applied = Vec::new();
@@ -243,7 +243,7 @@ async fn roll_out(
     let kinds: Vec<_> = applied.iter().map(ObjectKey::gvk).collect();
     let pruned = apply::prune(resolver, ns, &app_selector(app), app, &keep, &kinds).await?;
     for key in &pruned {
-        progress.println(&format!("       Removed {key}"));
+        progress.line(&format!("       Removed {key}"));
     }
     let targets = deployment_targets(objects);
     wait::wait_rollout(
@@ -265,14 +265,14 @@ async fn run_release_task(
     ns: &str,
     job: &Value,
     timeout: Duration,
-    progress: &mut Progress,
+    progress: &dyn Reporter,
 ) -> Result<()> {
     let name = job["metadata"]["name"].as_str().unwrap_or("job").to_owned();
     let task = job["metadata"]["labels"]["app.kubernetes.io/name"]
         .as_str()
         .unwrap_or("release")
         .to_owned();
-    progress.println(&format!("-----> Running {task} task ({name})"));
+    progress.line(&format!("-----> Running {task} task ({name})"));
     apply::apply_objects(resolver, ns, std::slice::from_ref(job)).await?;
     let client = resolver.client();
     match run::wait_job_finished(client, ns, &name, timeout).await? {
@@ -289,7 +289,7 @@ async fn run_release_task(
                 None => String::new(),
             };
             for line in tail.lines() {
-                progress.println(&format!("       {line}"));
+                progress.line(&format!("       {line}"));
             }
             Err(anyhow!(
                 "the {task} task failed (job {name}; kubectl -n {ns} logs job/{name})"
@@ -324,7 +324,7 @@ pub async fn rollback_to(
     app: &str,
     target: u32,
     timeout: Duration,
-    progress: &mut Progress,
+    progress: &dyn Reporter,
 ) -> Result<Deployed> {
     let resolver = Resolver::new(client.clone());
     let past = history::list(client, ns, app).await?;
@@ -349,7 +349,7 @@ pub async fn rollback_to(
     record.info.last_deployed = helm_release::now_rfc3339();
     record.info.deleted = String::new();
     history::create(client, &record).await?;
-    progress.println(&format!(
+    progress.line(&format!(
         "=====> Rolling back {app} to revision {target} (revision {revision})"
     ));
     match roll_out(&resolver, ns, app, &objects, timeout, progress).await {
@@ -388,7 +388,7 @@ pub async fn uninstall(
     ns: &str,
     app: &str,
     timeout: Duration,
-    progress: &mut Progress,
+    progress: &dyn Reporter,
 ) -> Result<Vec<ObjectKey>> {
     let resolver = Resolver::new(client.clone());
     let past = history::list(client, ns, app).await?;

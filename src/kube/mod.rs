@@ -11,7 +11,6 @@ pub mod history;
 pub mod jobs;
 pub mod logs;
 pub mod pod_health;
-pub mod progress;
 pub mod ps;
 pub mod rollout;
 pub mod run;

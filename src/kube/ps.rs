@@ -18,8 +18,8 @@ use super::deploy::{self, DeployRequest, Deployed, app_selector};
 use super::errors::describe;
 use super::helm_release::{self, HelmRelease};
 use super::history;
-use super::progress::Progress;
 use super::rollout;
+use crate::progress::Reporter;
 
 /// Pod-template annotation whose change makes a Deployment roll (what `kubectl rollout restart`
 /// sets).
@@ -128,7 +128,7 @@ pub async fn redeploy_current(
     app: &str,
     timeout: Duration,
     rollback_on_failure: bool,
-    progress: &mut Progress,
+    progress: &dyn Reporter,
     change: impl FnOnce(Vec<Value>) -> Result<Vec<Value>>,
 ) -> Result<Deployed> {
     let current = deployed_release(client, ns, app).await?;

@@ -14,7 +14,7 @@ use kube::{Client, ResourceExt};
 use tokio::io::AsyncWriteExt;
 
 use super::errors::describe;
-use super::progress::Progress;
+use crate::progress::Reporter;
 
 /// Label selecting the pods of Job `job`.
 pub fn job_pod_selector(job: &str) -> String {
@@ -342,7 +342,7 @@ pub async fn delete_app_jobs(
     ns: &str,
     app: &str,
     timeout: Duration,
-    progress: &mut Progress,
+    progress: &dyn Reporter,
 ) -> Result<Vec<String>> {
     let api: Api<Job> = Api::namespaced(client.clone(), ns);
     let jobs = api

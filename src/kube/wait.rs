@@ -17,8 +17,8 @@ use kube::{Api, Client, ResourceExt};
 
 use super::evidence;
 use super::pod_health;
-use super::progress::Progress;
 use super::rollout::{self, Rollout};
+use crate::progress::Reporter;
 
 /// A Deployment to wait for and the process type it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,7 +65,7 @@ pub async fn wait_rollout(
     selector: &str,
     targets: &[Target],
     timeout: Duration,
-    progress: &mut Progress,
+    progress: &dyn Reporter,
 ) -> Result<(), WaitFailure> {
     if targets.is_empty() {
         return Ok(());

@@ -1,14 +1,17 @@
-//! Progress output on stderr: a live line per item (process type, job) on a terminal, plain
-//! lines when stderr is not a terminal or the user asked for quiet output.
+//! The terminal [`Reporter`]: progress on stderr, a live line per item (process type, job) when
+//! stderr is a terminal, plain lines when it is not or the user asked for quiet output.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-/// How progress is shown.
-pub enum Progress {
+use crate::progress::Reporter;
+
+/// How items are shown.
+enum Items {
     /// One spinner line per item, redrawn in place.
     Live {
         multi: MultiProgress,
@@ -18,29 +21,68 @@ pub enum Progress {
     Plain { last: HashMap<String, String> },
 }
 
-impl Progress {
-    /// Live bars when stderr is a terminal and `quiet` is off, plain lines otherwise.
-    pub fn new(quiet: bool) -> Progress {
+/// Progress on stderr in Dokku's style.
+pub struct Terminal {
+    items: Mutex<Items>,
+}
+
+impl Terminal {
+    /// Live lines when stderr is a terminal and `quiet` is off, plain lines otherwise.
+    pub fn new(quiet: bool) -> Terminal {
         if !quiet && std::io::stderr().is_terminal() {
-            Progress::Live {
+            Terminal::with(Items::Live {
                 multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
                 bars: HashMap::new(),
-            }
+            })
         } else {
-            Progress::plain()
+            Terminal::plain()
         }
     }
 
-    pub fn plain() -> Progress {
-        Progress::Plain {
+    /// Plain lines only.
+    pub fn plain() -> Terminal {
+        Terminal::with(Items::Plain {
             last: HashMap::new(),
+        })
+    }
+
+    fn with(items: Items) -> Terminal {
+        Terminal {
+            items: Mutex::new(items),
         }
     }
 
-    /// Show `text` as the current state of `item`.
-    pub fn update(&mut self, item: &str, text: &str) {
-        match self {
-            Progress::Live { multi, bars } => {
+    fn items(&self) -> std::sync::MutexGuard<'_, Items> {
+        // A panic while printing cannot leave the maps inconsistent: keep going.
+        self.items.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Reporter for Terminal {
+    fn step(&self, msg: &str) {
+        self.line(&format!("=====> {msg}"));
+    }
+
+    fn detail(&self, msg: &str) {
+        self.line(&format!("       {msg}"));
+    }
+
+    fn warn(&self, msg: &str) {
+        self.line(&format!(" !     {msg}"));
+    }
+
+    fn line(&self, line: &str) {
+        match &*self.items() {
+            Items::Live { multi, .. } => {
+                let _ = multi.println(line);
+            }
+            Items::Plain { .. } => eprintln!("{line}"),
+        }
+    }
+
+    fn update(&self, item: &str, text: &str) {
+        match &mut *self.items() {
+            Items::Live { multi, bars } => {
                 let bar = bars.entry(item.to_owned()).or_insert_with(|| {
                     let bar = multi.add(ProgressBar::new_spinner());
                     bar.set_style(
@@ -53,7 +95,7 @@ impl Progress {
                 });
                 bar.set_message(text.to_owned());
             }
-            Progress::Plain { last } => {
+            Items::Plain { last } => {
                 if last.get(item).map(String::as_str) != Some(text) {
                     eprintln!("       {item}: {text}");
                     last.insert(item.to_owned(), text.to_owned());
@@ -62,19 +104,17 @@ impl Progress {
         }
     }
 
-    /// Mark `item` finished with a final `text` (kept on screen).
-    pub fn finish(&mut self, item: &str, text: &str) {
+    fn finish(&self, item: &str, text: &str) {
         self.update(item, text);
-        if let Progress::Live { bars, .. } = self
+        if let Items::Live { bars, .. } = &*self.items()
             && let Some(bar) = bars.get(item)
         {
             bar.finish_with_message(text.to_owned());
         }
     }
 
-    /// Stop every live line, leaving the last state visible.
-    pub fn close(&mut self) {
-        if let Progress::Live { bars, .. } = self {
+    fn close(&self) {
+        if let Items::Live { bars, .. } = &*self.items() {
             for bar in bars.values() {
                 if !bar.is_finished() {
                     bar.abandon();
@@ -82,19 +122,9 @@ impl Progress {
             }
         }
     }
-
-    /// Print a message line without tearing live bars.
-    pub fn println(&self, line: &str) {
-        match self {
-            Progress::Live { multi, .. } => {
-                let _ = multi.println(line);
-            }
-            Progress::Plain { .. } => eprintln!("{line}"),
-        }
-    }
 }
 
-impl Drop for Progress {
+impl Drop for Terminal {
     fn drop(&mut self) {
         self.close();
     }

@@ -1,0 +1,100 @@
+//! The one progress channel from the core to whoever runs it: Dokku-style steps, detail lines,
+//! warnings, and a live state per item (a process type rolling out, objects being deleted).
+//! The terminal implementation lives in `cli/terminal.rs`; [`Recorder`] keeps the events for
+//! tests and [`Silent`] drops them.
+
+use std::sync::Mutex;
+
+/// Where progress goes. Methods take `&self` so one reporter can be shared by concurrent tasks
+/// (an SSH output pump, a watch) and held as `&dyn Reporter` anywhere below `ops/`.
+pub trait Reporter: Send + Sync {
+    /// A step (`=====> …`).
+    fn step(&self, msg: &str);
+    /// Detail under a step (7 spaces), e.g. a line of installer output.
+    fn detail(&self, msg: &str);
+    /// A warning (` !     …`).
+    fn warn(&self, msg: &str);
+    /// A line printed as it is (it carries its own Dokku prefix), without tearing live items.
+    fn line(&self, line: &str);
+    /// Show `text` as the current state of `item`.
+    fn update(&self, item: &str, text: &str);
+    /// Mark `item` finished with a final `text` (kept on screen).
+    fn finish(&self, item: &str, text: &str);
+    /// Stop every live item, leaving its last state visible.
+    fn close(&self);
+}
+
+/// One reported event, as [`Recorder`] keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Step(String),
+    Detail(String),
+    Warn(String),
+    Line(String),
+    Update { item: String, text: String },
+    Finish { item: String, text: String },
+    Close,
+}
+
+/// Keeps every event in order (tests assert on them).
+#[derive(Debug, Default)]
+pub struct Recorder {
+    events: Mutex<Vec<Event>>,
+}
+
+impl Recorder {
+    /// The events so far.
+    pub fn events(&self) -> Vec<Event> {
+        self.events.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+
+    fn push(&self, event: Event) {
+        if let Ok(mut events) = self.events.lock() {
+            events.push(event);
+        }
+    }
+}
+
+impl Reporter for Recorder {
+    fn step(&self, msg: &str) {
+        self.push(Event::Step(msg.to_owned()));
+    }
+    fn detail(&self, msg: &str) {
+        self.push(Event::Detail(msg.to_owned()));
+    }
+    fn warn(&self, msg: &str) {
+        self.push(Event::Warn(msg.to_owned()));
+    }
+    fn line(&self, line: &str) {
+        self.push(Event::Line(line.to_owned()));
+    }
+    fn update(&self, item: &str, text: &str) {
+        self.push(Event::Update {
+            item: item.to_owned(),
+            text: text.to_owned(),
+        });
+    }
+    fn finish(&self, item: &str, text: &str) {
+        self.push(Event::Finish {
+            item: item.to_owned(),
+            text: text.to_owned(),
+        });
+    }
+    fn close(&self) {
+        self.push(Event::Close);
+    }
+}
+
+/// Drops every event.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl Reporter for Silent {
+    fn step(&self, _: &str) {}
+    fn detail(&self, _: &str) {}
+    fn warn(&self, _: &str) {}
+    fn line(&self, _: &str) {}
+    fn update(&self, _: &str, _: &str) {}
+    fn finish(&self, _: &str, _: &str) {}
+    fn close(&self) {}
+}

@@ -1,15 +1,17 @@
 //! berth: Dokku's `scheduler-k3s` as one Rust binary.
 //!
-//! Dependencies point one way: `cli` → (`store`, `model`, `render`, `kube`, `cluster`) → `ssh`.
-//! `model` and `render` are pure: no IO crate is imported there.
+//! Dependencies point down only: `cli` (parse, print) → `ops` (one function per command) →
+//! the core (`store`, `model`, `render`, `crds`, `kube`, `cluster`) → `ssh`; `progress` is the
+//! one channel from the core back up. `model`, `render` and `crds` are pure: no IO crate is
+//! imported there.
 
-pub mod app_ops;
 pub mod cli;
 pub mod cluster;
+pub mod crds;
 pub mod kube;
 pub mod model;
+pub mod ops;
 pub mod progress;
-pub mod release_inputs;
 pub mod render;
 pub mod ssh;
 pub mod store;

@@ -6,8 +6,8 @@
 
 mod common;
 
-use berth::render::crds::cert_manager::ClusterIssuer;
-use berth::render::crds::keda::ClusterTriggerAuthentication;
+use berth::crds::cert_manager::ClusterIssuer;
+use berth::crds::keda::ClusterTriggerAuthentication;
 use common::{BerthEnv, TestNamespace};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Namespace;

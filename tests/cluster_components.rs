@@ -17,8 +17,8 @@ use berth::cluster::components::{COMPONENT_CHARTS, COMPONENT_NAMESPACE, componen
 use berth::cluster::components_apply::{
     ComponentOutcome, EnsureOptions, ensure_components, ensure_components_in, install_job_name,
 };
+use berth::crds::helm::HelmChart;
 use berth::model::scheduler_k3s::ChartOverrides;
-use berth::render::crds::helm::HelmChart;
 use common::{TestNamespace, client, wait_for};
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{Container, Namespace, PodSpec, PodTemplateSpec};

@@ -224,7 +224,7 @@ struct IssuerCleanup;
 impl Drop for IssuerCleanup {
     fn drop(&mut self) {
         common::cleanup_blocking(|client| async move {
-            let api: Api<berth::render::crds::cert_manager::ClusterIssuer> = Api::all(client);
+            let api: Api<berth::crds::cert_manager::ClusterIssuer> = Api::all(client);
             let _ = api
                 .delete("letsencrypt-stag", &DeleteParams::default())
                 .await;
@@ -310,15 +310,14 @@ async fn initialize_installs_a_server_is_idempotent_and_uninstall_forgets_it() {
     // The node is Ready and labelled; components and ClusterIssuers are accepted by the server.
     let n = Api::<Node>::all(client.clone()).get(&node).await.unwrap();
     assert_eq!(n.labels()["svccontroller.k3s.cattle.io/enablelb"], "true");
-    let charts: Api<berth::render::crds::helm::HelmChart> =
-        Api::namespaced(client.clone(), "kube-system");
+    let charts: Api<berth::crds::helm::HelmChart> = Api::namespaced(client.clone(), "kube-system");
     for name in ["cert-manager", "traefik", "keda", "longhorn", "vector"] {
         assert!(
             charts.get_opt(name).await.unwrap().is_some(),
             "HelmChart {name} missing"
         );
     }
-    let issuers: Api<berth::render::crds::cert_manager::ClusterIssuer> = Api::all(client.clone());
+    let issuers: Api<berth::crds::cert_manager::ClusterIssuer> = Api::all(client.clone());
     let stag = issuers.get("letsencrypt-stag").await.unwrap();
     assert_eq!(stag.spec.acme.email, "ops@example.com");
     assert_eq!(stag.spec.acme.solvers[0].http01.ingress.class, "traefik");

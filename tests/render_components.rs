@@ -65,7 +65,7 @@ fn traefik_with_overrides() {
 fn yaml_round_trips() {
     for class in ["nginx", "traefik"] {
         let charts = component_charts(class, &overrides());
-        let parsed: Vec<berth::render::crds::helm::HelmChart> =
+        let parsed: Vec<berth::crds::helm::HelmChart> =
             serde_saphyr::from_str_multiple(&yaml(class, &overrides())).expect("YAML parses");
         assert_eq!(parsed, charts, "{class}");
     }

@@ -235,9 +235,9 @@ fn remove_from_cluster(ctx: &Ctx, app: &AppName) -> Result<(), CliError> {
         return Ok(());
     }
     let removed = super::on_cluster::block_on(async {
-        let cluster = crate::app_ops::connect(&ctx.store, app).await?;
+        let cluster = crate::ops::connect::connect(&ctx.store, app).await?;
         let progress = super::terminal::Terminal::new(false);
-        crate::app_ops::destroy(&cluster, &progress).await
+        crate::ops::release::destroy(&cluster, &progress).await
     })
     .map_err(|e| {
         CliError::msg(format!(

@@ -178,12 +178,12 @@ fn restart_if_deployed(ctx: &Ctx, scope: &Scope) -> Result<(), CliError> {
     }
     let progress = super::terminal::Terminal::new(false);
     let outcome = super::on_cluster::block_on(async {
-        let cluster = crate::app_ops::connect(&ctx.store, app).await?;
-        if !crate::app_ops::is_deployed(&cluster).await? {
+        let cluster = crate::ops::connect::connect(&ctx.store, app).await?;
+        if !crate::ops::release::is_deployed(&cluster).await? {
             return Ok(None);
         }
-        let mode = crate::app_ops::Redeploy::Restart(None);
-        crate::app_ops::redeploy(&ctx.store, &cluster, mode, &progress)
+        let mode = crate::ops::release::Redeploy::Restart(None);
+        crate::ops::release::redeploy(&ctx.store, &cluster, mode, &progress)
             .await
             .map(Some)
     });

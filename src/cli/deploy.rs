@@ -9,7 +9,7 @@ use super::{CliError, Ctx};
 use crate::model::app_json::AppJson;
 use crate::model::procfile::Procfile;
 use crate::model::properties::validate_image_reference;
-use crate::release_inputs::{Overrides, release_from_store};
+use crate::ops::release_inputs::{Overrides, release_from_store};
 use crate::render::{self, Manifest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -5,8 +5,8 @@ use super::deploy::{DeployArgs, build_release};
 use super::on_cluster::{LockWait, block_on, connect, lock_app};
 use super::output::info1;
 use super::{CliError, Ctx};
-use crate::app_ops;
-use crate::release_inputs::PROCFILE;
+use crate::ops::release as app_ops;
+use crate::ops::release_inputs::PROCFILE;
 use crate::render;
 use crate::store::docs;
 

@@ -89,7 +89,11 @@ impl K3sAutoscaling {
                 // Cluster-wide auth exists in the cluster at once (all of the trigger's stored
                 // keys, not only this call's as in the original).
                 if scope.is_global() {
-                    super::k3s_global::sync_cluster_trigger_auth(store, &trigger, &now)?;
+                    for line in crate::ops::cluster_objects::sync_cluster_trigger_auth(
+                        store, &trigger, &now,
+                    )? {
+                        super::output::verbose(line);
+                    }
                 }
             }
             K3sAutoscaling::Report {

@@ -71,7 +71,7 @@ impl K3sChartsInstall {
         let log = |line: &str| println!("{line}");
         block_on(async {
             let client =
-                crate::app_ops::connect_client(props.kubeconfig_path(), props.kube_context())
+                crate::kube::client::connect_client(props.kubeconfig_path(), props.kube_context())
                     .await?;
             ensure_components(&client, props.ingress_class(), &overrides, &opts, &log).await
         })?;

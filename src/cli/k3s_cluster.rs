@@ -156,7 +156,9 @@ impl K3sCluster {
                     &Terminal::new(false),
                 ))?;
                 // ClusterIssuers follow the global letsencrypt emails (reference §4.4).
-                super::k3s_global::sync_cluster_issuers(&ctx.store)?;
+                for line in crate::ops::cluster_objects::sync_cluster_issuers(&ctx.store)? {
+                    super::output::verbose(line);
+                }
                 eprintln!(
                     "=====> Done: {} is the k3s server at https://{}:6443 ({} ingress{})",
                     outcome.node_name,

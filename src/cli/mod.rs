@@ -19,7 +19,6 @@ pub mod enter;
 pub mod k3s_autoscaling;
 pub mod k3s_charts_install;
 pub mod k3s_cluster;
-pub mod k3s_global;
 pub mod k3s_history;
 pub mod k3s_meta;
 pub mod logs;
@@ -91,6 +90,12 @@ from_error!(
     crate::model::app_json::AppJsonError,
     std::io::Error
 );
+
+impl From<crate::ops::Error> for CliError {
+    fn from(e: crate::ops::Error) -> CliError {
+        CliError::msg(e.to_string())
+    }
+}
 
 impl From<anyhow::Error> for CliError {
     fn from(e: anyhow::Error) -> CliError {

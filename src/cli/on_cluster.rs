@@ -5,8 +5,9 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::{CliError, Ctx};
-use crate::app_ops::{self, AppCluster};
 use crate::model::AppName;
+use crate::ops::connect::AppCluster;
+use crate::ops::release as app_ops;
 use crate::store::{Scope, ScopeLock};
 
 /// Run `fut` to completion on a fresh multi-threaded runtime.
@@ -53,7 +54,7 @@ pub fn lock_app<'s>(
 
 /// Connect to `app`'s cluster (inside a runtime).
 pub async fn connect(ctx: &Ctx, app: &AppName) -> anyhow::Result<AppCluster> {
-    app_ops::connect(&ctx.store, app).await
+    crate::ops::connect::connect(&ctx.store, app).await
 }
 
 /// Dokku's exit code for a failed deploy.
@@ -72,7 +73,8 @@ pub fn rename_app(
     rename_state: impl FnOnce() -> Result<(), CliError>,
 ) -> Result<(), CliError> {
     block_on(async {
-        let Some(old_cluster) = app_ops::connect_if_configured(&ctx.store, old).await? else {
+        let Some(old_cluster) = crate::ops::connect::connect_if_configured(&ctx.store, old).await?
+        else {
             return rename_state().map_err(|e| anyhow::anyhow!(e.message));
         };
         let image = app_ops::deployed_image_of(&old_cluster).await?;
@@ -102,7 +104,7 @@ pub fn scale_app(
         return write_scale();
     }
     block_on(async {
-        let cluster = app_ops::connect_if_configured(&ctx.store, app).await?;
+        let cluster = crate::ops::connect::connect_if_configured(&ctx.store, app).await?;
         let deployed = match &cluster {
             Some(c) => app_ops::is_deployed(c).await?,
             None => false,
@@ -124,7 +126,8 @@ pub fn scale_app(
 pub fn live_ps_rows(ctx: &Ctx, app: &AppName) -> Vec<super::output::Row> {
     use super::output::Row;
     let result = block_on(async {
-        let Some(cluster) = app_ops::connect_if_configured(&ctx.store, app).await? else {
+        let Some(cluster) = crate::ops::connect::connect_if_configured(&ctx.store, app).await?
+        else {
             return Ok(None);
         };
         let past =

@@ -7,7 +7,7 @@ use super::args::{existing_app, report_scopes};
 use super::output::{Format, info2, print_padded, warn};
 use super::{CliError, Ctx};
 use crate::model::procfile::Procfile;
-use crate::release_inputs::PROCFILE;
+use crate::ops::release_inputs::PROCFILE;
 use crate::store::Scope;
 
 #[derive(Debug, Subcommand)]

@@ -6,8 +6,8 @@ use super::args::existing_app;
 use super::on_cluster::{LockWait, block_on, connect, lock_app};
 use super::output::{Format, info1, print_json, verbose};
 use super::{CliError, Ctx};
-use crate::app_ops::{self, Redeploy};
 use crate::kube::{history, ps};
+use crate::ops::release::{self as app_ops, Redeploy};
 
 /// Flags every rollout command takes.
 #[derive(Debug, Args)]

@@ -9,14 +9,13 @@ use super::args::existing_app;
 use super::on_cluster::{block_on, connect};
 use super::output::{Format, info1, print_json, print_table};
 use super::{CliError, Ctx};
-use crate::app_ops;
 use crate::kube::jobs::{self, RunBase, RunRequest};
 use crate::kube::{ps, run};
 use crate::model::AppName;
 use crate::model::env::parse_env_pair;
 use crate::model::procfile::Procfile;
 use crate::model::release::command_words;
-use crate::release_inputs::{Overrides, PROCFILE, release_from_store};
+use crate::ops::release_inputs::{Overrides, PROCFILE, release_from_store};
 use crate::store::Scope;
 
 /// How long a one-off pod may take to start (image pull included).
@@ -140,7 +139,10 @@ async fn build_job(
     env: Vec<(String, String)>,
     tty: bool,
     stdin: bool,
-) -> anyhow::Result<(app_ops::AppCluster, k8s_openapi::api::batch::v1::Job)> {
+) -> anyhow::Result<(
+    crate::ops::connect::AppCluster,
+    k8s_openapi::api::batch::v1::Job,
+)> {
     let cluster = connect(ctx, app).await?;
     let deployed = ps::deployed_release(&cluster.client, &cluster.namespace, app.as_str()).await?;
     let base = RunBase::from_release(&deployed)?;

@@ -273,9 +273,11 @@ impl SchedulerK3s {
                     None => info2(format!("Unsetting {}", def.name)),
                 }
                 if scope.is_global()
-                    && super::k3s_global::LETSENCRYPT_PROPERTIES.contains(&def.name)
+                    && crate::ops::cluster_objects::LETSENCRYPT_PROPERTIES.contains(&def.name)
                 {
-                    super::k3s_global::sync_cluster_issuers(store)?;
+                    for line in crate::ops::cluster_objects::sync_cluster_issuers(store)? {
+                        super::output::verbose(line);
+                    }
                 }
             }
             SchedulerK3s::Report {

@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::api::ObjectMeta;
 
+use crate::crds::helm::{HelmChart, HelmChartSpec};
 use crate::model::scheduler_k3s::ChartOverrides;
-use crate::render::crds::helm::{HelmChart, HelmChartSpec};
 
 /// Where the HelmChart objects live (k3s's Helm controller watches this namespace).
 pub const COMPONENT_NAMESPACE: &str = "kube-system";

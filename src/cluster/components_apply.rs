@@ -6,26 +6,23 @@
 //! Unlike the original, a chart whose version, values or overrides changed is upgraded (the
 //! original only logged a version mismatch).
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
 use futures::{StreamExt, stream};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{DeleteParams, ObjectMeta, Patch, PatchParams, PostParams};
+use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, ResourceExt};
 
 use super::components::{
-    COMPONENT_CHARTS, COMPONENT_NAMESPACE, ComponentChart, DOKKU_MANAGED, helm_chart,
-    ingress_mismatch,
+    COMPONENT_CHARTS, COMPONENT_NAMESPACE, ComponentChart, helm_chart, ingress_mismatch,
 };
+use crate::crds::helm::HelmChart;
 use crate::model::scheduler_k3s::{ChartOverrides, validate_chart};
-use crate::render::crds::helm::HelmChart;
 
 /// Field manager of berth's server-side applies.
-const FIELD_MANAGER: &str = "berth";
+use crate::kube::apply::FIELD_MANAGER;
 
 /// What [`ensure_components`] does beyond installing missing and changed charts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -190,7 +187,7 @@ async fn ensure_one(
         });
     }
 
-    ensure_namespace(client, chart.namespace).await?;
+    crate::kube::apply::ensure_namespace(client, chart.namespace).await?;
 
     let mut wanted = helm_chart(chart, overrides);
     wanted.metadata.namespace = Some(chart_namespace.to_owned());
@@ -286,34 +283,6 @@ async fn apply_chart(api: &Api<HelmChart>, chart: &HelmChart) -> Result<()> {
              (scheduler-k3s:initialize) with the Helm controller enabled"
         )),
         Err(e) => Err(anyhow!(e)).with_context(|| format!("applying HelmChart {ns}/{name}")),
-    }
-}
-
-/// Create `name` with `dokku.com/managed: "true"` (label and annotation) unless it exists.
-async fn ensure_namespace(client: &Client, name: &str) -> Result<()> {
-    let api: Api<Namespace> = Api::all(client.clone());
-    if api
-        .get_opt(name)
-        .await
-        .with_context(|| format!("reading namespace {name}"))?
-        .is_some()
-    {
-        return Ok(());
-    }
-    let managed = BTreeMap::from([(DOKKU_MANAGED.to_owned(), "true".to_owned())]);
-    let namespace = Namespace {
-        metadata: ObjectMeta {
-            name: Some(name.to_owned()),
-            labels: Some(managed.clone()),
-            annotations: Some(managed),
-            ..ObjectMeta::default()
-        },
-        ..Namespace::default()
-    };
-    match api.create(&PostParams::default(), &namespace).await {
-        Ok(_) => Ok(()),
-        Err(kube::Error::Api(e)) if e.code == 409 => Ok(()),
-        Err(e) => Err(anyhow!(e)).with_context(|| format!("creating namespace {name}")),
     }
 }
 
@@ -477,9 +446,10 @@ fn apply_event<K>(slot: &mut Option<K>, event: watcher::Event<K>) {
 mod tests {
     use super::*;
     use crate::cluster::components::component;
-    use crate::render::crds::helm::{HelmChartCondition, HelmChartStatus};
+    use crate::crds::helm::{HelmChartCondition, HelmChartStatus};
     use k8s_openapi::api::batch::v1::{JobCondition, JobStatus};
     use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+    use kube::api::ObjectMeta;
 
     fn chart(name: &str) -> HelmChart {
         helm_chart(component(name).unwrap(), &ChartOverrides::new())

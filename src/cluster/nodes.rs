@@ -207,7 +207,7 @@ fn pod_key(pod: &Pod) -> String {
 /// Evict every pod of node `name` through the Eviction API (so PodDisruptionBudgets are
 /// respected: a blocked eviction is retried) and watch until they are gone, all within
 /// `timeout`. `log` gets one line per step. `client` must not retry 429 answers itself
-/// (`app_ops::connect_client_with_retry(.., false)`), or a blocked eviction outlives the deadline.
+/// (`kube::client::connect_client_with_retry(.., false)`), or a blocked eviction outlives the deadline.
 pub async fn drain(
     client: &Client,
     name: &str,

@@ -30,7 +30,7 @@ pub(crate) fn detail_fn(p: &dyn Reporter) -> impl Fn(&str) + Send + Sync + '_ {
 
 /// A kube client for the global kubeconfig-path / kube-context, checked with one request.
 pub async fn client(props: &ResolvedProperties) -> Result<Client> {
-    crate::app_ops::connect_client(props.kubeconfig_path(), props.kube_context()).await
+    crate::kube::client::connect_client(props.kubeconfig_path(), props.kube_context()).await
 }
 
 /// Options of `scheduler-k3s:initialize`.

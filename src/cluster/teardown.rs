@@ -48,7 +48,7 @@ pub async fn remove_node(
     let props = store.scheduler_k3s_properties(None)?;
     // Without kube's automatic 429 retry: the drain retries blocked evictions itself, within
     // --drain-timeout, and says which budget blocks them.
-    let client = crate::app_ops::connect_client_with_retry(
+    let client = crate::kube::client::connect_client_with_retry(
         props.kubeconfig_path(),
         props.kube_context(),
         false,

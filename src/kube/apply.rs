@@ -19,6 +19,41 @@ use crate::progress::Reporter;
 /// The field manager berth applies with.
 pub const FIELD_MANAGER: &str = "berth";
 
+/// Create namespace `name` unless it exists, marked the way Dokku marks the namespaces it
+/// creates (`dokku.com/managed: "true"`, label and annotation).
+pub async fn ensure_namespace(client: &Client, name: &str) -> Result<()> {
+    use k8s_openapi::api::core::v1::Namespace;
+    let api: Api<Namespace> = Api::all(client.clone());
+    if api
+        .get_opt(name)
+        .await
+        .map_err(describe)
+        .with_context(|| format!("reading namespace {name}"))?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let managed =
+        std::collections::BTreeMap::from([("dokku.com/managed".to_owned(), "true".to_owned())]);
+    let namespace = Namespace {
+        metadata: kube::api::ObjectMeta {
+            name: Some(name.to_owned()),
+            labels: Some(managed.clone()),
+            annotations: Some(managed),
+            ..kube::api::ObjectMeta::default()
+        },
+        ..Namespace::default()
+    };
+    match api
+        .create(&kube::api::PostParams::default(), &namespace)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(kube::Error::Api(e)) if e.code == 409 => Ok(()),
+        Err(e) => Err(describe(e)).with_context(|| format!("creating namespace {name}")),
+    }
+}
+
 /// Identity of an object inside one namespace (or cluster-wide): apiVersion, kind, name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectKey {

@@ -5,13 +5,11 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use kube::Client;
-use kube::api::{Api, Patch, PatchParams};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use super::apply::{self, ObjectKey, Resolver};
-use super::errors::describe;
 use super::helm_release::{self, Chart, HelmRelease, Info, Status};
 use super::history;
 use super::run;
@@ -56,28 +54,6 @@ pub fn app_selector(app: &str) -> String {
     format!("app.kubernetes.io/part-of={app}")
 }
 
-/// Create the namespace if missing, marked the way Dokku marks it.
-pub async fn ensure_namespace(resolver: &Resolver, ns: &str) -> Result<()> {
-    let api: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(resolver.client().clone());
-    if api.get_opt(ns).await.map_err(describe)?.is_some() {
-        return Ok(());
-    }
-    let body = json!({
-        "apiVersion": "v1", "kind": "Namespace",
-        "metadata": {"name": ns, "labels": {"dokku.com/managed": "true"},
-                     "annotations": {"dokku.com/managed": "true"}}
-    });
-    api.patch(
-        ns,
-        &PatchParams::apply(apply::FIELD_MANAGER),
-        &Patch::Apply(&body),
-    )
-    .await
-    .map_err(describe)
-    .with_context(|| format!("creating namespace {ns}"))?;
-    Ok(())
-}
-
 /// Deploy `req`: see the module documentation. Progress and step lines go to stderr.
 pub async fn deploy(
     client: &Client,
@@ -86,7 +62,7 @@ pub async fn deploy(
 ) -> Result<Deployed> {
     let resolver = Resolver::new(client.clone());
     let ns = req.namespace.as_str();
-    ensure_namespace(&resolver, ns).await?;
+    apply::ensure_namespace(client, ns).await?;
     let past = history::list(client, ns, &req.app).await?;
     let previous = history::deployed(&past).cloned();
     let revision = past.last().map_or(1, |r| r.version + 1);
@@ -415,6 +391,7 @@ pub async fn uninstall(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn targets_come_from_deployments() {

@@ -2,6 +2,8 @@
 //! logs, exec, one-off jobs). Pure helpers (codec, rollout condition) sit next to their IO.
 
 pub mod apply;
+pub mod client;
+pub mod cluster_objects;
 pub mod deploy;
 pub mod errors;
 pub mod evidence;

@@ -1,12 +1,12 @@
 //! cert-manager Certificate for the web process and the per-app letsencrypt Issuer (reference §5.6).
 
-use super::crds::cert_manager::{
-    Acme, Certificate, CertificateSpec, Http01, Http01Ingress, Issuer, IssuerRef, IssuerSpec,
-    SecretRef, SecretTemplate, Solver,
-};
 use super::meta::{self, layer, map, object_meta};
 use super::naming::{SUBDOMAIN_MAX, fit};
 use super::process_name;
+use crate::crds::cert_manager::{
+    Acme, Certificate, CertificateSpec, Http01, Http01Ingress, Issuer, IssuerRef, IssuerSpec,
+    SecretRef, SecretTemplate, Solver,
+};
 use crate::model::release::{Process, Release, Tls};
 
 /// The TLS Secret ingress uses: the imported `tls-<app>` or the issued `tls-<app>-<process>`.

@@ -4,10 +4,10 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::crds::cert_manager::{
+use super::meta::{self, map};
+use crate::crds::cert_manager::{
     Acme, ClusterIssuer, ClusterIssuerSpec, Http01, Http01Ingress, SecretRef, Solver,
 };
-use super::meta::{self, map};
 use crate::model::release::IngressClass;
 
 /// Helm release the original installs the ClusterIssuers as.

@@ -8,14 +8,14 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::crds::keda::{
+use super::meta::{self, fixed_labels, layer, map, object_meta};
+use super::naming::{LABEL_MAX, SUBDOMAIN_MAX, fit};
+use super::{process_name, secret};
+use crate::crds::keda::{
     AuthenticationRef, ClusterTriggerAuthentication, ClusterTriggerAuthenticationSpec, Fallback,
     ScaleTargetRef, ScaleTrigger, ScaledObject, ScaledObjectSpec, SecretTargetRef,
     TriggerAuthentication, TriggerAuthenticationSpec,
 };
-use super::meta::{self, fixed_labels, layer, map, object_meta};
-use super::naming::{LABEL_MAX, SUBDOMAIN_MAX, fit};
-use super::{process_name, secret};
 use crate::model::release::{Process, Release};
 
 fn int(n: u32) -> i32 {

@@ -6,9 +6,9 @@ use k8s_openapi::api::core::v1::{Secret, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::Ingress;
 use serde::Serialize;
 
-use super::crds::cert_manager::{Certificate, ClusterIssuer, Issuer};
-use super::crds::keda::{ClusterTriggerAuthentication, ScaledObject, TriggerAuthentication};
-use super::crds::traefik::{IngressRoute, Middleware};
+use crate::crds::cert_manager::{Certificate, ClusterIssuer, Issuer};
+use crate::crds::keda::{ClusterTriggerAuthentication, ScaledObject, TriggerAuthentication};
+use crate::crds::traefik::{IngressRoute, Middleware};
 
 /// A typed Kubernetes object berth renders. Variants differ in size; a handful per release are
 /// built, so boxing would only add noise.

@@ -1,7 +1,6 @@
 //! Release → Kubernetes objects. Pure: no IO. One module per resource kind; labels and
 //! annotations policy in `meta`; names (and their shortening) in `naming`.
 
-pub mod crds;
 pub mod meta;
 pub mod naming;
 

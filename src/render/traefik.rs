@@ -3,13 +3,13 @@
 
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::crds::traefik::{
-    Compress, IngressRoute, IngressRouteSpec, Middleware, MiddlewareRef, MiddlewareSpec,
-    RedirectScheme, Route, RouteService, RouteTls,
-};
 use super::meta::{self, fixed_labels, layer, object_meta};
 use super::naming::{SUBDOMAIN_MAX, fit};
 use super::{certificate, pod, process_name, service};
+use crate::crds::traefik::{
+    Compress, IngressRoute, IngressRouteSpec, Middleware, MiddlewareRef, MiddlewareSpec,
+    RedirectScheme, Route, RouteService, RouteTls,
+};
 use crate::model::release::{Host, Process, Release};
 
 /// Traefik v3 rule for a domain. A leading wildcard matches exactly one label, written in v3's

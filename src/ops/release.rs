@@ -1,102 +1,18 @@
-//! App operations against the cluster, the one flow end to end: store → `model::Release` →
-//! `render` → `kube::deploy` (apply, prune, wait, rollback, record). CLI handlers call one
-//! function here; everything that talks to the cluster on behalf of an app goes through it.
-
-use std::time::Duration;
+//! An app's release against the cluster, the one flow end to end: store → `model::Release` →
+//! `render` → `kube::deploy` (apply, prune, wait, rollback, record).
 
 use anyhow::{Context, Result, anyhow};
-use kube::Client;
 use serde_json::{Map, Value, json};
 
+use super::connect::AppCluster;
+use super::release_inputs::{Overrides, release_from_store};
 use crate::kube::deploy::{self, DeployRequest, Deployed};
 use crate::kube::helm_release::HelmRelease;
 use crate::kube::{history, ps};
-use crate::model::AppName;
-use crate::model::properties::ResolvedProperties;
 use crate::model::release::Release;
 use crate::progress::Reporter;
-use crate::release_inputs::{Overrides, release_from_store};
 use crate::render::{self, Manifest};
 use crate::store::Store;
-
-/// A connected client plus where the app lives.
-pub struct AppCluster {
-    pub client: Client,
-    pub app: AppName,
-    pub namespace: String,
-    pub props: ResolvedProperties,
-}
-
-impl AppCluster {
-    pub fn deploy_timeout(&self) -> Duration {
-        self.props.deploy_timeout()
-    }
-}
-
-/// Connect to the cluster `app` uses (global `kubeconfig-path` / `kube-context`, the app's
-/// `namespace`). Fails with one line naming the kubeconfig or server and the property to change.
-pub async fn connect(store: &Store, app: &AppName) -> Result<AppCluster> {
-    let props = store.scheduler_k3s_properties(Some(app))?;
-    let client = connect_client(props.kubeconfig_path(), props.kube_context()).await?;
-    Ok(AppCluster {
-        client,
-        app: app.clone(),
-        namespace: props.namespace().to_owned(),
-        props,
-    })
-}
-
-/// A client for `kubeconfig` (+ `context`), checked with one request so an unreachable server is
-/// reported here, naming the server and the properties to change.
-pub async fn connect_client(kubeconfig: &str, context: Option<&str>) -> Result<Client> {
-    connect_client_with_retry(kubeconfig, context, true).await
-}
-
-/// [`connect_client`], choosing whether kube's built-in retry of 429/503/504 answers is on. Off
-/// where berth handles 429 itself (evictions blocked by a PodDisruptionBudget answer 429 and
-/// must be retried within the drain's own deadline).
-pub async fn connect_client_with_retry(
-    kubeconfig: &str,
-    context: Option<&str>,
-    default_retry: bool,
-) -> Result<Client> {
-    use kube::config::{KubeConfigOptions, Kubeconfig};
-    const FIX: &str =
-        "berth scheduler-k3s:set --global kubeconfig-path <file> / kube-context <name>";
-    if !std::path::Path::new(kubeconfig).exists() {
-        return Err(anyhow!(
-            "kubeconfig {kubeconfig} does not exist: install k3s (scheduler-k3s:initialize) or point berth at a cluster with: {FIX}"
-        ));
-    }
-    let kc = Kubeconfig::read_from(kubeconfig)
-        .map_err(|e| anyhow!("cannot read kubeconfig {kubeconfig}: {e} (change it with: {FIX})"))?;
-    let options = KubeConfigOptions {
-        context: context.map(str::to_owned),
-        ..KubeConfigOptions::default()
-    };
-    let config = kube::Config::from_custom_kubeconfig(kc, &options)
-        .await
-        .map_err(|e| {
-            anyhow!("kubeconfig {kubeconfig} is not usable: {e} (change it with: {FIX})")
-        })?;
-    let mut config = config;
-    config.default_retry = default_retry;
-    let server = config.cluster_url.to_string();
-    let client = Client::try_from(config)
-        .map_err(|e| anyhow!("kubeconfig {kubeconfig} is not usable: {e}"))?;
-    match tokio::time::timeout(Duration::from_secs(10), client.apiserver_version()).await {
-        Ok(Ok(_)) => Ok(client),
-        Ok(Err(e)) => Err(anyhow!(
-            "Kubernetes API server {} (from {kubeconfig}) is not reachable: {}; start the cluster or change it with: {FIX}",
-            server.trim_end_matches('/'),
-            crate::kube::errors::causes(&e)
-        )),
-        Err(_) => Err(anyhow!(
-            "Kubernetes API server {} (from {kubeconfig}) did not answer within 10s; start the cluster or change it with: {FIX}",
-            server.trim_end_matches('/')
-        )),
-    }
-}
 
 /// The values recorded with a revision (`helm get values`), in the shape of Dokku's chart
 /// values: enough for `run`, restarts and rebuilds to find the deployed image again. No config
@@ -261,17 +177,6 @@ pub async fn destroy(cluster: &AppCluster, progress: &dyn Reporter) -> Result<Ve
     let objects = deploy::uninstall(&cluster.client, ns, app, timeout, progress).await?;
     removed.extend(objects.iter().map(ToString::to_string));
     Ok(removed)
-}
-
-/// Connect when a kubeconfig is configured; `None` when the kubeconfig file does not exist (no
-/// cluster set up yet: state-only commands go on). A kubeconfig that exists but whose server is
-/// unreachable is an error, so the caller can leave its state unchanged.
-pub async fn connect_if_configured(store: &Store, app: &AppName) -> Result<Option<AppCluster>> {
-    let props = store.scheduler_k3s_properties(Some(app))?;
-    if !std::path::Path::new(props.kubeconfig_path()).exists() {
-        return Ok(None);
-    }
-    connect(store, app).await.map(Some)
 }
 
 /// The deployed image of `cluster.app`, `None` when it has no deployed revision.

@@ -1,0 +1,60 @@
+//! The one client constructor: a kube client from a kubeconfig file (+ context), checked with one
+//! request so an unreachable or unusable cluster is reported at connect time, naming the file,
+//! the server and the properties that change them.
+
+use std::time::Duration;
+
+use anyhow::{Result, anyhow};
+use kube::Client;
+
+/// A client for `kubeconfig` (+ `context`), checked with one request so an unreachable server is
+/// reported here, naming the server and the properties to change.
+pub async fn connect_client(kubeconfig: &str, context: Option<&str>) -> Result<Client> {
+    connect_client_with_retry(kubeconfig, context, true).await
+}
+
+/// [`connect_client`], choosing whether kube's built-in retry of 429/503/504 answers is on. Off
+/// where berth handles 429 itself (evictions blocked by a PodDisruptionBudget answer 429 and
+/// must be retried within the drain's own deadline).
+pub async fn connect_client_with_retry(
+    kubeconfig: &str,
+    context: Option<&str>,
+    default_retry: bool,
+) -> Result<Client> {
+    use kube::config::{KubeConfigOptions, Kubeconfig};
+    const FIX: &str =
+        "berth scheduler-k3s:set --global kubeconfig-path <file> / kube-context <name>";
+    if !std::path::Path::new(kubeconfig).exists() {
+        return Err(anyhow!(
+            "kubeconfig {kubeconfig} does not exist: install k3s (scheduler-k3s:initialize) or point berth at a cluster with: {FIX}"
+        ));
+    }
+    let kc = Kubeconfig::read_from(kubeconfig)
+        .map_err(|e| anyhow!("cannot read kubeconfig {kubeconfig}: {e} (change it with: {FIX})"))?;
+    let options = KubeConfigOptions {
+        context: context.map(str::to_owned),
+        ..KubeConfigOptions::default()
+    };
+    let config = kube::Config::from_custom_kubeconfig(kc, &options)
+        .await
+        .map_err(|e| {
+            anyhow!("kubeconfig {kubeconfig} is not usable: {e} (change it with: {FIX})")
+        })?;
+    let mut config = config;
+    config.default_retry = default_retry;
+    let server = config.cluster_url.to_string();
+    let client = Client::try_from(config)
+        .map_err(|e| anyhow!("kubeconfig {kubeconfig} is not usable: {e}"))?;
+    match tokio::time::timeout(Duration::from_secs(10), client.apiserver_version()).await {
+        Ok(Ok(_)) => Ok(client),
+        Ok(Err(e)) => Err(anyhow!(
+            "Kubernetes API server {} (from {kubeconfig}) is not reachable: {}; start the cluster or change it with: {FIX}",
+            server.trim_end_matches('/'),
+            crate::kube::errors::causes(&e)
+        )),
+        Err(_) => Err(anyhow!(
+            "Kubernetes API server {} (from {kubeconfig}) did not answer within 10s; start the cluster or change it with: {FIX}",
+            server.trim_end_matches('/')
+        )),
+    }
+}

@@ -1,0 +1,50 @@
+//! Where an app's cluster is: the connected client, the app's namespace and its resolved
+//! scheduler-k3s properties.
+
+use std::time::Duration;
+
+use anyhow::Result;
+use kube::Client;
+
+use crate::model::AppName;
+use crate::model::properties::ResolvedProperties;
+use crate::store::Store;
+
+/// A connected client plus where the app lives.
+pub struct AppCluster {
+    pub client: Client,
+    pub app: AppName,
+    pub namespace: String,
+    pub props: ResolvedProperties,
+}
+
+impl AppCluster {
+    pub fn deploy_timeout(&self) -> Duration {
+        self.props.deploy_timeout()
+    }
+}
+
+/// Connect to the cluster `app` uses (global `kubeconfig-path` / `kube-context`, the app's
+/// `namespace`). Fails with one line naming the kubeconfig or server and the property to change.
+pub async fn connect(store: &Store, app: &AppName) -> Result<AppCluster> {
+    let props = store.scheduler_k3s_properties(Some(app))?;
+    let client =
+        crate::kube::client::connect_client(props.kubeconfig_path(), props.kube_context()).await?;
+    Ok(AppCluster {
+        client,
+        app: app.clone(),
+        namespace: props.namespace().to_owned(),
+        props,
+    })
+}
+
+/// Connect when a kubeconfig is configured; `None` when the kubeconfig file does not exist (no
+/// cluster set up yet: state-only commands go on). A kubeconfig that exists but whose server is
+/// unreachable is an error, so the caller can leave its state unchanged.
+pub async fn connect_if_configured(store: &Store, app: &AppName) -> Result<Option<AppCluster>> {
+    let props = store.scheduler_k3s_properties(Some(app))?;
+    if !std::path::Path::new(props.kubeconfig_path()).exists() {
+        return Ok(None);
+    }
+    connect(store, app).await.map(Some)
+}

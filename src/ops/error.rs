@@ -1,0 +1,27 @@
+//! What an ops function can fail with: the error of the layer that refused, unchanged, so the CLI
+//! prints exactly that layer's one line (and a caller can still tell which layer it was).
+
+use crate::model::InvalidValue;
+use crate::model::app_json::AppJsonError;
+use crate::model::names::NameError;
+use crate::store::{PropertyError, StoreError};
+
+/// An ops failure. `Display` is the one line the user sees.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Property(#[from] PropertyError),
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    #[error(transparent)]
+    Name(#[from] NameError),
+    #[error(transparent)]
+    AppJson(#[from] AppJsonError),
+    /// A cluster step failed; the chain of causes is shown on one line.
+    #[error("{0:#}")]
+    Cluster(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

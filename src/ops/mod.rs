@@ -1,0 +1,13 @@
+//! One function per command: options in, an outcome or report data out. This is where commands
+//! take locks, own the async runtime, read the store, build the release, drive the cluster
+//! through `kube/` and clean up; `cli/` parses arguments, calls one function here and prints
+//! what it returns.
+
+pub mod cluster_objects;
+pub mod connect;
+pub mod error;
+pub mod release;
+pub mod release_inputs;
+pub mod runtime;
+
+pub use error::{Error, Result};

@@ -8,6 +8,10 @@ use std::sync::Mutex;
 /// Where progress goes. Methods take `&self` so one reporter can be shared by concurrent tasks
 /// (an SSH output pump, a watch) and held as `&dyn Reporter` anywhere below `ops/`.
 pub trait Reporter: Send + Sync {
+    /// A heading of the command's own output (Dokku's `dokku_log_info1`: `-----> …` on stdout).
+    fn info(&self, msg: &str);
+    /// A line of the command's own output (Dokku's `dokku_log_verbose`: 7 spaces, stdout).
+    fn verbose(&self, msg: &str);
     /// A step (`=====> …`).
     fn step(&self, msg: &str);
     /// Detail under a step (7 spaces), e.g. a line of installer output.
@@ -27,6 +31,8 @@ pub trait Reporter: Send + Sync {
 /// One reported event, as [`Recorder`] keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
+    Info(String),
+    Verbose(String),
     Step(String),
     Detail(String),
     Warn(String),
@@ -56,6 +62,12 @@ impl Recorder {
 }
 
 impl Reporter for Recorder {
+    fn info(&self, msg: &str) {
+        self.push(Event::Info(msg.to_owned()));
+    }
+    fn verbose(&self, msg: &str) {
+        self.push(Event::Verbose(msg.to_owned()));
+    }
     fn step(&self, msg: &str) {
         self.push(Event::Step(msg.to_owned()));
     }
@@ -90,6 +102,8 @@ impl Reporter for Recorder {
 pub struct Silent;
 
 impl Reporter for Silent {
+    fn info(&self, _: &str) {}
+    fn verbose(&self, _: &str) {}
     fn step(&self, _: &str) {}
     fn detail(&self, _: &str) {}
     fn warn(&self, _: &str) {}

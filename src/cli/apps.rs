@@ -4,9 +4,11 @@ use clap::Subcommand;
 
 use super::args::report_scopes;
 use super::output::{Format, Report, Row, emit_reports, info1, info2, warn};
+use super::terminal::Terminal;
 use super::{CliError, Ctx};
 use crate::model::AppName;
-use crate::store::{Scope, ScopeLock, Store};
+use crate::ops::apps;
+use crate::store::Scope;
 
 #[derive(Debug, Subcommand)]
 pub enum Apps {
@@ -88,31 +90,12 @@ pub enum Apps {
     },
 }
 
-/// Lock two app scopes in name order so two renames/clones cannot deadlock.
-fn lock_pair<'s>(
-    store: &'s Store,
-    a: &AppName,
-    b: &AppName,
-    cmd: &str,
-) -> Result<(ScopeLock<'s>, ScopeLock<'s>), CliError> {
-    if a == b {
-        return Err(CliError::msg(format!("the new name must differ from {a}")));
-    }
-    let (first, second) = if a < b { (a, b) } else { (b, a) };
-    let l1 = store.lock(&Scope::App(first.clone()), cmd)?;
-    let l2 = store.lock(&Scope::App(second.clone()), cmd)?;
-    Ok(if a < b { (l1, l2) } else { (l2, l1) })
-}
-
 impl Apps {
     pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
         let store = &ctx.store;
         match self {
             Apps::Create { app } => {
-                let app: AppName = app.parse()?;
-                let lock = store.lock(&Scope::App(app.clone()), &ctx.command)?;
-                store.create_app(&lock)?;
-                info1(format!("Creating {app}..."));
+                apps::create(ctx, &app.parse()?, &Terminal::new(false))?;
             }
             Apps::Destroy {
                 app,
@@ -124,17 +107,7 @@ impl Apps {
                 if !force {
                     confirm(&app)?;
                 }
-                // A deploy in progress finishes first (same wait as the cluster commands).
-                let lock = super::on_cluster::lock_app(
-                    ctx,
-                    &app,
-                    super::on_cluster::LockWait::DeployTimeout,
-                )?;
-                info1(format!("Destroying {app}"));
-                if !skip_cluster {
-                    remove_from_cluster(ctx, &app)?;
-                }
-                store.destroy_app(&lock)?;
+                apps::destroy(ctx, &app, skip_cluster, &Terminal::new(false))?;
             }
             Apps::List => {
                 let apps = store.list_apps()?;
@@ -156,12 +129,7 @@ impl Apps {
                 skip_deploy,
             } => {
                 let (old, new): (AppName, AppName) = (old_app.parse()?, new_app.parse()?);
-                store.require_app(&old)?;
-                let (from, to) = lock_pair(store, &old, &new, &ctx.command)?;
-                info1(format!("Renaming {old} to {new}"));
-                super::on_cluster::rename_app(ctx, &old, &new, skip_deploy, || {
-                    Ok(store.rename_app(&from, &to)?)
-                })?;
+                apps::rename(ctx, &old, &new, skip_deploy, &Terminal::new(false))?;
             }
             Apps::Clone {
                 old_app,
@@ -171,16 +139,13 @@ impl Apps {
                 ignore_existing,
             } => {
                 let (old, new): (AppName, AppName) = (old_app.parse()?, new_app.parse()?);
-                store.require_app(&old)?;
-                if ignore_existing && store.app_exists(&new) {
-                    warn(format!("App {new} already exists, skipping clone"));
-                    return Ok(());
-                }
-                let (from, to) = lock_pair(store, &old, &new, &ctx.command)?;
-                info1(format!("Cloning {old} to {new}"));
-                store.clone_app(&from, &to)?;
-                if deploy {
-                    super::on_cluster::deploy_clone(ctx, &old, &new)?;
+                let progress = Terminal::new(false);
+                let cloned = apps::clone(ctx, &old, &new, deploy, ignore_existing, &progress)?;
+                if let apps::Cloned::Copied {
+                    revision: Some(revision),
+                } = cloned
+                {
+                    info1(format!("Deployed {new}, revision {revision}"));
                 }
             }
             Apps::Report {
@@ -221,71 +186,10 @@ impl Apps {
     }
 }
 
-/// Dokku's `scheduler-post-delete`: delete the app's objects, jobs and release records from its
-/// namespace. No kubeconfig means no cluster was ever set up: skip with a warning, as the original
-/// does when k3s is not installed. An unreachable cluster stops the destroy (state kept) unless
-/// `--skip-cluster` is given.
-fn remove_from_cluster(ctx: &Ctx, app: &AppName) -> Result<(), CliError> {
-    let props = ctx.store.scheduler_k3s_properties(Some(app))?;
-    let kubeconfig = props.kubeconfig_path();
-    if !std::path::Path::new(kubeconfig).exists() {
-        warn(format!(
-            "kubeconfig {kubeconfig} does not exist (no cluster set up), skipping cluster cleanup"
-        ));
-        return Ok(());
-    }
-    let removed = super::on_cluster::block_on(async {
-        let cluster = crate::ops::connect::connect(&ctx.store, app).await?;
-        let progress = super::terminal::Terminal::new(false);
-        crate::ops::release::destroy(&cluster, &progress).await
-    })
-    .map_err(|e| {
-        CliError::msg(format!(
-            "{} (berth's state of the app is kept; pass --skip-cluster to remove only that)",
-            e.message
-        ))
-    })?;
-    super::output::verbose(format!(
-        "Removed {} objects from namespace {}{}",
-        removed.len(),
-        props.namespace(),
-        kinds_summary(&removed)
-    ));
-    Ok(())
-}
-
-/// `: 2 Deployment, 1 Service` for `Kind/name` entries, in kind order; empty for none.
-fn kinds_summary(removed: &[String]) -> String {
-    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    for key in removed {
-        *counts
-            .entry(key.split('/').next().unwrap_or(key))
-            .or_default() += 1;
-    }
-    if counts.is_empty() {
-        return String::new();
-    }
-    let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
-    format!(": {}", parts.join(", "))
-}
-
 /// Dokku's confirmation: the user types the app name.
 fn confirm(app: &AppName) -> Result<(), CliError> {
     super::output::confirm(
         &format!("This command will destroy app {app}."),
         app.as_str(),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::kinds_summary;
-
-    #[test]
-    fn removed_objects_are_summarised_per_kind() {
-        let removed =
-            ["Deployment/a-web", "Service/a-web", "Deployment/a-worker"].map(String::from);
-        assert_eq!(kinds_summary(&removed), ": 2 Deployment, 1 Service");
-        assert_eq!(kinds_summary(&[]), "");
-    }
 }

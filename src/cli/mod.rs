@@ -42,13 +42,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 use crate::store::Store;
 
-/// Everything a handler gets: the state store and the running command's name (for lock holders).
-#[derive(Debug)]
-pub struct Ctx {
-    pub store: Store,
-    /// `berth <subcommand>`, recorded as a lock holder. Never contains argument values.
-    pub command: String,
-}
+pub use crate::ops::Ctx;
 
 /// A failed command: one line printed as ` !     <message>` on stderr, and an exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]

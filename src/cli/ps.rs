@@ -66,14 +66,12 @@ impl Ps {
                     let (process, count) = parse_scale_arg(p)?;
                     changes.insert(process, count);
                 }
-                let lock = store.lock(&Scope::App(app.clone()), &ctx.command)?;
-                let summary: Vec<String> =
-                    changes.iter().map(|(p, n)| format!("{p}={n}")).collect();
-                super::on_cluster::scale_app(ctx, &app, skip_deploy, || {
-                    lock.set_scale(&changes)?;
-                    info1(format!("Scaling {app} processes: {}", summary.join(" ")));
-                    Ok(())
-                })?;
+                let progress = super::terminal::Terminal::new(false);
+                if let Some(revision) =
+                    crate::ops::ps::scale(ctx, &app, &changes, skip_deploy, &progress)?
+                {
+                    info1(format!("{app} is running revision {revision}"));
+                }
             }
             Ps::Report {
                 app,
@@ -101,7 +99,7 @@ impl Ps {
                     for (p, n) in &scale {
                         rows.push(Row::new(format!("--ps-scale-{p}"), n.to_string()));
                     }
-                    rows.extend(super::on_cluster::live_ps_rows(ctx, &app));
+                    rows.extend(live_ps_rows(ctx, &app));
                     reports.push(Report {
                         subject: app.to_string(),
                         plugin: "ps",
@@ -113,4 +111,43 @@ impl Ps {
         }
         Ok(())
     }
+}
+
+/// Live rows for `ps:report`: deployed revision, running state and one status row per pod.
+/// Nothing when no kubeconfig exists (no cluster set up); a warning when the cluster does not
+/// answer (the stored part of the report is still printed).
+fn live_ps_rows(ctx: &Ctx, app: &crate::model::AppName) -> Vec<Row> {
+    let live = match crate::ops::ps::report_live(ctx, app) {
+        Ok(None) => return Vec::new(),
+        Ok(Some(live)) => live,
+        Err(e) => {
+            warn(format!("live state unavailable: {e}"));
+            return Vec::new();
+        }
+    };
+    let revision = live.deployed_revision;
+    let mut rows = vec![
+        Row::new("--deployed", revision.is_some().to_string()),
+        Row::new(
+            "--deployed-revision",
+            revision.map(|r| r.to_string()).unwrap_or_default(),
+        ),
+        Row::new(
+            "--running",
+            crate::kube::ps::running_summary(&live.processes),
+        ),
+    ];
+    for s in &live.processes {
+        for (i, p) in s.pods.iter().enumerate() {
+            let state = match &p.reason {
+                None => format!("running ({})", p.name),
+                Some(r) => format!("{} ({}): {r}", p.phase.to_lowercase(), p.name),
+            };
+            rows.push(Row::new(
+                format!("--status-{}-{}", s.process_type, i + 1),
+                state,
+            ));
+        }
+    }
+    rows
 }

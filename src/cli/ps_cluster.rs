@@ -3,11 +3,13 @@
 use clap::{Args, Subcommand};
 
 use super::args::existing_app;
-use super::on_cluster::{LockWait, block_on, connect, lock_app};
 use super::output::{Format, info1, print_json, verbose};
+use super::terminal::Terminal;
 use super::{CliError, Ctx};
-use crate::kube::{history, ps};
-use crate::ops::release::{self as app_ops, Redeploy};
+use crate::kube::ps::running_summary;
+use crate::ops::lock::LockWait;
+use crate::ops::ps;
+use crate::ops::release::Redeploy;
 
 /// Flags every rollout command takes.
 #[derive(Debug, Args)]
@@ -82,13 +84,9 @@ pub enum PsCluster {
 
 fn rollout(ctx: &Ctx, app: &str, flags: &RolloutFlags, mode: Redeploy) -> Result<(), CliError> {
     let app = existing_app(&ctx.store, app)?;
-    let _lock = lock_app(ctx, &app, flags.lock_wait())?;
-    let progress = super::terminal::Terminal::new(flags.quiet);
-    let done = block_on(async {
-        let cluster = connect(ctx, &app).await?;
-        app_ops::redeploy(&ctx.store, &cluster, mode, &progress).await
-    })?;
-    info1(format!("{app} is running revision {}", done.revision));
+    let progress = Terminal::new(flags.quiet);
+    let revision = ps::rollout(ctx, &app, flags.lock_wait(), mode, &progress)?;
+    info1(format!("{app} is running revision {revision}"));
     Ok(())
 }
 
@@ -97,11 +95,7 @@ impl PsCluster {
         match self {
             PsCluster::Stop { app, flags } => {
                 let app = existing_app(&ctx.store, &app)?;
-                let _lock = lock_app(ctx, &app, flags.lock_wait())?;
-                let stopped = block_on(async {
-                    let cluster = connect(ctx, &app).await?;
-                    ps::stop(&cluster.client, &cluster.namespace, app.as_str()).await
-                })?;
+                let stopped = ps::stop(ctx, &app, flags.lock_wait())?;
                 info1(format!("Stopping {app}"));
                 for p in stopped {
                     verbose(format!("Stopping {p} process"));
@@ -122,19 +116,15 @@ impl PsCluster {
 
 fn inspect(ctx: &Ctx, app: &str, format: Format) -> Result<(), CliError> {
     let app = existing_app(&ctx.store, app)?;
-    let (revision, states, namespace) = block_on(async {
-        let cluster = connect(ctx, &app).await?;
-        let past = history::list(&cluster.client, &cluster.namespace, app.as_str()).await?;
-        let states = ps::live_state(&cluster.client, &cluster.namespace, app.as_str()).await?;
-        Ok((past.last().cloned(), states, cluster.namespace.clone()))
-    })?;
+    let live = ps::inspect(ctx, &app)?;
+    let (revision, states, namespace) = (live.latest, live.processes, live.namespace);
     if format == Format::Json {
         return print_json(&serde_json::json!({
             "app": app.as_str(),
             "namespace": namespace,
             "revision": revision.as_ref().map(|r| r.version),
             "status": revision.as_ref().map(|r| r.info.status.as_str()),
-            "running": ps::running_summary(&states),
+            "running": running_summary(&states),
             "processes": states,
         }));
     }
@@ -146,7 +136,7 @@ fn inspect(ctx: &Ctx, app: &str, format: Format) -> Result<(), CliError> {
         )),
         None => verbose("Not deployed"),
     }
-    verbose(format!("Running: {}", ps::running_summary(&states)));
+    verbose(format!("Running: {}", running_summary(&states)));
     for s in &states {
         verbose(format!(
             "{}: {}/{} ready ({} available) deployment {} image {}",

@@ -1,4 +1,4 @@
-//! The terminal [`Reporter`]: progress on stderr, a live line per item (process type, job) when
+//! The terminal [`Reporter`]: the command's own lines on stdout, progress on stderr, a live line per item (process type, job) when
 //! stderr is a terminal, plain lines when it is not or the user asked for quiet output.
 
 use std::collections::HashMap;
@@ -59,6 +59,14 @@ impl Terminal {
 }
 
 impl Reporter for Terminal {
+    fn info(&self, msg: &str) {
+        super::output::info1(msg);
+    }
+
+    fn verbose(&self, msg: &str) {
+        super::output::verbose(msg);
+    }
+
     fn step(&self, msg: &str) {
         self.line(&format!("=====> {msg}"));
     }

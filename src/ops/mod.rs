@@ -3,11 +3,24 @@
 //! through `kube/` and clean up; `cli/` parses arguments, calls one function here and prints
 //! what it returns.
 
+pub mod apps;
 pub mod cluster_objects;
 pub mod connect;
 pub mod error;
+pub mod lock;
+pub mod ps;
 pub mod release;
 pub mod release_inputs;
 pub mod runtime;
 
 pub use error::{Error, Result};
+
+use crate::store::Store;
+
+/// Everything a command gets: the state store and the running command's name (for lock holders).
+#[derive(Debug)]
+pub struct Ctx {
+    pub store: Store,
+    /// `berth <subcommand>`, recorded as a lock holder. Never contains argument values.
+    pub command: String,
+}

@@ -5,11 +5,12 @@ use base64::Engine;
 use clap::Subcommand;
 
 use super::args::existing_scope;
-use super::output::{info1, info2, verbose};
+use super::output::{info1, info2};
 use super::{CliError, Ctx};
 use crate::model::env::{
     EnvMap, ExportFormat, export, parse_env_pair, shell_quote, validate_env_key,
 };
+use crate::ops::config::{self, Change};
 use crate::store::{Scope, Store, docs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -165,42 +166,18 @@ fn decode(key: &str, value: &str) -> Result<String, CliError> {
     })
 }
 
-/// Dokku restarts a deployed app after a config change so its pods see the new values. Nothing
-/// to do when no cluster is set up (no kubeconfig) or the app was never deployed. Called with the
-/// app's lock held, so no deploy runs in between.
-fn restart_if_deployed(ctx: &Ctx, scope: &Scope) -> Result<(), CliError> {
-    let Scope::App(app) = scope else {
-        return Ok(()); // global vars reach each app at its next deploy or restart
-    };
-    let props = ctx.store.scheduler_k3s_properties(Some(app))?;
-    if !std::path::Path::new(props.kubeconfig_path()).exists() {
-        return Ok(());
-    }
+/// Apply `change` through ops and print the restart it made, if any.
+fn change(ctx: &Ctx, scope: &Scope, change: Change, no_restart: bool) -> Result<(), CliError> {
     let progress = super::terminal::Terminal::new(false);
-    let outcome = super::on_cluster::block_on(async {
-        let cluster = crate::ops::connect::connect(&ctx.store, app).await?;
-        if !crate::ops::release::is_deployed(&cluster).await? {
-            return Ok(None);
-        }
-        let mode = crate::ops::release::Redeploy::Restart(None);
-        crate::ops::release::redeploy(&ctx.store, &cluster, mode, &progress)
-            .await
-            .map(Some)
-    });
-    match outcome {
-        Ok(None) => Ok(()),
-        Ok(Some(done)) => {
-            info1(format!(
-                "Restarted {app} with the new config (revision {})",
-                done.revision
-            ));
-            Ok(())
-        }
-        Err(e) => Err(CliError::msg(format!(
-            "config saved, but restarting {app} failed: {} (retry with: berth ps:restart {app})",
-            e.message
-        ))),
+    if let (Some(revision), Scope::App(app)) = (
+        config::change(ctx, scope, &change, !no_restart, &progress)?,
+        scope,
+    ) {
+        info1(format!(
+            "Restarted {app} with the new config (revision {revision})"
+        ));
     }
+    Ok(())
 }
 
 impl Config {
@@ -221,18 +198,7 @@ impl Config {
                     crate::model::env::validate_env_value(&k, &v)?;
                     parsed.push((k, v));
                 }
-                let lock = store.lock(&scope, &ctx.command)?;
-                lock.update_json(docs::CONFIG, |env: &mut EnvMap| {
-                    env.extend(parsed.iter().cloned());
-                    Ok::<_, CliError>(())
-                })?;
-                info1("Setting config vars");
-                for (k, _) in &parsed {
-                    verbose(k);
-                }
-                if !no_restart {
-                    restart_if_deployed(ctx, &scope)?;
-                }
+                change(ctx, &scope, Change::Set(parsed), no_restart)?;
             }
             Config::Unset {
                 target,
@@ -243,28 +209,11 @@ impl Config {
                 for k in &keys {
                     validate_env_key(k)?;
                 }
-                let lock = store.lock(&scope, &ctx.command)?;
-                lock.update_json(docs::CONFIG, |env: &mut EnvMap| {
-                    for k in &keys {
-                        env.remove(k);
-                    }
-                    Ok::<_, CliError>(())
-                })?;
-                for k in &keys {
-                    info1(format!("Unsetting {k}"));
-                }
-                if !no_restart {
-                    restart_if_deployed(ctx, &scope)?;
-                }
+                change(ctx, &scope, Change::Unset(keys), no_restart)?;
             }
             Config::Clear { target, no_restart } => {
                 let scope = existing_scope(store, &target)?;
-                let lock = store.lock(&scope, &ctx.command)?;
-                lock.write_json(docs::CONFIG, &EnvMap::new())?;
-                info1("Clearing config vars");
-                if !no_restart {
-                    restart_if_deployed(ctx, &scope)?;
-                }
+                change(ctx, &scope, Change::Clear, no_restart)?;
             }
             Config::Get {
                 target,

@@ -1,15 +1,14 @@
-//! `deploy`: render an app's release. With `--dry-run` it prints every object (touching no cluster
+//! `deploy`: deploy an app's release. With `--dry-run` it prints every object (touching no cluster
 //! and no state), ready for `kubectl apply -f -`.
 
 use clap::{Args, Subcommand};
 
 use super::args::existing_app;
-use super::output::warn;
+use super::output::{info1, warn};
+use super::terminal::Terminal;
 use super::{CliError, Ctx};
-use crate::model::app_json::AppJson;
-use crate::model::procfile::Procfile;
-use crate::model::properties::validate_image_reference;
-use crate::ops::release_inputs::{Overrides, release_from_store};
+use crate::ops::deploy::{self, DeployOpts};
+use crate::ops::lock::LockWait;
 use crate::render::{self, Manifest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -61,67 +60,34 @@ pub enum Deploy {
     Deploy(DeployArgs),
 }
 
-fn read_file(path: &std::path::Path, what: &str) -> Result<String, CliError> {
-    std::fs::read_to_string(path)
-        .map_err(|e| CliError::msg(format!("cannot read {what} {}: {e}", path.display())))
-}
-
-/// Unix seconds, Dokku's deployment id.
-fn now_deployment_id() -> String {
-    jiff::Timestamp::now().as_second().to_string()
-}
-
-/// Render the manifests of `args` from the store and the given files.
-pub fn render_manifests(ctx: &Ctx, args: &DeployArgs) -> Result<Vec<Manifest>, CliError> {
-    Ok(render::render(&build_release(ctx, args)?))
-}
-
-/// The release `args` describe, from the store and the given files.
-pub fn build_release(
-    ctx: &Ctx,
-    args: &DeployArgs,
-) -> Result<crate::model::release::Release, CliError> {
-    let app = existing_app(&ctx.store, &args.app)?;
-    let image = validate_image_reference(&args.image)
-        .map_err(|e| CliError::msg(format!("invalid image {:?}: {e}", args.image)))?;
-    let procfile = match &args.procfile {
-        Some(p) => Some(
-            Procfile::parse(&read_file(p, "Procfile")?)
-                .map_err(|e| CliError::msg(format!("{}: {e}", p.display())))?,
-        ),
-        None => None,
-    };
-    let app_json = match &args.app_json {
-        Some(p) => Some(
-            AppJson::parse(&read_file(p, "app.json")?)
-                .map_err(|e| CliError::msg(format!("{}: {e}", p.display())))?,
-        ),
-        None => None,
-    };
-    let release = release_from_store(
-        &ctx.store,
-        &app,
-        &image,
-        Overrides {
-            procfile,
-            app_json,
-            deployment_id: now_deployment_id(),
+/// The deploy `args` ask for.
+pub fn deploy_opts(ctx: &Ctx, args: &DeployArgs) -> Result<DeployOpts, CliError> {
+    Ok(DeployOpts {
+        app: existing_app(&ctx.store, &args.app)?,
+        image: args.image.clone(),
+        procfile: args.procfile.clone(),
+        app_json: args.app_json.clone(),
+        wait: if args.no_wait {
+            LockWait::NoWait
+        } else {
+            LockWait::DeployTimeout
         },
-    )
-    .map_err(CliError::msg)?;
-    for w in &release.warnings {
-        warn(w);
-    }
-    Ok(release)
+    })
 }
 
 impl Deploy {
     pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
         let Deploy::Deploy(args) = self;
+        let opts = deploy_opts(ctx, &args)?;
         if !args.dry_run {
-            return super::deploy_cluster::deploy(ctx, &args);
+            let done = deploy::deploy(ctx, &opts, &Terminal::new(args.quiet))?;
+            info1(format!(
+                "Deployed {} ({}), revision {}",
+                opts.app, done.image, done.revision
+            ));
+            return Ok(());
         }
-        let mut manifests = render_manifests(ctx, &args)?;
+        let mut manifests = deploy::dry_run(ctx, &opts, &Terminal::plain())?;
         if !args.show_secrets && manifests.iter().any(|m| matches!(m, Manifest::Secret(_))) {
             manifests.iter_mut().for_each(Manifest::redact_secrets);
             warn("Secret values are shown as <redacted>; pass --show-secrets to print them");

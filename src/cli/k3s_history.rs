@@ -4,12 +4,11 @@
 use clap::Subcommand;
 
 use super::args::existing_app;
-use super::on_cluster::{LockWait, block_on, connect, lock_app};
 use super::output::print_table;
 use super::output::{Format, info1, info2, print_json};
 use super::{CliError, Ctx};
-use crate::kube::deploy;
-use crate::kube::history;
+use crate::ops::history as ops_history;
+use crate::ops::lock::LockWait;
 
 #[derive(Debug, Subcommand)]
 pub enum K3sHistory {
@@ -46,10 +45,7 @@ impl K3sHistory {
         match self {
             K3sHistory::History { app, format } => {
                 let app = existing_app(&ctx.store, &app)?;
-                let revs = block_on(async {
-                    let cluster = connect(ctx, &app).await?;
-                    history::list(&cluster.client, &cluster.namespace, app.as_str()).await
-                })?;
+                let revs = ops_history::list(ctx, &app)?;
                 let rows: Vec<serde_json::Value> = revs
                     .iter()
                     .map(|r| {
@@ -94,41 +90,11 @@ impl K3sHistory {
                 } else {
                     LockWait::DeployTimeout
                 };
-                let _lock = lock_app(ctx, &app, wait)?;
                 let progress = super::terminal::Terminal::new(quiet);
-                let (target, done) = block_on(async {
-                    let cluster = connect(ctx, &app).await?;
-                    let ns = &cluster.namespace;
-                    let target = match revision {
-                        Some(r) => r,
-                        None => {
-                            let past = history::list(&cluster.client, ns, app.as_str()).await?;
-                            let latest = past
-                                .iter()
-                                .map(|r| r.version)
-                                .max()
-                                .ok_or_else(|| anyhow::anyhow!("App {app} is not deployed"))?;
-                            history::rollback_target(&past).ok_or_else(|| {
-                                anyhow::anyhow!(
-                                    "{app} has no successful revision before {latest} to roll back to"
-                                )
-                            })?
-                        }
-                    };
-                    let done = deploy::rollback_to(
-                        &cluster.client,
-                        ns,
-                        app.as_str(),
-                        target,
-                        cluster.deploy_timeout(),
-                        &progress,
-                    )
-                    .await?;
-                    Ok((target, done))
-                })?;
+                let done = ops_history::rollback(ctx, &app, revision, wait, &progress)?;
                 info1(format!(
-                    "Rolled {app} back to revision {target} (now revision {})",
-                    done.revision
+                    "Rolled {app} back to revision {} (now revision {})",
+                    done.target, done.revision
                 ));
                 Ok(())
             }

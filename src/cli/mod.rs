@@ -13,7 +13,6 @@ pub mod builder;
 pub mod config;
 pub mod cron;
 pub mod deploy;
-pub mod deploy_cluster;
 pub mod domains;
 pub mod enter;
 pub mod k3s_autoscaling;

@@ -19,6 +19,26 @@ pub enum Error {
     Name(#[from] NameError),
     #[error(transparent)]
     AppJson(#[from] AppJsonError),
+    /// A file argument could not be read.
+    #[error("cannot read {what} {}: {source}", path.display())]
+    Read {
+        what: &'static str,
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file argument was read but is not valid.
+    #[error("{}: {message}", path.display())]
+    BadFile {
+        path: std::path::PathBuf,
+        message: String,
+    },
+    /// `deploy --image` is not an image reference.
+    #[error("invalid image {image:?}: {reason}")]
+    Image { image: String, reason: String },
+    /// The stored inputs do not make a release (one line naming the input and the rule).
+    #[error("{0}")]
+    Release(String),
     /// A cluster step failed; the chain of causes is shown on one line.
     #[error("{0:#}")]
     Cluster(#[from] anyhow::Error),

@@ -5,8 +5,11 @@
 
 pub mod apps;
 pub mod cluster_objects;
+pub mod config;
 pub mod connect;
+pub mod deploy;
 pub mod error;
+pub mod history;
 pub mod lock;
 pub mod ps;
 pub mod release;

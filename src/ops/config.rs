@@ -1,0 +1,94 @@
+//! `config:set|unset|clear`: change an app's (or the global) environment and, as Dokku does,
+//! restart a deployed app so its pods see the new values.
+
+use anyhow::anyhow;
+
+use super::Ctx;
+use super::connect::connect;
+use super::error::Result;
+use super::release::{self, Redeploy};
+use super::runtime::block_on;
+use crate::model::env::EnvMap;
+use crate::progress::Reporter;
+use crate::store::{Scope, StoreError, docs};
+
+/// What to do with the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// `config:set`: these (already validated) pairs.
+    Set(Vec<(String, String)>),
+    /// `config:unset`: these (already validated) keys.
+    Unset(Vec<String>),
+    /// `config:clear`.
+    Clear,
+}
+
+/// Apply `change` to `scope`'s environment, then (with `restart`) restart the app if it is
+/// deployed. Returns the revision the restart made, if one ran.
+pub fn change(
+    ctx: &Ctx,
+    scope: &Scope,
+    change: &Change,
+    restart: bool,
+    r: &dyn Reporter,
+) -> Result<Option<u32>> {
+    let lock = ctx.store.lock(scope, &ctx.command)?;
+    match change {
+        Change::Set(pairs) => {
+            lock.update_json(docs::CONFIG, |env: &mut EnvMap| {
+                env.extend(pairs.iter().cloned());
+                Ok::<_, StoreError>(())
+            })?;
+            r.info("Setting config vars");
+            for (k, _) in pairs {
+                r.verbose(k);
+            }
+        }
+        Change::Unset(keys) => {
+            lock.update_json(docs::CONFIG, |env: &mut EnvMap| {
+                for k in keys {
+                    env.remove(k);
+                }
+                Ok::<_, StoreError>(())
+            })?;
+            for k in keys {
+                r.info(&format!("Unsetting {k}"));
+            }
+        }
+        Change::Clear => {
+            lock.write_json(docs::CONFIG, &EnvMap::new())?;
+            r.info("Clearing config vars");
+        }
+    }
+    if !restart {
+        return Ok(None);
+    }
+    // The lock is still held, so no deploy runs in between.
+    restart_if_deployed(ctx, scope, r)
+}
+
+/// Dokku restarts a deployed app after a config change so its pods see the new values. Nothing
+/// to do when no cluster is set up (no kubeconfig) or the app was never deployed.
+fn restart_if_deployed(ctx: &Ctx, scope: &Scope, r: &dyn Reporter) -> Result<Option<u32>> {
+    let Scope::App(app) = scope else {
+        return Ok(None); // global vars reach each app at its next deploy or restart
+    };
+    let props = ctx.store.scheduler_k3s_properties(Some(app))?;
+    if !std::path::Path::new(props.kubeconfig_path()).exists() {
+        return Ok(None);
+    }
+    block_on(async {
+        let cluster = connect(&ctx.store, app).await?;
+        if !release::is_deployed(&cluster).await? {
+            return Ok(None);
+        }
+        let done = release::redeploy(&ctx.store, &cluster, Redeploy::Restart(None), r).await?;
+        Ok(Some(done.revision))
+    })
+    .map_err(|e| {
+        anyhow!(
+            "config saved, but restarting {app} failed: {e} (retry with: berth ps:restart {app})"
+        )
+        .into()
+    })
+}

@@ -1,18 +1,12 @@
 //! `cron:list`, `cron:run`: the app's deployed cron tasks (CronJobs).
 
-use std::time::Duration;
-
 use clap::Subcommand;
-use k8s_openapi::api::batch::v1::CronJob;
-use kube::api::{Api, ListParams};
 
 use super::args::existing_app;
-use super::on_cluster::{block_on, connect};
 use super::output::print_table;
 use super::output::{Format, info2, print_json};
 use super::{CliError, Ctx};
-use crate::kube::deploy::app_selector;
-use crate::kube::{jobs, run};
+use crate::ops::run as ops_run;
 
 #[derive(Debug, Subcommand)]
 pub enum Cron {
@@ -41,38 +35,12 @@ pub enum Cron {
     },
 }
 
-async fn cronjobs(client: &kube::Client, ns: &str, app: &str) -> anyhow::Result<Vec<CronJob>> {
-    let api: Api<CronJob> = Api::namespaced(client.clone(), ns);
-    let mut list = api
-        .list(&ListParams::default().labels(&app_selector(app)))
-        .await
-        .map_err(crate::kube::errors::describe)?
-        .items;
-    list.sort_by(|a, b| jobs::cron_id(a).cmp(&jobs::cron_id(b)));
-    Ok(list)
-}
-
 impl Cron {
     pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
         match self {
             Cron::List { app, format } => {
                 let app = existing_app(&ctx.store, &app)?;
-                let list = block_on(async {
-                    let cluster = connect(ctx, &app).await?;
-                    cronjobs(&cluster.client, &cluster.namespace, app.as_str()).await
-                })?;
-                let rows: Vec<serde_json::Value> = list
-                    .iter()
-                    .filter_map(|c| {
-                        Some(serde_json::json!({
-                            "id": jobs::cron_id(c)?,
-                            "app": app.as_str(),
-                            "schedule": c.spec.schedule,
-                            "command": jobs::cron_command(c),
-                            "suspended": c.spec.suspend.unwrap_or(false),
-                        }))
-                    })
-                    .collect();
+                let rows = ops_run::cron_list(ctx, &app)?;
                 if format == Format::Json {
                     return print_json(&rows);
                 }
@@ -80,10 +48,10 @@ impl Cron {
                 let mut table = vec![["ID", "Schedule", "Suspended", "Command"].map(String::from)];
                 for r in &rows {
                     table.push([
-                        r["id"].as_str().unwrap_or_default().to_owned(),
-                        r["schedule"].as_str().unwrap_or_default().to_owned(),
-                        r["suspended"].to_string(),
-                        r["command"].as_str().unwrap_or_default().to_owned(),
+                        r.id.clone(),
+                        r.schedule.clone(),
+                        r.suspended.to_string(),
+                        r.command.clone(),
                     ]);
                 }
                 print_table(&table);
@@ -95,32 +63,13 @@ impl Cron {
                 detach,
             } => {
                 let app = existing_app(&ctx.store, &app)?;
-                let code = block_on(async {
-                    let cluster = connect(ctx, &app).await?;
-                    let ns = &cluster.namespace;
-                    let list = cronjobs(&cluster.client, ns, app.as_str()).await?;
-                    let Some(cron) = list.iter().find(|c| jobs::cron_id(c) == Some(&cron_id))
-                    else {
-                        let ids: Vec<&str> = list.iter().filter_map(jobs::cron_id).collect();
-                        anyhow::bail!(
-                            "no cron task {cron_id:?} in {app} (deployed ids: {}); see berth cron:list {app}",
-                            if ids.is_empty() {
-                                "none".into()
-                            } else {
-                                ids.join(", ")
-                            }
-                        );
-                    };
-                    let job = jobs::job_from_cronjob(cron, app.as_str(), &jobs::random_suffix())?;
-                    let start = Duration::from_secs(300);
-                    if detach {
-                        let pod = run::run_detached(&cluster.client, ns, &job, start).await?;
+                let code = match ops_run::cron_run(ctx, &app, &cron_id, detach)? {
+                    ops_run::CronRun::Started { pod } => {
                         println!("{pod}");
-                        Ok(0)
-                    } else {
-                        run::run_attached(&cluster.client, ns, &job, start, true).await
+                        0
                     }
-                })?;
+                    ops_run::CronRun::Exited { code } => code,
+                };
                 if code != 0 {
                     return Err(CliError {
                         message: String::new(),

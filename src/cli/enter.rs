@@ -6,9 +6,8 @@ use clap::Subcommand;
 
 use super::args::existing_app;
 use super::logs::process_and_index;
-use super::on_cluster::{block_on, connect};
 use super::{CliError, Ctx};
-use crate::kube::exec::{self, EnterRequest};
+use crate::ops::run as ops_run;
 
 #[derive(Debug, Subcommand)]
 pub enum Enter {
@@ -53,19 +52,17 @@ impl Enter {
         };
         let tty = std::io::stdin().is_terminal()
             || std::env::var("DOKKU_FORCE_TTY").is_ok_and(|v| v == "true");
-        let code = block_on(async {
-            let cluster = connect(ctx, &app).await?;
-            let req = EnterRequest {
-                app: app.to_string(),
-                namespace: cluster.namespace.clone(),
+        let code = ops_run::enter(
+            ctx,
+            &app,
+            ops_run::EnterOpts {
                 process_type,
                 index,
                 pod: container_id,
                 command,
                 tty,
-            };
-            exec::enter(&cluster.client, &req).await
-        })?;
+            },
+        )?;
         if code != 0 {
             return Err(CliError {
                 message: String::new(),

@@ -5,10 +5,9 @@ use std::time::Duration;
 
 use clap::Subcommand;
 
-use super::on_cluster::block_on;
 use super::output::info2;
 use super::{CliError, Ctx};
-use crate::cluster::components_apply::{EnsureOptions, ensure_components};
+use crate::cluster::components_apply::EnsureOptions;
 use crate::model::duration::parse_duration;
 use crate::model::scheduler_k3s::validate_chart;
 
@@ -61,20 +60,13 @@ impl K3sChartsInstall {
         for name in &only {
             validate_chart(name)?;
         }
-        let props = ctx.store.scheduler_k3s_properties(None)?;
-        let overrides = ctx.store.chart_overrides()?;
         let opts = EnsureOptions {
             force,
             only,
             wait: (wait || timeout.is_some()).then(|| timeout.unwrap_or(DEFAULT_TIMEOUT)),
         };
         let log = |line: &str| println!("{line}");
-        block_on(async {
-            let client =
-                crate::kube::client::connect_client(props.kubeconfig_path(), props.kube_context())
-                    .await?;
-            ensure_components(&client, props.ingress_class(), &overrides, &opts, &log).await
-        })?;
+        crate::ops::charts::ensure_charts(ctx, &opts, &log)?;
         info2("Done");
         Ok(())
     }

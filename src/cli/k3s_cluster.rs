@@ -8,15 +8,13 @@ use std::time::Duration;
 
 use clap::Subcommand;
 
-use super::on_cluster::block_on;
 use super::output::{Format, print_json, print_table};
 use super::terminal::Terminal;
 use super::{CliError, Ctx};
 use crate::cluster::k3s::{NodeRole, parse_kubelet_args};
-use crate::cluster::ops;
-use crate::cluster::{kubeconfig, teardown};
+use crate::cluster::kubeconfig;
 use crate::model::duration::parse_duration;
-use crate::progress::Reporter;
+use crate::ops::cluster as ops;
 
 fn duration_arg(s: &str) -> Result<Duration, String> {
     parse_duration(s).map(|(d, _)| d).map_err(|e| e.to_string())
@@ -149,12 +147,7 @@ impl K3sCluster {
                     timeout: node.timeout,
                 };
                 eprintln!("-----> Initializing k3s");
-                let outcome = block_on(ops::initialize(
-                    &ctx.store,
-                    &ctx.command,
-                    &opts,
-                    &Terminal::new(false),
-                ))?;
+                let outcome = ops::initialize(ctx, &opts, &Terminal::new(false))?;
                 // ClusterIssuers follow the global letsencrypt emails (reference §4.4).
                 for line in crate::ops::cluster_objects::sync_cluster_issuers(&ctx.store)? {
                     super::output::verbose(line);
@@ -187,15 +180,13 @@ impl K3sCluster {
                     kubelet_args: parse_kubelet_args(&node.kubelet_args).map_err(CliError::msg)?,
                     timeout: node.timeout,
                 };
-                let progress: Arc<dyn Reporter> = Arc::new(Terminal::new(false));
-                let sink = ops::progress_sink(progress.clone());
-                let name = block_on(ops::add_node(&ctx.store, &opts, sink, progress.as_ref()))?;
+                let name = ops::add_node(ctx, &opts, Arc::new(Terminal::new(false)))?;
                 eprintln!("=====> Done: node {name} is Ready");
                 println!("{name}");
                 Ok(())
             }
             K3sCluster::ClusterList { format } => {
-                let nodes = block_on(ops::list_nodes(&ctx.store))?;
+                let nodes = ops::list_nodes(ctx)?;
                 match format {
                     Format::Json => print_json(&nodes),
                     Format::Stdout => {
@@ -210,20 +201,13 @@ impl K3sCluster {
                 insecure_allow_unknown_hosts,
                 no_uninstall,
             } => {
-                let opts = teardown::RemoveOptions {
+                let opts = ops::RemoveOptions {
                     node,
                     drain_timeout,
                     insecure_allow_unknown_hosts,
                     no_uninstall,
                 };
-                let progress: Arc<dyn Reporter> = Arc::new(Terminal::new(false));
-                let sink = ops::progress_sink(progress.clone());
-                block_on(teardown::remove_node(
-                    &ctx.store,
-                    &opts,
-                    sink,
-                    progress.as_ref(),
-                ))?;
+                ops::remove_node(ctx, &opts, Arc::new(Terminal::new(false)))?;
                 eprintln!("=====> Done: node {} removed", opts.node);
                 Ok(())
             }
@@ -247,18 +231,14 @@ impl K3sCluster {
                         "scheduler-k3s:uninstall must run as root: it removes k3s and its services from this host (run it with sudo)",
                     ));
                 }
-                teardown::uninstall_script()?;
+                ops::uninstall_script()?;
                 if !force {
                     super::output::confirm(
                         "This command removes k3s, every workload and all cluster data from this host.",
                         "uninstall",
                     )?;
                 }
-                block_on(teardown::uninstall(
-                    &ctx.store,
-                    &ctx.command,
-                    &Terminal::new(false),
-                ))?;
+                ops::uninstall(ctx, &Terminal::new(false))?;
                 eprintln!("=====> Done: k3s removed from this host");
                 Ok(())
             }

@@ -3,12 +3,10 @@
 use std::io::{IsTerminal, Write};
 
 use clap::Subcommand;
-use futures::StreamExt;
 
 use super::args::existing_app;
-use super::on_cluster::{block_on, connect};
 use super::{CliError, Ctx};
-use crate::kube::logs::{self, LogsRequest};
+use crate::ops::logs as ops_logs;
 
 #[derive(Debug, Subcommand)]
 pub enum Logs {
@@ -71,29 +69,21 @@ impl Logs {
             }
             None => (None, None),
         };
-        block_on(async {
-            let cluster = connect(ctx, &app).await?;
-            let req = LogsRequest {
-                app: app.to_string(),
-                namespace: cluster.namespace.clone(),
-                process_type,
-                index,
-                follow: tail,
-                lines: num,
-                quiet,
-                color: !quiet && std::io::stdout().is_terminal(),
-            };
-            let mut lines = logs::stream_logs(&cluster.client, &req).await?;
-            let mut out = std::io::stdout().lock();
-            while let Some(line) = lines.next().await {
-                let line = line?;
-                if writeln!(out, "{line}").is_err() {
-                    break; // reader went away (e.g. `| head`)
-                }
-                let _ = out.flush();
-            }
-            Ok(())
-        })
+        let opts = ops_logs::LogsOpts {
+            process_type,
+            index,
+            follow: tail,
+            lines: num,
+            quiet,
+            color: !quiet && std::io::stdout().is_terminal(),
+        };
+        let mut out = std::io::stdout().lock();
+        Ok(ops_logs::logs(ctx, &app, opts, |line| {
+            // A reader that went away (e.g. `| head`) ends the stream.
+            let written = writeln!(out, "{line}").is_ok();
+            let _ = out.flush();
+            written
+        })?)
     }
 }
 

@@ -21,7 +21,6 @@ pub mod k3s_cluster;
 pub mod k3s_history;
 pub mod k3s_meta;
 pub mod logs;
-pub mod on_cluster;
 pub mod output;
 pub mod ports;
 pub mod procfile;

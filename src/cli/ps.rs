@@ -132,10 +132,7 @@ fn live_ps_rows(ctx: &Ctx, app: &crate::model::AppName) -> Vec<Row> {
             "--deployed-revision",
             revision.map(|r| r.to_string()).unwrap_or_default(),
         ),
-        Row::new(
-            "--running",
-            crate::kube::ps::running_summary(&live.processes),
-        ),
+        Row::new("--running", live.running.clone()),
     ];
     for s in &live.processes {
         for (i, p) in s.pods.iter().enumerate() {

@@ -6,7 +6,6 @@ use super::args::existing_app;
 use super::output::{Format, info1, print_json, verbose};
 use super::terminal::Terminal;
 use super::{CliError, Ctx};
-use crate::kube::ps::running_summary;
 use crate::ops::lock::LockWait;
 use crate::ops::ps;
 use crate::ops::release::Redeploy;
@@ -117,6 +116,7 @@ impl PsCluster {
 fn inspect(ctx: &Ctx, app: &str, format: Format) -> Result<(), CliError> {
     let app = existing_app(&ctx.store, app)?;
     let live = ps::inspect(ctx, &app)?;
+    let running = live.running.clone();
     let (revision, states, namespace) = (live.latest, live.processes, live.namespace);
     if format == Format::Json {
         return print_json(&serde_json::json!({
@@ -124,7 +124,7 @@ fn inspect(ctx: &Ctx, app: &str, format: Format) -> Result<(), CliError> {
             "namespace": namespace,
             "revision": revision.as_ref().map(|r| r.version),
             "status": revision.as_ref().map(|r| r.info.status.as_str()),
-            "running": running_summary(&states),
+            "running": running,
             "processes": states,
         }));
     }
@@ -136,7 +136,7 @@ fn inspect(ctx: &Ctx, app: &str, format: Format) -> Result<(), CliError> {
         )),
         None => verbose("Not deployed"),
     }
-    verbose(format!("Running: {}", running_summary(&states)));
+    verbose(format!("Running: {}", running));
     for s in &states {
         verbose(format!(
             "{}: {}/{} ready ({} available) deployment {} image {}",

@@ -86,18 +86,6 @@ pub fn validate_property(def: &PropertyDef, value: &str) -> Result<String, CliEr
     Ok(stored)
 }
 
-/// Context names of a kubeconfig file; a file that is not a kubeconfig is an error naming it.
-fn kubeconfig_contexts(path: &str) -> Result<Vec<String>, String> {
-    let kc = kube::config::Kubeconfig::read_from(path).map_err(|e| {
-        let e = e.to_string();
-        format!(
-            "not a kubeconfig ({})",
-            e.lines().next().unwrap_or_default()
-        )
-    })?;
-    Ok(kc.contexts.into_iter().map(|c| c.name).collect())
-}
-
 /// Checks that need the other global settings: `kubeconfig-path` must be a kubeconfig (holding
 /// the configured `kube-context`, if any) and `kube-context` must name a context of the
 /// configured kubeconfig when that file exists.
@@ -114,7 +102,7 @@ fn check_cluster_settings(store: &Store, name: &str, value: &str) -> Result<(), 
         }
         _ => return Ok(()),
     };
-    let contexts = kubeconfig_contexts(&path)
+    let contexts = crate::kube::client::kubeconfig_contexts(&path)
         .map_err(|e| CliError::msg(format!("invalid kubeconfig-path {path:?}: {e}")))?;
     if let Some(ctx) = context
         && !contexts.contains(&ctx)

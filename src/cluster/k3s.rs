@@ -321,6 +321,11 @@ pub fn registries_yaml(logins: &crate::model::registry::RegistryLogins) -> Optio
     serde_saphyr::to_string(&doc).ok()
 }
 
+/// An IP address, when `s` is one.
+pub fn parse_ip(s: &str) -> Option<IpAddr> {
+    s.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

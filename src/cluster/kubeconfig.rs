@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use anyhow::{Result, anyhow, bail};
 
-use super::ops::parse_ip;
+use super::k3s::parse_ip;
 use super::state;
 use crate::store::Store;
 

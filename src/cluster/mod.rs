@@ -5,8 +5,10 @@
 //! - [`installer`]: this host — fetch and run the installer, root check, interface address.
 //! - [`nodes`]: the Kubernetes API — node rows, wait for Ready, label, cordon/drain/delete.
 //! - [`state`]: the cluster record in berth's state directory.
-//! - [`ops`]: `initialize` and `cluster-add` composed from the above; [`teardown`]: `cluster-remove`
-//!   and `uninstall`; [`kubeconfig`]: `show-kubeconfig`.
+//! - [`kubeconfig`]: the kubeconfig `show-kubeconfig` prints.
+//!
+//! The commands composed from these (`initialize`, `cluster-add|remove`, `uninstall`) are in
+//! `ops::cluster`.
 
 pub mod components;
 pub mod components_apply;
@@ -14,6 +16,4 @@ pub mod installer;
 pub mod k3s;
 pub mod kubeconfig;
 pub mod nodes;
-pub mod ops;
 pub mod state;
-pub mod teardown;

@@ -58,3 +58,15 @@ pub async fn connect_client_with_retry(
         )),
     }
 }
+
+/// Context names of a kubeconfig file; a file that is not a kubeconfig is an error naming it.
+pub fn kubeconfig_contexts(path: &str) -> Result<Vec<String>, String> {
+    let kc = kube::config::Kubeconfig::read_from(path).map_err(|e| {
+        let e = e.to_string();
+        format!(
+            "not a kubeconfig ({})",
+            e.lines().next().unwrap_or_default()
+        )
+    })?;
+    Ok(kc.contexts.into_iter().map(|c| c.name).collect())
+}

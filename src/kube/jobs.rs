@@ -294,6 +294,22 @@ pub fn cron_command(cron: &CronJob) -> String {
         .unwrap_or_default()
 }
 
+/// The app's deployed CronJobs, by cron id.
+pub async fn list_cronjobs(
+    client: &kube::Client,
+    ns: &str,
+    app: &str,
+) -> anyhow::Result<Vec<CronJob>> {
+    let api: kube::Api<CronJob> = kube::Api::namespaced(client.clone(), ns);
+    let mut list = api
+        .list(&kube::api::ListParams::default().labels(&crate::kube::deploy::app_selector(app)))
+        .await
+        .map_err(crate::kube::errors::describe)?
+        .items;
+    list.sort_by(|a, b| cron_id(a).cmp(&cron_id(b)));
+    Ok(list)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

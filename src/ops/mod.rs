@@ -4,6 +4,8 @@
 //! what it returns.
 
 pub mod apps;
+pub mod charts;
+pub mod cluster;
 pub mod cluster_objects;
 pub mod config;
 pub mod connect;
@@ -11,9 +13,11 @@ pub mod deploy;
 pub mod error;
 pub mod history;
 pub mod lock;
+pub mod logs;
 pub mod ps;
 pub mod release;
 pub mod release_inputs;
+pub mod run;
 pub mod runtime;
 
 pub use error::{Error, Result};

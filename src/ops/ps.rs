@@ -92,6 +92,8 @@ pub struct LiveState {
     /// The deployed revision's number.
     pub deployed_revision: Option<u32>,
     pub processes: Vec<ps::ProcessState>,
+    /// The one-word running state `ps:report --running` shows.
+    pub running: String,
 }
 
 async fn live(cluster: &super::connect::AppCluster) -> anyhow::Result<LiveState> {
@@ -102,6 +104,7 @@ async fn live(cluster: &super::connect::AppCluster) -> anyhow::Result<LiveState>
         namespace: cluster.namespace.clone(),
         deployed_revision: history::deployed(&past).map(|r| r.version),
         latest: past.last().cloned(),
+        running: ps::running_summary(&processes).to_owned(),
         processes,
     })
 }

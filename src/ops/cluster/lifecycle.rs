@@ -11,13 +11,13 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use kube::{Client, ResourceExt};
 
-use super::installer::{self, interface_ipv4};
-use super::k3s::{
+use crate::cluster::installer::{self, interface_ipv4};
+use crate::cluster::k3s::{
     self, ANNOTATION_REMOTE_HOST, K3sLocations, LABEL_ENABLE_LB, LABEL_WORKER_ROLE, NodeJoin,
-    NodeRole, ServerInit,
+    NodeRole, ServerInit, parse_ip,
 };
-use super::nodes;
-use super::state::{self, ClusterRecord};
+use crate::cluster::nodes;
+use crate::cluster::state::{self, ClusterRecord};
 use crate::kube::jobs::random_suffix;
 use crate::model::properties::ResolvedProperties;
 use crate::progress::Reporter;
@@ -57,10 +57,6 @@ pub struct InitOutcome {
 
 fn is_installed(loc: &K3sLocations, props: &ResolvedProperties) -> bool {
     loc.k3s_bin.exists() && Path::new(props.kubeconfig_path()).exists()
-}
-
-pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
-    s.parse().ok()
 }
 
 /// Install k3s as the first server on this host (unless it already is) and bring the cluster to
@@ -178,11 +174,11 @@ pub async fn initialize(
 
     progress.step("Installing cluster components (k3s HelmCharts)");
     let overrides = store.chart_overrides()?;
-    let outcomes = super::components_apply::ensure_components(
+    let outcomes = crate::cluster::components_apply::ensure_components(
         &client,
         &ingress_class,
         &overrides,
-        &super::components_apply::EnsureOptions {
+        &crate::cluster::components_apply::EnsureOptions {
             force: false,
             only: Vec::new(),
             wait: None,
@@ -231,8 +227,8 @@ async fn adopt_server(client: &Client) -> Result<String> {
     }
 }
 
-fn describe_outcome(o: &super::components_apply::ComponentOutcome) -> String {
-    use super::components_apply::ComponentOutcome as C;
+fn describe_outcome(o: &crate::cluster::components_apply::ComponentOutcome) -> String {
+    use crate::cluster::components_apply::ComponentOutcome as C;
     match o {
         C::Installed { release, version } => format!("{release}@{version}: installed"),
         C::Upgraded { release, from, to } => format!("{release}: upgraded {from} -> {to}"),

@@ -6,11 +6,11 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use kube::ResourceExt;
 
-use super::installer;
-use super::k3s::{self, ANNOTATION_REMOTE_HOST, K3sLocations, NodeRole};
-use super::nodes;
-use super::ops::detail_fn;
-use super::state;
+use super::lifecycle::detail_fn;
+use crate::cluster::installer;
+use crate::cluster::k3s::{self, ANNOTATION_REMOTE_HOST, K3sLocations, NodeRole};
+use crate::cluster::nodes;
+use crate::cluster::state;
 use crate::progress::Reporter;
 use crate::ssh::{HostKeyPolicy, OutputSink, RemoteCommand, RemoteHost, SshOptions, SshTarget};
 use crate::store::{Scope, Store};

@@ -1,0 +1,25 @@
+//! `scheduler-k3s:ensure-charts`: install or upgrade the cluster components (ingress,
+//! cert-manager, KEDA, …) through k3s's HelmChart controller.
+
+use super::Ctx;
+use super::error::Result;
+use super::runtime::block_on;
+use crate::cluster::components_apply::{EnsureOptions, ensure_components};
+
+/// Ensure the components `opts` name (all when empty) from the global settings and chart
+/// overrides; each line of progress goes to `log`.
+pub fn ensure_charts(
+    ctx: &Ctx,
+    opts: &EnsureOptions,
+    log: &(dyn Fn(&str) + Send + Sync),
+) -> Result<()> {
+    let props = ctx.store.scheduler_k3s_properties(None)?;
+    let overrides = ctx.store.chart_overrides()?;
+    block_on(async {
+        let client =
+            crate::kube::client::connect_client(props.kubeconfig_path(), props.kube_context())
+                .await?;
+        ensure_components(&client, props.ingress_class(), &overrides, opts, log).await?;
+        Ok(())
+    })
+}

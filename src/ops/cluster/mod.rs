@@ -1,0 +1,45 @@
+//! The cluster lifecycle commands: `scheduler-k3s:initialize` (k3s server on this host + the
+//! cluster components), `cluster-add` (k3s over SSH), `cluster-list`, `cluster-remove` (cordon,
+//! drain, remote uninstall, delete) and `uninstall`. Each runs on its own runtime.
+
+mod lifecycle;
+mod teardown;
+
+use std::sync::Arc;
+
+pub use lifecycle::{AddOptions, InitOptions, InitOutcome};
+pub use teardown::{RemoveOptions, uninstall_script};
+
+use super::Ctx;
+use super::error::Result;
+use super::runtime::block_on;
+use crate::cluster::nodes::NodeInfo;
+use crate::progress::Reporter;
+
+/// `scheduler-k3s:initialize`.
+pub fn initialize(ctx: &Ctx, opts: &InitOptions, r: &dyn Reporter) -> Result<InitOutcome> {
+    block_on(lifecycle::initialize(&ctx.store, &ctx.command, opts, r))
+}
+
+/// `scheduler-k3s:cluster-add`: returns the new node's name. Remote output goes to `r` as
+/// detail lines.
+pub fn add_node(ctx: &Ctx, opts: &AddOptions, r: Arc<dyn Reporter>) -> Result<String> {
+    let sink = lifecycle::progress_sink(r.clone());
+    block_on(lifecycle::add_node(&ctx.store, opts, sink, r.as_ref()))
+}
+
+/// `scheduler-k3s:cluster-list`: one row per Node, sorted by name.
+pub fn list_nodes(ctx: &Ctx) -> Result<Vec<NodeInfo>> {
+    block_on(lifecycle::list_nodes(&ctx.store))
+}
+
+/// `scheduler-k3s:cluster-remove`.
+pub fn remove_node(ctx: &Ctx, opts: &RemoveOptions, r: Arc<dyn Reporter>) -> Result<()> {
+    let sink = lifecycle::progress_sink(r.clone());
+    block_on(teardown::remove_node(&ctx.store, opts, sink, r.as_ref()))
+}
+
+/// `scheduler-k3s:uninstall` (the caller has asked for confirmation).
+pub fn uninstall(ctx: &Ctx, r: &dyn Reporter) -> Result<()> {
+    block_on(teardown::uninstall(&ctx.store, &ctx.command, r))
+}

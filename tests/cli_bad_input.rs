@@ -766,3 +766,38 @@ fn kubeconfigs_that_do_not_fit_are_refused() {
     assert!(msg.ends_with("(its contexts: none)"), "{msg}");
     assert_eq!(env.state_hash(), before);
 }
+
+/// `berth … | head -1` after the reader has gone: the first write to stdout fails with EPIPE;
+/// berth ends quietly with 141 (what a SIGPIPE death gives a shell), no panic text, state unchanged.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let env = Env::new();
+    env.ok(&["apps:create", "piped"]);
+    let before = env.state_hash();
+    for args in [
+        &["apps:list"][..],
+        &["apps:report"],
+        &["help"],
+        &["config:show", "piped"],
+        &["scheduler-k3s:report", "--global"],
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("berth"))
+            .env("BERTH_HOME", env.path())
+            .env_remove("RUST_LOG")
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn berth");
+        // Close the only read end before berth writes: its first write fails.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait for berth");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(141), "berth {args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+            "berth {args:?} printed: {stderr}"
+        );
+    }
+    assert_eq!(env.state_hash(), before);
+}

@@ -9,7 +9,7 @@ use super::args::{existing_app, report_scopes};
 use super::output::{Format, Report, Row, emit_reports, info2, warn};
 use super::{CliError, Ctx};
 use crate::model::app_json::AppJson;
-use crate::store::{Scope, docs};
+use crate::store::Scope;
 
 /// Largest app.json accepted (1 MiB).
 const APP_JSON_MAX: u64 = 1 << 20;
@@ -72,16 +72,10 @@ impl AppJsonCmd {
                 if let Some(t) = &text {
                     AppJson::parse(t)?;
                 }
-                let lock = store.lock(&Scope::App(app.clone()), &ctx.command)?;
+                crate::ops::settings::set_app_json(ctx, &app, text.as_deref())?;
                 match &text {
-                    Some(t) => {
-                        lock.write_text(docs::APP_JSON, t)?;
-                        info2(format!("Stored app.json for {app}"));
-                    }
-                    None => {
-                        lock.remove(docs::APP_JSON)?;
-                        info2(format!("Removed app.json for {app}"));
-                    }
+                    Some(_) => info2(format!("Stored app.json for {app}")),
+                    None => info2(format!("Removed app.json for {app}")),
                 }
             }
             AppJsonCmd::Report {

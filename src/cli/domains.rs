@@ -6,8 +6,9 @@ use super::args::{existing_scope, report_scopes};
 use super::output::{Format, Report, Row, emit_reports, info1, warn};
 use super::{CliError, Ctx};
 use crate::model::AppName;
-use crate::model::domain::{AppDomains, Domain};
-use crate::store::{Scope, ScopeLock, docs};
+use crate::model::domain::Domain;
+use crate::ops::settings::{self, DomainEdit};
+use crate::store::Scope;
 
 const TARGET: &str = "APP|--global";
 
@@ -135,46 +136,26 @@ fn parse_domains(raw: &[String]) -> Result<Vec<Domain>, CliError> {
         .collect()
 }
 
-/// Apply `op` to a list, keeping it sorted and unique.
-fn apply(list: &mut Vec<Domain>, op: Op, domains: &[Domain]) {
-    match op {
-        Op::Add => list.extend_from_slice(domains),
-        Op::Remove => list.retain(|d| !domains.contains(d)),
-        Op::Set => *list = domains.to_vec(),
-        Op::Clear => list.clear(),
-    }
-    list.sort();
-    list.dedup();
-}
-
 fn change(ctx: &Ctx, target: &str, op: Op, raw: &[String]) -> Result<(), CliError> {
-    let store = &ctx.store;
-    let scope = existing_scope(store, target)?;
+    let scope = existing_scope(&ctx.store, target)?;
     let domains = parse_domains(raw)?;
-    let lock: ScopeLock<'_> = store.lock(&scope, &ctx.command)?;
-    match &scope {
-        Scope::Global => {
-            lock.update_json(docs::DOMAINS, |list: &mut Vec<Domain>| {
-                apply(list, op, &domains);
-                Ok::<_, CliError>(())
-            })?;
-        }
-        Scope::App(_) => {
-            lock.update_json(docs::DOMAINS, |d: &mut AppDomains| {
-                apply(&mut d.vhosts, op, &domains);
-                Ok::<_, CliError>(())
-            })?;
-        }
-    }
     let names: Vec<&str> = domains.iter().map(Domain::as_str).collect();
+    let names = names.join(" ");
+    let edit = match op {
+        Op::Add => DomainEdit::Add(domains.clone()),
+        Op::Remove => DomainEdit::Remove(domains.clone()),
+        Op::Set => DomainEdit::Set(domains.clone()),
+        Op::Clear => DomainEdit::Clear,
+    };
+    settings::edit_domains(ctx, &scope, &edit)?;
     let whom = match &scope {
         Scope::App(a) => a.to_string(),
         Scope::Global => "global domains".to_owned(),
     };
     match op {
-        Op::Add => info1(format!("Added {} to {whom}", names.join(" "))),
-        Op::Remove => info1(format!("Removed {} from {whom}", names.join(" "))),
-        Op::Set => info1(format!("Set {} for {whom}", names.join(" "))),
+        Op::Add => info1(format!("Added {names} to {whom}")),
+        Op::Remove => info1(format!("Removed {names} from {whom}")),
+        Op::Set => info1(format!("Set {names} for {whom}")),
         Op::Clear => info1(format!("Cleared domains for {whom}")),
     }
     Ok(())
@@ -182,11 +163,7 @@ fn change(ctx: &Ctx, target: &str, op: Op, raw: &[String]) -> Result<(), CliErro
 
 fn set_enabled(ctx: &Ctx, app: &str, enabled: bool) -> Result<(), CliError> {
     let app = super::args::existing_app(&ctx.store, app)?;
-    let lock = ctx.store.lock(&Scope::App(app.clone()), &ctx.command)?;
-    lock.update_json(docs::DOMAINS, |d: &mut AppDomains| {
-        d.enabled = enabled;
-        Ok::<_, CliError>(())
-    })?;
+    settings::set_domains_enabled(ctx, &app, enabled)?;
     let word = if enabled { "Enabled" } else { "Disabled" };
     info1(format!("{word} domains for {app}"));
     Ok(())
@@ -217,14 +194,8 @@ impl Domains {
             Domains::Disable { app } => set_enabled(ctx, &app, false),
             Domains::Reset { app } => {
                 let app: AppName = app.parse()?;
-                store.require_app(&app)?;
-                let defaults = AppDomains::for_new_app(&app, &store.global_domains()?);
-                let lock = store.lock(&Scope::App(app.clone()), &ctx.command)?;
-                lock.write_json(docs::DOMAINS, &defaults)?;
-                info1(format!(
-                    "Reset domains for {app}: {}",
-                    join(&defaults.vhosts)
-                ));
+                let vhosts = settings::reset_domains(ctx, &app)?;
+                info1(format!("Reset domains for {app}: {}", join(&vhosts)));
                 Ok(())
             }
             Domains::Report {

@@ -64,18 +64,8 @@ impl K3sAutoscaling {
                 let scope = existing_scope(store, &target)?;
                 validate_trigger_type(&trigger)?;
                 let pairs = parse_metadata(&metadata)?;
-                let lock = store.lock(&scope, &ctx.command)?;
                 let now =
-                    lock.update_json(docs::AUTOSCALING_AUTH, |auth: &mut AutoscalingAuth| {
-                        if pairs.is_empty() {
-                            auth.remove(&trigger);
-                        } else {
-                            auth.entry(trigger.clone())
-                                .or_default()
-                                .extend(pairs.iter().cloned());
-                        }
-                        Ok::<_, CliError>(auth.get(&trigger).cloned().unwrap_or_default())
-                    })?;
+                    crate::ops::settings::set_autoscaling_auth(ctx, &scope, &trigger, &pairs)?;
                 if pairs.is_empty() {
                     info1(format!(
                         "Removing trigger authentication settings for {trigger}"

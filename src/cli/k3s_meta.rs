@@ -123,16 +123,15 @@ fn set(ctx: &Ctx, kind: &Kind, args: MetaSet) -> Result<(), CliError> {
             MetaKind::Label => validate_label_value(v)?,
         }
     }
-    let lock = store.lock(&scope, &ctx.command)?;
-    lock.update_json(kind.doc, |m: &mut UserMeta| {
-        m.set(
-            process.as_ref().map(|p| p.as_str()),
-            resource,
-            &args.key,
-            value.as_deref(),
-        );
-        Ok::<_, CliError>(())
-    })?;
+    crate::ops::settings::set_user_meta(
+        ctx,
+        &scope,
+        kind.doc,
+        process.as_ref().map(|p| p.as_str()),
+        resource,
+        &args.key,
+        value.as_deref(),
+    )?;
     let target = format!(
         "{}/{}",
         process.as_ref().map(|p| p.as_str()).unwrap_or("global"),

@@ -5,8 +5,9 @@ use clap::Subcommand;
 use super::args::{existing_app, report_scopes};
 use super::output::{Format, Report, Row, emit_reports, info1, warn};
 use super::{CliError, Ctx};
-use crate::model::PortMapping;
-use crate::store::{Scope, docs};
+use crate::model::{AppName, PortMapping};
+use crate::ops::settings::{self, PortEdit};
+use crate::store::Scope;
 
 #[derive(Debug, Subcommand)]
 pub enum Ports {
@@ -60,26 +61,12 @@ pub enum Ports {
     },
 }
 
-fn parse(raw: &[String]) -> Result<Vec<PortMapping>, CliError> {
+fn parse<T: std::str::FromStr<Err = crate::model::InvalidValue>>(
+    raw: &[String],
+) -> Result<Vec<T>, CliError> {
     raw.iter()
-        .map(|m| m.parse::<PortMapping>().map_err(CliError::from))
+        .map(|m| m.parse::<T>().map_err(CliError::from))
         .collect()
-}
-
-/// Refuse two mappings that claim the same host port for the same protocol family.
-fn check_conflicts(list: &[PortMapping]) -> Result<(), CliError> {
-    for (i, a) in list.iter().enumerate() {
-        for b in &list[i + 1..] {
-            let udp = |m: &PortMapping| m.scheme == crate::model::PortScheme::Udp;
-            if a.host_port == b.host_port && udp(a) == udp(b) && a != b {
-                return Err(CliError::msg(format!(
-                    "port mappings {a} and {b} both use host port {}; remove one first",
-                    a.host_port
-                )));
-            }
-        }
-    }
-    Ok(())
 }
 
 fn join(list: &[PortMapping]) -> String {
@@ -89,38 +76,42 @@ fn join(list: &[PortMapping]) -> String {
         .join(" ")
 }
 
+/// Check the arguments, edit through ops, then say what was done.
+fn edit(ctx: &Ctx, app: &AppName, edit: PortEdit, done: String) -> Result<(), CliError> {
+    settings::edit_ports(ctx, app, &edit)?;
+    info1(done);
+    Ok(())
+}
+
 impl Ports {
     pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
         let store = &ctx.store;
         match self {
-            Ports::Add { app, mappings } => update(ctx, &app, |list| {
-                list.extend(parse(&mappings)?);
-                Ok(format!("Adding {}", mappings.join(" ")))
-            }),
-            Ports::Set { app, mappings } => update(ctx, &app, |list| {
-                *list = parse(&mappings)?;
-                Ok(format!("Setting port mappings to {}", mappings.join(" ")))
-            }),
-            Ports::Clear { app } => update(ctx, &app, |list| {
-                list.clear();
-                Ok("Clearing port mappings".to_owned())
-            }),
-            Ports::Remove { app, mappings } => update(ctx, &app, |list| {
-                for m in &mappings {
-                    if m.bytes().all(|b| b.is_ascii_digit()) && !m.is_empty() {
-                        let port: u16 = m.parse().map_err(|_| {
-                            CliError::msg(format!(
-                                "invalid host port {m:?}: use a number from 1 to 65535"
-                            ))
-                        })?;
-                        list.retain(|p| p.host_port != port);
-                    } else {
-                        let mapping: PortMapping = m.parse()?;
-                        list.retain(|p| *p != mapping);
-                    }
-                }
-                Ok(format!("Removing {}", mappings.join(" ")))
-            }),
+            Ports::Add { app, mappings } => {
+                let app = existing_app(store, &app)?;
+                let add = PortEdit::Add(parse(&mappings)?);
+                edit(ctx, &app, add, format!("Adding {}", mappings.join(" ")))
+            }
+            Ports::Set { app, mappings } => {
+                let app = existing_app(store, &app)?;
+                let set = PortEdit::Set(parse(&mappings)?);
+                let done = format!("Setting port mappings to {}", mappings.join(" "));
+                edit(ctx, &app, set, done)
+            }
+            Ports::Clear { app } => {
+                let app = existing_app(store, &app)?;
+                edit(ctx, &app, PortEdit::Clear, "Clearing port mappings".into())
+            }
+            Ports::Remove { app, mappings } => {
+                let app = existing_app(store, &app)?;
+                let remove = PortEdit::Remove(parse(&mappings)?);
+                edit(
+                    ctx,
+                    &app,
+                    remove,
+                    format!("Removing {}", mappings.join(" ")),
+                )
+            }
             Ports::Report {
                 app,
                 format,
@@ -158,23 +149,4 @@ impl Ports {
             }
         }
     }
-}
-
-fn update(
-    ctx: &Ctx,
-    app: &str,
-    f: impl FnOnce(&mut Vec<PortMapping>) -> Result<String, CliError>,
-) -> Result<(), CliError> {
-    let store = &ctx.store;
-    let app = existing_app(store, app)?;
-    let lock = store.lock(&Scope::App(app), &ctx.command)?;
-    let msg = lock.update_json(docs::PORTS, |list: &mut Vec<PortMapping>| {
-        let msg = f(list)?;
-        list.sort();
-        list.dedup();
-        check_conflicts(list)?;
-        Ok::<_, CliError>(msg)
-    })?;
-    info1(msg);
-    Ok(())
 }

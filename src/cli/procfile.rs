@@ -65,12 +65,9 @@ impl ProcfileCmd {
                 let app = existing_app(store, &app)?;
                 let text = read_input(&file)?;
                 let parsed = Procfile::parse(&text).map_err(|e| CliError::msg(e.to_string()))?;
-                let lock = store.lock(&Scope::App(app.clone()), &ctx.command)?;
-                if parsed == Procfile::default() {
-                    lock.remove(PROCFILE)?;
+                if !crate::ops::settings::set_procfile(ctx, &app, &parsed)? {
                     info2(format!("Unsetting Procfile for {app}"));
                 } else {
-                    lock.write_text(PROCFILE, &parsed.to_text())?;
                     let names: Vec<String> =
                         parsed.processes.keys().map(|p| p.to_string()).collect();
                     info2(format!(

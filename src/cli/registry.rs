@@ -9,10 +9,11 @@ use super::args::{existing_scope, report_scopes};
 use super::output::{Format, Report, Row, emit_reports, info1, info2, warn};
 use super::{CliError, Ctx};
 use crate::model::registry::{
-    REGISTRY_PROPERTIES, RegistryLogin, RegistryLogins, validate_login, validate_registry_property,
+    REGISTRY_PROPERTIES, RegistryLogin, validate_login, validate_registry_property,
     validate_registry_server,
 };
-use crate::store::{Scope, Secrecy, docs, plugins};
+use crate::ops::settings;
+use crate::store::{Scope, plugins};
 
 #[derive(Debug, Subcommand)]
 pub enum Registry {
@@ -78,12 +79,12 @@ impl Registry {
                     .as_deref()
                     .map(|v| validate_registry_property(&property, v))
                     .transpose()?;
-                let lock = store.lock(&scope, &ctx.command)?;
-                lock.set_property(
+                settings::set_property(
+                    ctx,
+                    &scope,
                     plugins::REGISTRY,
                     &property,
                     stored.as_deref(),
-                    Secrecy::Public,
                 )?;
                 match stored {
                     Some(v) => info2(format!("Setting {property} to {v}")),
@@ -118,17 +119,11 @@ impl Registry {
                     }
                 };
                 validate_login(&username, &password)?;
-                let lock = store.lock(&scope, &ctx.command)?;
-                lock.update_json(docs::REGISTRY_CREDENTIALS, |logins: &mut RegistryLogins| {
-                    logins.insert(
-                        server.clone(),
-                        RegistryLogin {
-                            username: username.clone(),
-                            password,
-                        },
-                    );
-                    Ok::<_, CliError>(())
-                })?;
+                let login = RegistryLogin {
+                    username: username.clone(),
+                    password,
+                };
+                settings::registry_login(ctx, &scope, &server, login)?;
                 info1(format!("Credentials for {username} at {server} saved"));
             }
             Registry::Report {

@@ -5,11 +5,10 @@ use clap::{Args, Subcommand};
 use super::args::{existing_app, report_scopes};
 use super::output::{Format, Report, Row, emit_reports, info2, verbose, warn};
 use super::{CliError, Ctx};
-use crate::model::resources::{
-    DEFAULT_PROCESS, ResourceKind, ResourceSpec, Resources, validate_gpu,
-};
+use crate::model::resources::{DEFAULT_PROCESS, ResourceKind, ResourceSpec, validate_gpu};
 use crate::model::{CpuQuantity, MemoryQuantity, ProcessType};
-use crate::store::{Scope, docs};
+use crate::ops::settings;
+use crate::store::Scope;
 
 #[derive(Debug, Args)]
 pub struct ResourceSet {
@@ -145,20 +144,12 @@ fn set(ctx: &Ctx, kind: ResourceKind, args: ResourceSet) -> Result<(), CliError>
         verbose(format!("memory: {}", values.memory.unwrap_or_default()).trim_end());
         return Ok(());
     }
-    let lock = store.lock(&Scope::App(app.clone()), &ctx.command)?;
-    lock.update_json(docs::RESOURCES, |r: &mut Resources| {
-        let values = r.entry(slot.clone()).or_default().values_mut(kind);
-        if let Some(cpu) = &cpu {
-            values.cpu = Some(cpu.to_string());
-        }
-        if let Some(mem) = &memory {
-            values.memory = Some(mem.to_string());
-        }
-        if let Some(g) = &gpu {
-            values.nvidia_gpu = Some(g.clone());
-        }
-        Ok::<_, CliError>(())
-    })?;
+    let new = settings::ResourceValues {
+        cpu: cpu.clone(),
+        memory: memory.clone(),
+        nvidia_gpu: gpu.clone(),
+    };
+    settings::set_resources(ctx, &app, &slot, kind, &new)?;
     info2(format!("Setting resource {word} for {app} ({slot})"));
     if let Some(c) = cpu {
         verbose(format!("cpu: {c}"));
@@ -176,16 +167,7 @@ fn clear(ctx: &Ctx, kind: ResourceKind, args: ResourceClear) -> Result<(), CliEr
     let store = &ctx.store;
     let app = existing_app(store, &args.app)?;
     let slot = slot(args.process_type.as_deref())?;
-    let lock = store.lock(&Scope::App(app.clone()), &ctx.command)?;
-    lock.update_json(docs::RESOURCES, |r: &mut Resources| {
-        if let Some(spec) = r.get_mut(&slot) {
-            *spec.values_mut(kind) = Default::default();
-            if spec.is_empty() {
-                r.remove(&slot);
-            }
-        }
-        Ok::<_, CliError>(())
-    })?;
+    settings::clear_resources(ctx, &app, &slot, kind)?;
     let word = match kind {
         ResourceKind::Limit => "limits",
         ResourceKind::Reserve => "reservations",

@@ -119,13 +119,7 @@ fn check_cluster_settings(store: &Store, name: &str, value: &str) -> Result<(), 
     Ok(())
 }
 
-fn set_chart_value(
-    store: &Store,
-    ctx: &Ctx,
-    chart: &str,
-    key: &str,
-    value: Option<&str>,
-) -> Result<(), CliError> {
+fn set_chart_value(ctx: &Ctx, chart: &str, key: &str, value: Option<&str>) -> Result<(), CliError> {
     if let Some(v) = value
         && v.contains('\0')
     {
@@ -133,25 +127,7 @@ fn set_chart_value(
             "invalid value for chart.{chart}.{key}: NUL characters are not allowed"
         )));
     }
-    let lock = store.lock(&Scope::Global, &ctx.command)?;
-    lock.update_json(docs::CHART_OVERRIDES, |o: &mut ChartOverrides| {
-        match value {
-            Some(v) => {
-                o.entry(chart.to_owned())
-                    .or_default()
-                    .insert(key.to_owned(), v.to_owned());
-            }
-            None => {
-                if let Some(m) = o.get_mut(chart) {
-                    m.remove(key);
-                    if m.is_empty() {
-                        o.remove(chart);
-                    }
-                }
-            }
-        }
-        Ok::<_, CliError>(())
-    })?;
+    crate::ops::settings::set_chart_value(ctx, chart, key, value)?;
     match value {
         Some(v) => info2(format!("Setting chart.{chart}.{key} to {v}")),
         None => info2(format!("Unsetting chart.{chart}.{key}")),
@@ -240,7 +216,7 @@ impl SchedulerK3s {
                     warn(
                         "scheduler-k3s:set chart.* properties are deprecated; use scheduler-k3s:charts:set <chart>.<property> instead",
                     );
-                    return set_chart_value(store, ctx, &chart, &key, value.as_deref());
+                    return set_chart_value(ctx, &chart, &key, value.as_deref());
                 }
                 let def = lookup_property(&property)?;
                 def.check_scope(scope.is_global())?;
@@ -252,9 +228,12 @@ impl SchedulerK3s {
                     }
                     None => None,
                 };
-                let lock = store.lock(&scope, &ctx.command)?;
-                // The stored form validates to itself, so this re-check cannot refuse it.
-                lock.set_scheduler_k3s_property(def.name, stored.as_deref())?;
+                crate::ops::settings::set_scheduler_k3s_property(
+                    ctx,
+                    &scope,
+                    def.name,
+                    stored.as_deref(),
+                )?;
                 match &stored {
                     Some(_) if def.secret => info2(format!("Setting {} (value hidden)", def.name)),
                     Some(v) => info2(format!("Setting {} to {v}", def.name)),
@@ -287,7 +266,6 @@ impl SchedulerK3s {
             SchedulerK3s::ChartsSet { property, value } => {
                 let (chart, key) = parse_chart_property(&property)?;
                 set_chart_value(
-                    store,
                     ctx,
                     &chart,
                     &key,

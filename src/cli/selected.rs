@@ -6,7 +6,7 @@ use super::args::{existing_scope, report_scopes};
 use super::output::{Format, Report, Row, emit_reports, info2, warn};
 use super::{CliError, Ctx};
 use crate::model::AppName;
-use crate::store::{Scope, Secrecy, Store, StoreError};
+use crate::store::{Scope, Store, StoreError};
 
 /// A plugin whose only property is `selected`.
 pub struct SelectedProperty {
@@ -41,8 +41,7 @@ impl SelectedProperty {
         if let Some(v) = &value {
             (self.validate)(v).map_err(CliError::msg)?;
         }
-        let lock = store.lock(&scope, &ctx.command)?;
-        lock.set_property(self.plugin, "selected", value.as_deref(), Secrecy::Public)?;
+        crate::ops::settings::set_property(ctx, &scope, self.plugin, "selected", value.as_deref())?;
         match value {
             Some(v) => info2(format!("Setting selected to {v}")),
             None => info2("Unsetting selected"),

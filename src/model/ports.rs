@@ -120,6 +120,57 @@ impl fmt::Display for PortMapping {
     }
 }
 
+/// What `ports:remove` takes: a bare host port (every mapping on it) or one whole mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortSelector {
+    HostPort(u16),
+    Mapping(PortMapping),
+}
+
+impl PortSelector {
+    /// True when `m` is selected.
+    pub fn matches(&self, m: &PortMapping) -> bool {
+        match self {
+            PortSelector::HostPort(port) => m.host_port == *port,
+            PortSelector::Mapping(mapping) => m == mapping,
+        }
+    }
+}
+
+impl FromStr for PortSelector {
+    type Err = InvalidValue;
+    fn from_str(s: &str) -> Valid<Self> {
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+            return s.parse().map(PortSelector::HostPort).map_err(|_| {
+                InvalidValue(format!(
+                    "invalid host port {}: use a number from 1 to 65535",
+                    q(s)
+                ))
+            });
+        }
+        s.parse().map(PortSelector::Mapping)
+    }
+}
+
+/// Sort and deduplicate `list`, then refuse two mappings that claim the same host port for the
+/// same protocol family (UDP, or the TCP-based schemes).
+pub fn normalise(list: &mut Vec<PortMapping>) -> Valid<()> {
+    list.sort();
+    list.dedup();
+    let udp = |m: &PortMapping| m.scheme == PortScheme::Udp;
+    for (i, a) in list.iter().enumerate() {
+        for b in &list[i + 1..] {
+            if a.host_port == b.host_port && udp(a) == udp(b) {
+                return Err(InvalidValue(format!(
+                    "port mappings {a} and {b} both use host port {}; remove one first",
+                    a.host_port
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,5 +204,34 @@ mod tests {
             let e = bad.parse::<PortMapping>().unwrap_err();
             assert!(e.0.starts_with("invalid port mapping"), "{e}");
         }
+    }
+
+    #[test]
+    fn selectors_and_conflicts() {
+        let web: PortSelector = "80".parse().unwrap();
+        assert!(web.matches(&PortMapping::DEFAULT));
+        let exact: PortSelector = "http:80:5000".parse().unwrap();
+        assert!(exact.matches(&PortMapping::DEFAULT));
+        assert!(!exact.matches(&"http:80:3000".parse().unwrap()));
+        assert!(
+            "99999"
+                .parse::<PortSelector>()
+                .unwrap_err()
+                .0
+                .contains("host port")
+        );
+
+        let mut list: Vec<PortMapping> = ["http:80:5000", "http:80:5000", "udp:80:53"]
+            .map(|m| m.parse().unwrap())
+            .to_vec();
+        normalise(&mut list).unwrap();
+        assert_eq!(
+            list.len(),
+            2,
+            "duplicates dropped, udp and http may share a port"
+        );
+        list.push("https:80:3000".parse().unwrap());
+        let e = normalise(&mut list).unwrap_err();
+        assert!(e.0.contains("both use host port 80"), "{e}");
     }
 }

@@ -19,6 +19,7 @@ pub mod release;
 pub mod release_inputs;
 pub mod run;
 pub mod runtime;
+pub mod settings;
 
 pub use error::{Error, Result};
 

@@ -1,0 +1,266 @@
+//! State-only settings commands: each checks its (already typed) input, takes the scope's lock,
+//! changes one document, and returns. Nothing here talks to the cluster; the change reaches it
+//! at the app's next deploy.
+
+use super::Ctx;
+use super::error::{Error, Result};
+use super::release_inputs::PROCFILE;
+use crate::model::AppName;
+use crate::model::domain::{AppDomains, Domain};
+use crate::model::meta::{ResourceType, UserMeta};
+use crate::model::ports::{self, PortMapping, PortSelector};
+use crate::model::procfile::Procfile;
+use crate::model::registry::{RegistryLogin, RegistryLogins};
+use crate::model::resources::{ResourceKind, Resources};
+use crate::model::scheduler_k3s::{AutoscalingAuth, ChartOverrides};
+use crate::model::{CpuQuantity, MemoryQuantity};
+use crate::store::{Doc, Scope, Secrecy, docs};
+use std::collections::BTreeMap;
+
+/// A change to an app's port mappings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortEdit {
+    Add(Vec<PortMapping>),
+    Set(Vec<PortMapping>),
+    Clear,
+    Remove(Vec<PortSelector>),
+}
+
+/// `ports:add|set|clear|remove`. A result that would map one host port twice is refused and
+/// nothing is written.
+pub fn edit_ports(ctx: &Ctx, app: &AppName, edit: &PortEdit) -> Result<()> {
+    ctx.store.require_app(app)?;
+    let lock = ctx.store.lock(&Scope::App(app.clone()), &ctx.command)?;
+    lock.update_json(docs::PORTS, |list: &mut Vec<PortMapping>| -> Result<()> {
+        match edit {
+            PortEdit::Add(more) => list.extend(more.iter().copied()),
+            PortEdit::Set(new) => *list = new.clone(),
+            PortEdit::Clear => list.clear(),
+            PortEdit::Remove(selectors) => list.retain(|m| !selectors.iter().any(|s| s.matches(m))),
+        }
+        Ok(ports::normalise(list)?)
+    })
+}
+
+/// A change to a domain list (an app's vhosts or the global domains).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DomainEdit {
+    Add(Vec<Domain>),
+    Remove(Vec<Domain>),
+    Set(Vec<Domain>),
+    Clear,
+}
+
+impl DomainEdit {
+    /// Apply to `list`, keeping it sorted and unique.
+    fn apply(&self, list: &mut Vec<Domain>) {
+        match self {
+            DomainEdit::Add(more) => list.extend_from_slice(more),
+            DomainEdit::Remove(gone) => list.retain(|d| !gone.contains(d)),
+            DomainEdit::Set(new) => *list = new.clone(),
+            DomainEdit::Clear => list.clear(),
+        }
+        list.sort();
+        list.dedup();
+    }
+}
+
+/// `domains:add|remove|set|clear` (and the `*-global` spellings).
+pub fn edit_domains(ctx: &Ctx, scope: &Scope, edit: &DomainEdit) -> Result<()> {
+    let lock = ctx.store.lock(scope, &ctx.command)?;
+    match scope {
+        Scope::Global => lock.update_json(docs::DOMAINS, |list: &mut Vec<Domain>| {
+            edit.apply(list);
+            Ok::<_, Error>(())
+        }),
+        Scope::App(_) => lock.update_json(docs::DOMAINS, |d: &mut AppDomains| {
+            edit.apply(&mut d.vhosts);
+            Ok::<_, Error>(())
+        }),
+    }
+}
+
+/// `domains:enable|disable`: whether the app's domains are served (an Ingress is rendered).
+pub fn set_domains_enabled(ctx: &Ctx, app: &AppName, enabled: bool) -> Result<()> {
+    let lock = ctx.store.lock(&Scope::App(app.clone()), &ctx.command)?;
+    lock.update_json(docs::DOMAINS, |d: &mut AppDomains| {
+        d.enabled = enabled;
+        Ok::<_, Error>(())
+    })
+}
+
+/// `domains:reset`: the app's domains as a new app gets them; returns them.
+pub fn reset_domains(ctx: &Ctx, app: &AppName) -> Result<Vec<Domain>> {
+    ctx.store.require_app(app)?;
+    let defaults = AppDomains::for_new_app(app, &ctx.store.global_domains()?);
+    let lock = ctx.store.lock(&Scope::App(app.clone()), &ctx.command)?;
+    lock.write_json(docs::DOMAINS, &defaults)?;
+    Ok(defaults.vhosts)
+}
+
+/// New values for one resource slot (`_default_` or a process type); `None` keeps a value.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResourceValues {
+    pub cpu: Option<CpuQuantity>,
+    pub memory: Option<MemoryQuantity>,
+    pub nvidia_gpu: Option<String>,
+}
+
+/// `resource:limit|reserve APP [--process-type P] --cpu … --memory …`.
+pub fn set_resources(
+    ctx: &Ctx,
+    app: &AppName,
+    slot: &str,
+    kind: ResourceKind,
+    new: &ResourceValues,
+) -> Result<()> {
+    let lock = ctx.store.lock(&Scope::App(app.clone()), &ctx.command)?;
+    lock.update_json(docs::RESOURCES, |r: &mut Resources| {
+        let values = r.entry(slot.to_owned()).or_default().values_mut(kind);
+        if let Some(cpu) = &new.cpu {
+            values.cpu = Some(cpu.to_string());
+        }
+        if let Some(mem) = &new.memory {
+            values.memory = Some(mem.to_string());
+        }
+        if let Some(g) = &new.nvidia_gpu {
+            values.nvidia_gpu = Some(g.clone());
+        }
+        Ok::<_, Error>(())
+    })
+}
+
+/// `resource:limit-clear|reserve-clear`: forget one kind of values of a slot.
+pub fn clear_resources(ctx: &Ctx, app: &AppName, slot: &str, kind: ResourceKind) -> Result<()> {
+    let lock = ctx.store.lock(&Scope::App(app.clone()), &ctx.command)?;
+    lock.update_json(docs::RESOURCES, |r: &mut Resources| {
+        if let Some(spec) = r.get_mut(slot) {
+            *spec.values_mut(kind) = Default::default();
+            if spec.is_empty() {
+                r.remove(slot);
+            }
+        }
+        Ok::<_, Error>(())
+    })
+}
+
+/// `procfile:set`: store the app's Procfile (an empty one removes it). Returns whether one is
+/// stored now.
+pub fn set_procfile(ctx: &Ctx, app: &AppName, procfile: &Procfile) -> Result<bool> {
+    let lock = ctx.store.lock(&Scope::App(app.clone()), &ctx.command)?;
+    if *procfile == Procfile::default() {
+        lock.remove(PROCFILE)?;
+        return Ok(false);
+    }
+    lock.write_text(PROCFILE, &procfile.to_text())?;
+    Ok(true)
+}
+
+/// `app-json:set`: store the app's app.json text (already checked), or remove it (`None`).
+pub fn set_app_json(ctx: &Ctx, app: &AppName, text: Option<&str>) -> Result<()> {
+    let lock = ctx.store.lock(&Scope::App(app.clone()), &ctx.command)?;
+    match text {
+        Some(t) => lock.write_text(docs::APP_JSON, t)?,
+        None => lock.remove(docs::APP_JSON)?,
+    }
+    Ok(())
+}
+
+/// `<plugin>:set <app|--global> <property> [value]` for a plugin whose values are already
+/// checked (`registry:set`, `builder:set`, `scheduler:set`): store or (with `None`) unset it.
+pub fn set_property(
+    ctx: &Ctx,
+    scope: &Scope,
+    plugin: &str,
+    name: &str,
+    value: Option<&str>,
+) -> Result<()> {
+    let lock = ctx.store.lock(scope, &ctx.command)?;
+    lock.set_property(plugin, name, value, Secrecy::Public)?;
+    Ok(())
+}
+
+/// `scheduler-k3s:set`: store or unset a scheduler-k3s property (its stored form, already
+/// checked, so the store's own check cannot refuse it).
+pub fn set_scheduler_k3s_property(
+    ctx: &Ctx,
+    scope: &Scope,
+    name: &str,
+    value: Option<&str>,
+) -> Result<()> {
+    let lock = ctx.store.lock(scope, &ctx.command)?;
+    lock.set_scheduler_k3s_property(name, value)?;
+    Ok(())
+}
+
+/// `scheduler-k3s:set --global chart.<chart>.<key> [value]`: a Helm value override of a
+/// cluster component chart (`None` removes it).
+pub fn set_chart_value(ctx: &Ctx, chart: &str, key: &str, value: Option<&str>) -> Result<()> {
+    let lock = ctx.store.lock(&Scope::Global, &ctx.command)?;
+    lock.update_json(docs::CHART_OVERRIDES, |o: &mut ChartOverrides| {
+        match value {
+            Some(v) => {
+                o.entry(chart.to_owned())
+                    .or_default()
+                    .insert(key.to_owned(), v.to_owned());
+            }
+            None => {
+                if let Some(m) = o.get_mut(chart) {
+                    m.remove(key);
+                    if m.is_empty() {
+                        o.remove(chart);
+                    }
+                }
+            }
+        }
+        Ok::<_, Error>(())
+    })
+}
+
+/// `registry:login`: keep the credentials for `server` (0600, never printed).
+pub fn registry_login(ctx: &Ctx, scope: &Scope, server: &str, login: RegistryLogin) -> Result<()> {
+    let lock = ctx.store.lock(scope, &ctx.command)?;
+    lock.update_json(docs::REGISTRY_CREDENTIALS, |logins: &mut RegistryLogins| {
+        logins.insert(server.to_owned(), login);
+        Ok::<_, Error>(())
+    })
+}
+
+/// `scheduler-k3s:annotations:set|labels:set`: one key of one resource type (and process
+/// type), or (with `None`) its removal.
+pub fn set_user_meta(
+    ctx: &Ctx,
+    scope: &Scope,
+    doc: Doc,
+    process: Option<&str>,
+    resource: ResourceType,
+    key: &str,
+    value: Option<&str>,
+) -> Result<()> {
+    let lock = ctx.store.lock(scope, &ctx.command)?;
+    lock.update_json(doc, |m: &mut UserMeta| {
+        m.set(process, resource, key, value);
+        Ok::<_, Error>(())
+    })
+}
+
+/// `scheduler-k3s:autoscaling-auth:set`: merge `pairs` into the trigger's stored metadata (no
+/// pairs removes the trigger). Returns the trigger's metadata now.
+pub fn set_autoscaling_auth(
+    ctx: &Ctx,
+    scope: &Scope,
+    trigger: &str,
+    pairs: &[(String, String)],
+) -> Result<BTreeMap<String, String>> {
+    let lock = ctx.store.lock(scope, &ctx.command)?;
+    lock.update_json(docs::AUTOSCALING_AUTH, |auth: &mut AutoscalingAuth| {
+        if pairs.is_empty() {
+            auth.remove(trigger);
+        } else {
+            auth.entry(trigger.to_owned())
+                .or_default()
+                .extend(pairs.iter().cloned());
+        }
+        Ok::<_, Error>(auth.get(trigger).cloned().unwrap_or_default())
+    })
+}

@@ -86,39 +86,6 @@ pub fn validate_property(def: &PropertyDef, value: &str) -> Result<String, CliEr
     Ok(stored)
 }
 
-/// Checks that need the other global settings: `kubeconfig-path` must be a kubeconfig (holding
-/// the configured `kube-context`, if any) and `kube-context` must name a context of the
-/// configured kubeconfig when that file exists.
-fn check_cluster_settings(store: &Store, name: &str, value: &str) -> Result<(), CliError> {
-    let props = store.scheduler_k3s_properties(None)?;
-    let (path, context) = match name {
-        "kubeconfig-path" => (value.to_owned(), props.kube_context().map(str::to_owned)),
-        "kube-context" => {
-            let path = props.kubeconfig_path().to_owned();
-            if !std::path::Path::new(&path).exists() {
-                return Ok(()); // no cluster yet: checked when kubeconfig-path is set
-            }
-            (path, Some(value.to_owned()))
-        }
-        _ => return Ok(()),
-    };
-    let contexts = crate::kube::client::kubeconfig_contexts(&path)
-        .map_err(|e| CliError::msg(format!("invalid kubeconfig-path {path:?}: {e}")))?;
-    if let Some(ctx) = context
-        && !contexts.contains(&ctx)
-    {
-        let known = if contexts.is_empty() {
-            "none".to_owned()
-        } else {
-            contexts.join(", ")
-        };
-        return Err(CliError::msg(format!(
-            "kube-context {ctx:?} is not a context of kubeconfig {path:?} (its contexts: {known})"
-        )));
-    }
-    Ok(())
-}
-
 fn set_chart_value(ctx: &Ctx, chart: &str, key: &str, value: Option<&str>) -> Result<(), CliError> {
     if let Some(v) = value
         && v.contains('\0')
@@ -223,7 +190,7 @@ impl SchedulerK3s {
                 let stored = match &value {
                     Some(v) => {
                         let stored = validate_property(def, v)?;
-                        check_cluster_settings(store, def.name, &stored)?;
+                        crate::ops::settings::check_cluster_settings(store, def.name, &stored)?;
                         Some(stored)
                     }
                     None => None,

@@ -14,8 +14,10 @@ use crate::model::registry::{RegistryLogin, RegistryLogins};
 use crate::model::resources::{ResourceKind, Resources};
 use crate::model::scheduler_k3s::{AutoscalingAuth, ChartOverrides};
 use crate::model::{CpuQuantity, MemoryQuantity};
-use crate::store::{Doc, Scope, Secrecy, docs};
+use crate::store::{Doc, Scope, Secrecy, Store, docs};
 use std::collections::BTreeMap;
+
+use anyhow::anyhow;
 
 /// A change to an app's port mappings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -263,4 +265,38 @@ pub fn set_autoscaling_auth(
         }
         Ok::<_, Error>(auth.get(trigger).cloned().unwrap_or_default())
     })
+}
+
+/// Checks that need the other global settings: `kubeconfig-path` must be a kubeconfig (holding
+/// the configured `kube-context`, if any) and `kube-context` must name a context of the
+/// configured kubeconfig when that file exists.
+pub fn check_cluster_settings(store: &Store, name: &str, value: &str) -> Result<()> {
+    let props = store.scheduler_k3s_properties(None)?;
+    let (path, context) = match name {
+        "kubeconfig-path" => (value.to_owned(), props.kube_context().map(str::to_owned)),
+        "kube-context" => {
+            let path = props.kubeconfig_path().to_owned();
+            if !std::path::Path::new(&path).exists() {
+                return Ok(()); // no cluster yet: checked when kubeconfig-path is set
+            }
+            (path, Some(value.to_owned()))
+        }
+        _ => return Ok(()),
+    };
+    let contexts = crate::kube::client::kubeconfig_contexts(&path)
+        .map_err(|e| anyhow!("invalid kubeconfig-path {path:?}: {e}"))?;
+    if let Some(ctx) = context
+        && !contexts.contains(&ctx)
+    {
+        let known = if contexts.is_empty() {
+            "none".to_owned()
+        } else {
+            contexts.join(", ")
+        };
+        return Err(anyhow!(
+            "kube-context {ctx:?} is not a context of kubeconfig {path:?} (its contexts: {known})"
+        )
+        .into());
+    }
+    Ok(())
 }

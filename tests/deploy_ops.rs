@@ -8,6 +8,7 @@ mod deploy_support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use anyhow::{Result, anyhow};
 use berth::cli::terminal::Terminal;
 use berth::kube::deploy::{self, DeployRequest};
 use berth::kube::exec::{self, EnterRequest};
@@ -20,6 +21,68 @@ use futures::StreamExt;
 use k8s_openapi::api::batch::v1::CronJob;
 use kube::api::Api;
 use serde_json::{Value, json};
+
+/// The deployed release's objects, changed by `change`, deployed as a new revision: how the
+/// engine is driven here without berth's store.
+async fn redeploy_current(
+    client: &kube::Client,
+    ns: &str,
+    app: &str,
+    timeout: Duration,
+    rollback_on_failure: bool,
+    progress: &dyn berth::progress::Reporter,
+    change: impl FnOnce(Vec<Value>) -> Result<Vec<Value>>,
+) -> Result<deploy::Deployed> {
+    let current = ps::deployed_release(client, ns, app).await?;
+    let objects =
+        berth::kube::helm_release::manifest_objects(&current.manifest).map_err(|e| anyhow!(e))?;
+    let objects = change(objects)?;
+    let req = DeployRequest {
+        app: app.to_owned(),
+        namespace: ns.to_owned(),
+        objects,
+        values: current.config.clone(),
+        chart_version: current
+            .chart
+            .as_ref()
+            .map(|c| c.metadata.version.clone())
+            .unwrap_or_else(|| "0.0.0".into()),
+        timeout,
+        rollback_on_failure,
+    };
+    deploy::deploy(client, req, progress).await
+}
+
+/// Objects with each listed process type's Deployment set to its new replica count. A process
+/// type without a Deployment in the release is an error naming the ones it has.
+fn with_replicas(mut objects: Vec<Value>, scale: &BTreeMap<String, i32>) -> Result<Vec<Value>> {
+    let known: Vec<String> = objects
+        .iter()
+        .filter(|o| o["kind"] == "Deployment")
+        .filter_map(|o| process_of(o).map(str::to_owned))
+        .collect();
+    for (process, replicas) in scale {
+        let Some(obj) = objects
+            .iter_mut()
+            .find(|o| o["kind"] == "Deployment" && process_of(o) == Some(process))
+        else {
+            return Err(anyhow!(
+                "process type {process} is not in the deployed release (it has: {}); deploy the app to add it",
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
+            ));
+        };
+        obj["spec"]["replicas"] = json!(replicas);
+    }
+    Ok(objects)
+}
+
+fn process_of(obj: &Value) -> Option<&str> {
+    obj["metadata"]["labels"]["app.kubernetes.io/name"].as_str()
+}
 
 fn cronjob(app: &str) -> Value {
     let labels = json!({"app.kubernetes.io/part-of": app, "app.kubernetes.io/name": "cron",
@@ -70,15 +133,15 @@ async fn scale_restart_stop_start_run_logs_enter_cron() {
         .expect("deploy");
 
     // Scale up, then down: applied at once, as new revisions.
-    let up = ps::redeploy_current(&client, n, app, t, false, &progress, |o| {
-        ps::with_replicas(o, &BTreeMap::from([("web".to_string(), 3)]))
+    let up = redeploy_current(&client, n, app, t, false, &progress, |o| {
+        with_replicas(o, &BTreeMap::from([("web".to_string(), 3)]))
     })
     .await
     .expect("scale up");
     assert_eq!(up.revision, 2);
     assert_eq!(web_pods(&client, n, app).await.len(), 3);
-    ps::redeploy_current(&client, n, app, t, false, &progress, |o| {
-        ps::with_replicas(o, &BTreeMap::from([("web".to_string(), 1)]))
+    redeploy_current(&client, n, app, t, false, &progress, |o| {
+        with_replicas(o, &BTreeMap::from([("web".to_string(), 1)]))
     })
     .await
     .expect("scale down");
@@ -96,7 +159,7 @@ async fn scale_restart_stop_start_run_logs_enter_cron() {
         .unwrap()
         .pods;
     let web_before = web_pods(&client, n, app).await;
-    ps::redeploy_current(&client, n, app, t, false, &progress, |o| {
+    redeploy_current(&client, n, app, t, false, &progress, |o| {
         ps::with_restart(o, Some("web"), "2026-01-01T00:00:00Z")
     })
     .await
@@ -126,7 +189,7 @@ async fn scale_restart_stop_start_run_logs_enter_cron() {
     );
     let states = ps::live_state(&client, n, app).await.unwrap();
     assert!(states.iter().all(|s| s.desired == 0), "{states:?}");
-    ps::redeploy_current(&client, n, app, t, false, &progress, Ok)
+    redeploy_current(&client, n, app, t, false, &progress, Ok)
         .await
         .expect("start");
     let states = ps::live_state(&client, n, app).await.unwrap();

@@ -51,7 +51,7 @@ pub struct DeployFailed {
 
 /// Label selector for every object of `app`.
 pub fn app_selector(app: &str) -> String {
-    format!("app.kubernetes.io/part-of={app}")
+    crate::render::selectors::app(app)
 }
 
 /// Deploy `req`: see the module documentation. Progress and step lines go to stderr.

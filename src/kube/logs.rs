@@ -30,8 +30,8 @@ pub struct LogsRequest {
 /// Label selector for the pods of `app` (optionally one process type).
 pub fn pod_selector(app: &str, process_type: Option<&str>) -> String {
     match process_type {
-        Some(p) => format!("app.kubernetes.io/part-of={app},app.kubernetes.io/name={p}"),
-        None => format!("app.kubernetes.io/part-of={app}"),
+        Some(p) => crate::render::selectors::process(app, p),
+        None => crate::render::selectors::app(app),
     }
 }
 

@@ -2,9 +2,6 @@
 //! from the deployed one (so history, `helm` and rollback stay true); stop scales to zero through
 //! the scale subresource and suspends cron jobs, the way Dokku's `scheduler-stop` does.
 
-use std::collections::BTreeMap;
-use std::time::Duration;
-
 use anyhow::{Context, Result, anyhow};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::CronJob;
@@ -14,12 +11,11 @@ use kube::{Client, ResourceExt};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::deploy::{self, DeployRequest, Deployed, app_selector};
+use super::deploy::app_selector;
 use super::errors::describe;
-use super::helm_release::{self, HelmRelease};
+use super::helm_release::HelmRelease;
 use super::history;
 use super::rollout;
-use crate::progress::Reporter;
 
 /// Pod-template annotation whose change makes a Deployment roll (what `kubectl rollout restart`
 /// sets).
@@ -35,33 +31,6 @@ pub async fn deployed_release(client: &Client, ns: &str, app: &str) -> Result<He
 
 fn process_of(obj: &Value) -> Option<&str> {
     obj["metadata"]["labels"]["app.kubernetes.io/name"].as_str()
-}
-
-/// Objects with each listed process type's Deployment set to its new replica count. A process
-/// type without a Deployment in the release is an error naming the ones it has.
-pub fn with_replicas(mut objects: Vec<Value>, scale: &BTreeMap<String, i32>) -> Result<Vec<Value>> {
-    let known: Vec<String> = objects
-        .iter()
-        .filter(|o| o["kind"] == "Deployment")
-        .filter_map(|o| process_of(o).map(str::to_owned))
-        .collect();
-    for (process, replicas) in scale {
-        let Some(obj) = objects
-            .iter_mut()
-            .find(|o| o["kind"] == "Deployment" && process_of(o) == Some(process))
-        else {
-            return Err(anyhow!(
-                "process type {process} is not in the deployed release (it has: {}); deploy the app to add it",
-                if known.is_empty() {
-                    "none".into()
-                } else {
-                    known.join(", ")
-                }
-            ));
-        };
-        obj["spec"]["replicas"] = json!(replicas);
-    }
-    Ok(objects)
 }
 
 /// Objects with the pod template of `process` (all process types when `None`) stamped with
@@ -119,35 +88,6 @@ pub fn keep_restart_stamps(mut objects: Vec<Value>, deployed: &[Value]) -> Vec<V
         template_meta["annotations"][RESTARTED_AT] = json!(stamp);
     }
     objects
-}
-
-/// Write and roll out a new revision of `app` made from the deployed one by `change`.
-pub async fn redeploy_current(
-    client: &Client,
-    ns: &str,
-    app: &str,
-    timeout: Duration,
-    rollback_on_failure: bool,
-    progress: &dyn Reporter,
-    change: impl FnOnce(Vec<Value>) -> Result<Vec<Value>>,
-) -> Result<Deployed> {
-    let current = deployed_release(client, ns, app).await?;
-    let objects = helm_release::manifest_objects(&current.manifest).map_err(|e| anyhow!(e))?;
-    let objects = change(objects)?;
-    let req = DeployRequest {
-        app: app.to_owned(),
-        namespace: ns.to_owned(),
-        objects,
-        values: current.config.clone(),
-        chart_version: current
-            .chart
-            .as_ref()
-            .map(|c| c.metadata.version.clone())
-            .unwrap_or_else(|| "0.0.0".into()),
-        timeout,
-        rollback_on_failure,
-    };
-    deploy::deploy(client, req, progress).await
 }
 
 /// Scale every Deployment of `app` to zero and suspend its CronJobs. Returns the process types
@@ -324,15 +264,6 @@ mod tests {
             json!({"kind": "Deployment", "metadata": {"name": "a-worker", "labels": {"app.kubernetes.io/name": "worker"}},
                    "spec": {"replicas": 1, "template": {}}}),
         ]
-    }
-
-    #[test]
-    fn rescale() {
-        let out = with_replicas(objs(), &BTreeMap::from([("web".into(), 3)])).unwrap();
-        assert_eq!(out[1]["spec"]["replicas"], 3);
-        assert_eq!(out[2]["spec"]["replicas"], 1);
-        let err = with_replicas(objs(), &BTreeMap::from([("cron".into(), 3)])).unwrap_err();
-        assert!(err.to_string().contains("web, worker"), "{err}");
     }
 
     #[test]

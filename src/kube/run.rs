@@ -18,7 +18,7 @@ use crate::progress::Reporter;
 
 /// Label selecting the pods of Job `job`.
 pub fn job_pod_selector(job: &str) -> String {
-    format!("batch.kubernetes.io/job-name={job}")
+    crate::render::selectors::job_pods(job)
 }
 
 /// Create `job` in `ns`.
@@ -346,7 +346,7 @@ pub async fn delete_app_jobs(
 ) -> Result<Vec<String>> {
     let api: Api<Job> = Api::namespaced(client.clone(), ns);
     let jobs = api
-        .list(&ListParams::default().labels(&format!("app.kubernetes.io/part-of={app}")))
+        .list(&ListParams::default().labels(&crate::render::selectors::app(app)))
         .await
         .map_err(describe)?;
     let mut waits = Vec::new();
@@ -386,9 +386,7 @@ pub async fn delete_app_jobs(
 pub async fn list_runs(client: &Client, ns: &str, app: &str) -> Result<Vec<Job>> {
     let api: Api<Job> = Api::namespaced(client.clone(), ns);
     let mut jobs = api
-        .list(&ListParams::default().labels(&format!(
-            "app.kubernetes.io/part-of={app},app.kubernetes.io/name=run"
-        )))
+        .list(&ListParams::default().labels(&crate::render::selectors::runs(app)))
         .await
         .map_err(describe)?
         .items;

@@ -3,6 +3,7 @@
 
 pub mod meta;
 pub mod naming;
+pub mod selectors;
 
 mod certificate;
 mod cluster_issuer;

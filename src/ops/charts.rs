@@ -19,7 +19,14 @@ pub fn ensure_charts(
         let client =
             crate::kube::client::connect_client(props.kubeconfig_path(), props.kube_context())
                 .await?;
-        ensure_components(&client, props.ingress_class(), &overrides, opts, log).await?;
+        ensure_components(
+            &client,
+            props.ingress_class().as_str(),
+            &overrides,
+            opts,
+            log,
+        )
+        .await?;
         Ok(())
     })
 }

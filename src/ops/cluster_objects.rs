@@ -17,7 +17,6 @@ use kube::ResourceExt;
 use super::error::Result;
 use super::runtime::block_on;
 use crate::model::properties::ResolvedProperties;
-use crate::model::release::IngressClass;
 use crate::render::cluster_issuers;
 use crate::store::Store;
 
@@ -48,11 +47,7 @@ pub fn sync_cluster_issuers(store: &Store) -> Result<Vec<String>> {
     if !std::path::Path::new(props.kubeconfig_path()).exists() {
         return Ok(Vec::new());
     }
-    let class = if props.ingress_class() == "traefik" {
-        IngressClass::Traefik
-    } else {
-        IngressClass::Nginx
-    };
+    let class = props.ingress_class();
     let wanted = cluster_issuers(
         props.letsencrypt_email_prod(),
         props.letsencrypt_email_stag(),

@@ -15,8 +15,7 @@ use crate::model::AppName;
 use crate::model::app_json::AppJson;
 use crate::model::procfile::Procfile;
 use crate::model::release::{
-    BuilderType, CertIssuerKind, IngressClass, LetsencryptServer, MetaScope, PortInput, Release,
-    ReleaseInputs, ResourceSetting, UserMeta,
+    BuilderType, MetaScope, PortInput, Release, ReleaseInputs, ResourceSetting, UserMeta,
 };
 use crate::store::{Doc, Scope, Store, plugins};
 
@@ -210,25 +209,14 @@ pub fn release_from_store(
         namespace: Some(props.namespace().to_owned()),
         image_pull_secrets: props.image_pull_secrets().map(str::to_owned),
         registry_docker_config: docker_config(store, app)?,
-        ingress_class: match props.ingress_class() {
-            "traefik" => IngressClass::Traefik,
-            _ => IngressClass::Nginx,
-        },
-        letsencrypt_server: match props.letsencrypt_server() {
-            None => LetsencryptServer::Disabled,
-            Some("stag") => LetsencryptServer::Stag,
-            Some(_) => LetsencryptServer::Prod,
-        },
+        ingress_class: props.ingress_class(),
+        letsencrypt_server: props.letsencrypt_server(),
         letsencrypt_email_prod_app: prod_app,
         letsencrypt_email_prod_global: prod_global,
         letsencrypt_email_stag_app: stag_app,
         letsencrypt_email_stag_global: stag_global,
         cert_issuer_name: props.cert_issuer_name().map(str::to_owned),
-        cert_issuer_kind: if props.cert_issuer_kind().eq_ignore_ascii_case("issuer") {
-            CertIssuerKind::Issuer
-        } else {
-            CertIssuerKind::ClusterIssuer
-        },
+        cert_issuer_kind: props.cert_issuer_kind(),
         tls_imported,
         nginx: nginx_properties(store, app)?,
         annotations: user_meta(store, app, false)?,

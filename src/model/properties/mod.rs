@@ -350,7 +350,10 @@ mod tests {
         let r = ResolvedProperties::resolve(&app, &global);
         assert_eq!(r.namespace(), "team");
         assert_eq!(r.deploy_timeout(), Duration::from_secs(60));
-        assert_eq!(r.ingress_class(), "nginx");
+        assert_eq!(
+            r.ingress_class(),
+            crate::model::release::IngressClass::Nginx
+        );
         assert_eq!(r.get("deploy-timeout").app, "");
         assert!(!r.rollback_on_failure());
         assert_eq!(r.kube_context(), None);

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::super::duration::parse_duration;
 use super::SCHEDULER_K3S_PROPERTIES;
+use crate::model::release::{CertIssuerKind, IngressClass, LetsencryptServer};
 
 /// Raw stored values of one scope, keyed by property name.
 pub type RawProperties = BTreeMap<String, String>;
@@ -89,8 +90,12 @@ impl ResolvedProperties {
     pub fn kube_context(&self) -> Option<&str> {
         self.non_empty("kube-context")
     }
-    pub fn ingress_class(&self) -> &str {
-        self.computed("ingress-class")
+    /// `ingress-class` (validated on set: `nginx` or `traefik`).
+    pub fn ingress_class(&self) -> IngressClass {
+        match self.computed("ingress-class") {
+            "traefik" => IngressClass::Traefik,
+            _ => IngressClass::Nginx,
+        }
     }
     pub fn network_interface(&self) -> &str {
         self.computed("network-interface")
@@ -108,15 +113,23 @@ impl ResolvedProperties {
     pub fn cert_issuer_name(&self) -> Option<&str> {
         self.non_empty("cert-issuer-name").filter(|v| *v != "false")
     }
-    pub fn cert_issuer_kind(&self) -> &str {
-        self.computed("cert-issuer-kind")
+    /// `cert-issuer-kind`: `Issuer` (any case) or, by default, `ClusterIssuer`.
+    pub fn cert_issuer_kind(&self) -> CertIssuerKind {
+        if self
+            .computed("cert-issuer-kind")
+            .eq_ignore_ascii_case("issuer")
+        {
+            CertIssuerKind::Issuer
+        } else {
+            CertIssuerKind::ClusterIssuer
+        }
     }
-    /// Let's Encrypt server: `Some("prod")`, `Some("stag")` or `None` when disabled (`false`).
-    pub fn letsencrypt_server(&self) -> Option<&'static str> {
+    /// `letsencrypt-server`: production, staging (`stag` / `staging`) or disabled (`false`).
+    pub fn letsencrypt_server(&self) -> LetsencryptServer {
         match self.computed("letsencrypt-server") {
-            "false" => None,
-            "stag" | "staging" => Some("stag"),
-            _ => Some("prod"),
+            "false" => LetsencryptServer::Disabled,
+            "stag" | "staging" => LetsencryptServer::Stag,
+            _ => LetsencryptServer::Prod,
         }
     }
     pub fn letsencrypt_email_prod(&self) -> Option<&str> {

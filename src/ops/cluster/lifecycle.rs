@@ -90,8 +90,10 @@ pub async fn initialize(
     let ingress_class = opts
         .ingress_class
         .clone()
-        .unwrap_or_else(|| props.ingress_class().to_owned());
-    if ingress_class != props.ingress_class() || props.get("ingress-class").global.is_empty() {
+        .unwrap_or_else(|| props.ingress_class().as_str().to_owned());
+    if ingress_class != props.ingress_class().as_str()
+        || props.get("ingress-class").global.is_empty()
+    {
         progress.step(&format!("Setting ingress-class to {ingress_class}"));
         lock.set_scheduler_k3s_property("ingress-class", Some(&ingress_class))?;
     }

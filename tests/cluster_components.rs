@@ -11,7 +11,7 @@
 mod common;
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use berth::cluster::components::{COMPONENT_CHARTS, COMPONENT_NAMESPACE, component_charts};
 use berth::cluster::components_apply::{
@@ -403,7 +403,6 @@ async fn ensure_components_installs_upgrades_and_waits() {
         )
         .await
         .unwrap();
-    let started = Instant::now();
     let err = ensure(
         &client,
         ns,
@@ -414,11 +413,8 @@ async fn ensure_components_installs_upgrades_and_waits() {
     .await
     .unwrap_err()
     .to_string();
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "failed fast: {:?}",
-        started.elapsed()
-    );
+    // It failed on the Job's own failure, not by waiting out the 60 s.
+    assert!(!err.contains("timed out after"), "failed fast: {err}");
     assert!(
         err.contains("chart cert-manager failed")
             && err.contains("Job failed: Helm install failed: UPGRADE FAILED: timed out"),
@@ -475,13 +471,11 @@ async fn wait_fails_fast_on_a_failed_install_job() {
         .unwrap();
         jobs.create(&PostParams::default(), &failing).await.unwrap();
     };
-    let started = Instant::now();
     let (result, ()) = tokio::join!(ensure(&client, ns, &overrides, &opts, &log), controller);
     let err = result.unwrap_err().to_string();
     assert!(
-        started.elapsed() < Duration::from_secs(45),
-        "{:?}",
-        started.elapsed()
+        !err.contains("timed out after"),
+        "failed on the Job, not the wait: {err}"
     );
     assert!(
         err.contains(&format!(

@@ -701,7 +701,6 @@ async fn concurrent_deploys_of_one_app_serialise_and_other_apps_run_in_parallel(
     .await;
 
     // --no-wait fails at once, naming the holder.
-    let started = Instant::now();
     let (code, err) = fail(
         &env,
         &[
@@ -717,10 +716,7 @@ async fn concurrent_deploys_of_one_app_serialise_and_other_apps_run_in_parallel(
         err.contains("locked by") && err.contains("berth deploy"),
         "{err}"
     );
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "--no-wait waited"
-    );
+    assert!(!err.contains("Waiting for the"), "--no-wait waited: {err}");
 
     // Another app deploys meanwhile, without waiting for busy's lock: it is done while busy's
     // first deploy still runs.
@@ -953,17 +949,12 @@ async fn terminal_sessions_for_enter_and_run() {
         String::from_utf8_lossy(&out.stdout).contains("tty-ok"),
         "stdin is a terminal in the container"
     );
-    let started = Instant::now();
     let out = in_terminal(&env, "run tty -- echo hi");
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stdout)
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(30),
-        "an attached run returns when the pod ends"
     );
     let runs: Value =
         serde_json::from_str(&ok(&env, &["run:list", app, "--format", "json"])).unwrap();

@@ -6,7 +6,7 @@ mod sshd;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use berth::ssh::{
     HostKeyPolicy, OutputSink, Privilege, RemoteCommand, RemoteHost, SshError, SshOptions,
@@ -205,14 +205,11 @@ async fn unreachable_host_times_out_with_a_clear_message() {
     let mut o = SshOptions::from_env(HostKeyPolicy::Strict);
     o.connect_timeout = Duration::from_secs(2);
     let (sink, _) = capture_sink();
-    let start = Instant::now();
     let err = match RemoteHost::connect(&target, &o, sink).await {
         Ok(_) => panic!("connected to a host that never answers"),
         Err(e) => e,
     };
-    let took = start.elapsed();
     let msg = err.to_string();
     assert!(matches!(err, SshError::Timeout { secs: 2, .. }), "{msg}");
     assert!(msg.contains("no SSH answer within 2s"), "{msg}");
-    assert!(took < Duration::from_secs(10), "took {took:?}");
 }

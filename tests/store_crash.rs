@@ -146,11 +146,6 @@ fn sigkill_at_random_moments_never_corrupts_state() {
         committed >= 10,
         "only {committed} writes committed; every kill landed before the write"
     );
-    assert!(
-        started.elapsed() < Duration::from_secs(55),
-        "crash test too slow: {:?}",
-        started.elapsed()
-    );
 }
 
 fn walk(dir: &std::path::Path) -> Vec<String> {

@@ -3,7 +3,7 @@
 //! and `to_yaml` (the `deploy --dry-run` text). Run with `cargo bench --bench render`.
 //! `BERTH_BENCH_ITERATIONS` sets the iterations per app (default 200).
 
-#[path = "../tests/render_support/mod.rs"]
+#[path = "../tests/support/render.rs"]
 mod render_support;
 
 use std::hint::black_box;

@@ -4,34 +4,20 @@
 //! letsencrypt emails become ClusterIssuers and global autoscaling-auth a
 //! ClusterTriggerAuthentication at once.
 
-mod common;
+mod support;
 
 use berth::crds::cert_manager::ClusterIssuer;
 use berth::crds::keda::ClusterTriggerAuthentication;
-use common::{BerthEnv, TestNamespace};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::api::core::v1::{Secret, Service};
 use kube::Api;
 use kube::api::{DeleteParams, ListParams};
-
-fn run(env: &BerthEnv, args: &[&str]) -> std::process::Output {
-    env.cmd().args(args).output().expect("run berth")
-}
-
-fn ok(env: &BerthEnv, args: &[&str]) -> String {
-    let out = run(env, args);
-    assert!(
-        out.status.success(),
-        "berth {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use support::{BerthEnv, TestNamespace, ok, run};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn destroy_removes_the_app_from_the_cluster() {
-    let client = common::client().await;
+    let client = support::client().await;
     let ns = TestNamespace::create(&client, "destroy").await;
     let env = BerthEnv::new();
     env.use_test_cluster();
@@ -87,7 +73,7 @@ fn release_revisions(secrets: &[Secret], app: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn config_changes_restart_a_deployed_app_unless_no_restart() {
-    let client = common::client().await;
+    let client = support::client().await;
     let ns = TestNamespace::create(&client, "config-restart").await;
     let env = BerthEnv::new();
     env.use_test_cluster();
@@ -163,7 +149,7 @@ struct IssuerCleanup;
 
 impl Drop for IssuerCleanup {
     fn drop(&mut self) {
-        common::cleanup_blocking(|client| async move {
+        support::cleanup_blocking(|client| async move {
             let api: Api<ClusterIssuer> = Api::all(client);
             for name in ["letsencrypt-prod", "letsencrypt-stag"] {
                 let _ = api.delete(name, &DeleteParams::default()).await;
@@ -175,7 +161,7 @@ impl Drop for IssuerCleanup {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn global_letsencrypt_emails_become_cluster_issuers() {
-    let client = common::client().await;
+    let client = support::client().await;
     let _cleanup = IssuerCleanup;
     let issuers: Api<ClusterIssuer> = Api::all(client);
     let env = BerthEnv::new();
@@ -261,7 +247,7 @@ struct TriggerAuthCleanup {
 impl Drop for TriggerAuthCleanup {
     fn drop(&mut self) {
         let created_namespace = self.created_namespace;
-        common::cleanup_blocking(move |client| async move {
+        support::cleanup_blocking(move |client| async move {
             let auths: Api<ClusterTriggerAuthentication> = Api::all(client.clone());
             let _ = auths
                 .delete("berth-test-rabbitmq", &DeleteParams::default())
@@ -282,7 +268,7 @@ impl Drop for TriggerAuthCleanup {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn global_autoscaling_auth_becomes_a_cluster_trigger_authentication() {
-    let client = common::client().await;
+    let client = support::client().await;
     let namespaces: Api<Namespace> = Api::all(client.clone());
     // A `keda` namespace left terminating by an earlier run must be gone before we start.
     if let Some(ns) = namespaces.get_opt("keda").await.unwrap()

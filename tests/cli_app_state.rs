@@ -1,9 +1,9 @@
 //! ps, domains, ports, resource, registry, scheduler and app-json commands through the binary.
 
-mod cli_util;
+mod support;
 
-use cli_util::Env;
 use std::os::unix::fs::PermissionsExt;
+use support::cli::Env;
 
 fn env_with_app() -> Env {
     let env = Env::new();

@@ -1,8 +1,8 @@
 //! `apps:*` and the command grammar (help, errors) through the real binary.
 
-mod cli_util;
+mod support;
 
-use cli_util::Env;
+use support::cli::Env;
 
 #[test]
 fn create_list_report_destroy() {

@@ -1,9 +1,9 @@
 //! Bad input across every command: each case must exit 1 with one ` !     ` line naming the
 //! problem, and leave the state directory byte-for-byte unchanged.
 
-mod cli_util;
+mod support;
 
-use cli_util::Env;
+use support::cli::Env;
 
 /// (arguments, expected message; a trailing `…` means "starts with").
 const CASES: &[(&[&str], &str)] = &[

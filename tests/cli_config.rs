@@ -1,8 +1,8 @@
 //! `config:*` through the real binary.
 
-mod cli_util;
+mod support;
 
-use cli_util::Env;
+use support::cli::Env;
 
 #[test]
 fn set_get_show_export_keys_unset() {

@@ -1,9 +1,9 @@
 //! `deploy --dry-run` and `procfile:*` through the binary: output parses back into the objects,
 //! secrets are redacted unless asked for, bad input fails in one line with state unchanged.
 
-mod cli_util;
+mod support;
 
-use cli_util::Env;
+use support::cli::Env;
 
 fn setup() -> Env {
     let env = Env::new();

@@ -1,9 +1,9 @@
 //! `scheduler-k3s:ensure-charts` input errors: one ` !     ` line, exit 1, before any cluster
 //! access.
 
-mod cli_util;
+mod support;
 
-use cli_util::Env;
+use support::cli::Env;
 
 #[test]
 fn missing_kubeconfig_names_the_path_and_the_property() {

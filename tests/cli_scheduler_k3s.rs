@@ -1,9 +1,9 @@
 //! `scheduler-k3s:set|report`, annotations, labels, autoscaling-auth and charts through the binary.
 
-mod cli_util;
+mod support;
 
-use cli_util::Env;
 use std::os::unix::fs::PermissionsExt;
+use support::cli::Env;
 
 #[test]
 fn every_property_can_be_set_read_back_and_reset() {

@@ -8,7 +8,7 @@
 //! (`ensure_components_in`); one test applies to `kube-system` and asserts only what cannot
 //! depend on another test.
 
-mod common;
+mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,7 +19,6 @@ use berth::cluster::components_apply::{
 };
 use berth::crds::helm::HelmChart;
 use berth::model::scheduler_k3s::ChartOverrides;
-use common::{TestNamespace, client, wait_for};
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{Container, Namespace, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -28,6 +27,7 @@ use kube::runtime::conditions;
 use kube::runtime::wait::await_condition;
 use kube::{Api, Client, ResourceExt};
 use serde_json::json;
+use support::{TestNamespace, client, wait_for};
 
 /// Collects the log lines `ensure_components` prints.
 #[derive(Clone, Default)]

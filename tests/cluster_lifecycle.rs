@@ -8,7 +8,8 @@
 //! registers a simulated Node (kwok makes it Ready) tainted `berth.test/isolated` so the pods of
 //! other tests never land on it.
 
-mod common;
+mod support;
+
 #[path = "../testenv/sshd/harness.rs"]
 mod sshd;
 
@@ -17,7 +18,6 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-use common::{BerthEnv, TestNamespace};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
@@ -25,6 +25,7 @@ use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, ResourceExt};
 use serde_json::json;
 use sshd::{SilentHost, TestSshd, UNPRIVILEGED_USER};
+use support::{BerthEnv, TestNamespace};
 
 const TOKEN: &str = "berth-test-token-0123456789";
 
@@ -169,7 +170,7 @@ impl Harness {
     }
 
     fn sshd(&self) -> TestSshd {
-        let kubeconfig = common::kubeconfig_path();
+        let kubeconfig = support::kubeconfig_path();
         let record = self.record_dir();
         let kubectl = kubectl();
         TestSshd::start(&[
@@ -208,7 +209,7 @@ struct NodeCleanup(Vec<String>);
 impl Drop for NodeCleanup {
     fn drop(&mut self) {
         let names = std::mem::take(&mut self.0);
-        common::cleanup_blocking(|client| async move {
+        support::cleanup_blocking(|client| async move {
             let api: Api<Node> = Api::all(client);
             for n in names {
                 let _ = api.delete(&n, &DeleteParams::default()).await;
@@ -223,7 +224,7 @@ struct IssuerCleanup;
 
 impl Drop for IssuerCleanup {
     fn drop(&mut self) {
-        common::cleanup_blocking(|client| async move {
+        support::cleanup_blocking(|client| async move {
             let api: Api<berth::crds::cert_manager::ClusterIssuer> = Api::all(client);
             let _ = api
                 .delete("letsencrypt-stag", &DeleteParams::default())
@@ -235,7 +236,7 @@ impl Drop for IssuerCleanup {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn initialize_installs_a_server_is_idempotent_and_uninstall_forgets_it() {
-    let client = common::client().await;
+    let client = support::client().await;
     let _issuer_cleanup = IssuerCleanup;
     let h = Harness::new();
     h.env.use_test_cluster();
@@ -450,7 +451,7 @@ async fn cluster_add_refuses_bad_targets_hosts_and_users() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn nodes_join_over_ssh_list_and_leave_with_a_drain() {
-    let client = common::client().await;
+    let client = support::client().await;
     let mut h = Harness::new();
     h.setup_cluster();
     h.ok(&["registry:login", "--global", "ghcr.io", "bot", "remote-pw"]);
@@ -629,7 +630,7 @@ async fn nodes_join_over_ssh_list_and_leave_with_a_drain() {
             .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
     };
     let w2 = worker.clone();
-    common::wait_for_all(
+    support::wait_for_all(
         pods.clone(),
         "app.kubernetes.io/part-of=drained",
         move |ps: &[Pod]| ps.len() == 1 && on(&ps[0]) == w2 && ready(&ps[0]),
@@ -646,7 +647,7 @@ async fn nodes_join_over_ssh_list_and_leave_with_a_drain() {
     .unwrap();
     let pdbs = ns.api::<PodDisruptionBudget>();
     pdbs.create(&PostParams::default(), &pdb).await.unwrap();
-    common::wait_for(
+    support::wait_for(
         pdbs.clone(),
         "keep-one",
         |p: Option<&PodDisruptionBudget>| {
@@ -683,7 +684,7 @@ async fn nodes_join_over_ssh_list_and_leave_with_a_drain() {
     assert_eq!(uninstalls[0][0], "KIND agent");
     assert!(nodes.get_opt(&worker).await.unwrap().is_none());
     let w3 = worker.clone();
-    common::wait_for_all(
+    support::wait_for_all(
         pods.clone(),
         "app.kubernetes.io/part-of=drained",
         move |ps: &[Pod]| {

@@ -1,12 +1,12 @@
 //! Proves the local control plane (scripts/test-cluster) does what berth's tests rely on, through
 //! kube-rs: rollouts with Ready pods, Jobs and CronJob Jobs completing, kwok's simulated logs and
 //! exec, the failure stages, and the shared CRDs validating server-side apply.
-mod common;
+
+mod support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use common::{TestNamespace, client, kwok_log_fixture, wait_for, wait_for_all};
 use futures::{AsyncBufReadExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, Job, JobSpec, JobTemplateSpec};
@@ -21,6 +21,7 @@ use kube::api::{
 use kube::runtime::wait::conditions;
 use kube::{Api, Resource, ResourceExt, discovery};
 use serde_json::json;
+use support::{TestNamespace, client, kwok_log_fixture, wait_for, wait_for_all};
 use tokio::io::AsyncReadExt;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -650,7 +651,7 @@ struct TestNodes(Vec<String>);
 impl Drop for TestNodes {
     fn drop(&mut self) {
         let names = std::mem::take(&mut self.0);
-        common::cleanup_blocking(move |client| async move {
+        support::cleanup_blocking(move |client| async move {
             let nodes: Api<Node> = Api::all(client);
             let mut outcome = Ok(());
             for name in names {

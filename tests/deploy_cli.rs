@@ -3,19 +3,19 @@
 //! run/run:detached/run:list/run:logs, logs (filters, bounded follow), enter, cron:run, destroy
 //! and rename leaving nothing behind, unreachable API, concurrent deploys.
 
-mod common;
+mod support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{BerthEnv, TestNamespace, client};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod, Secret};
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::discovery::{Discovery, Scope, verbs};
 use kube::{Client, ResourceExt};
 use serde_json::Value;
+use support::{BerthEnv, TestNamespace, client, fail, ok, run, write};
 
 /// A berth home pointed at the test cluster, with `app` created in namespace `ns`.
 fn app_env(app: &str, ns: &str) -> BerthEnv {
@@ -24,42 +24,6 @@ fn app_env(app: &str, ns: &str) -> BerthEnv {
     ok(&env, &["apps:create", app]);
     ok(&env, &["scheduler-k3s:set", app, "namespace", ns]);
     env
-}
-
-fn run(env: &BerthEnv, args: &[&str]) -> Output {
-    env.std_cmd().args(args).output().expect("run berth")
-}
-
-fn ok(env: &BerthEnv, args: &[&str]) -> String {
-    let out = run(env, args);
-    assert!(
-        out.status.success(),
-        "berth {args:?} failed ({:?}):\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Runs berth expecting failure; returns (exit code, stderr).
-fn fail(env: &BerthEnv, args: &[&str]) -> (i32, String) {
-    let out = run(env, args);
-    assert!(
-        !out.status.success(),
-        "berth {args:?} succeeded unexpectedly:\n{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.display().to_string()
 }
 
 async fn deployment(client: &Client, ns: &str, name: &str) -> Option<Deployment> {
@@ -175,7 +139,7 @@ fn helm_history(ns: &str, app: &str) -> Vec<Value> {
     });
     let out = Command::new(&helm)
         .args(["history", app, "-n", ns, "-o", "json", "--kubeconfig"])
-        .arg(common::kubeconfig_path())
+        .arg(support::kubeconfig_path())
         .env(
             "HELM_CACHE_HOME",
             std::env::temp_dir().join("berth-helm-cache"),

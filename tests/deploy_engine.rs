@@ -1,8 +1,7 @@
 //! The deploy engine (apply, prune, wait, release records, rollback) against the real local
 //! control plane.
 
-mod common;
-mod deploy_support;
+mod support;
 
 use std::time::Duration;
 
@@ -10,12 +9,12 @@ use berth::cli::terminal::Terminal;
 use berth::kube::deploy::{self, DeployFailed, DeployRequest};
 use berth::kube::helm_release::Status;
 use berth::kube::history;
-use common::{TestNamespace, client};
-use deploy_support::{deployment, service};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use serde_json::{Value, json};
+use support::objects::{deployment, service};
+use support::{TestNamespace, client};
 
 fn request(
     app: &str,

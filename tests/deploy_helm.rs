@@ -1,8 +1,7 @@
 //! berth's release records read by the real `helm` CLI (built from the Go module proxy by
 //! scripts/test-cluster build): list/history/status agree with berth, uninstall removes the app.
 
-mod common;
-mod deploy_support;
+mod support;
 
 use std::process::Command;
 use std::time::Duration;
@@ -10,12 +9,12 @@ use std::time::Duration;
 use berth::cli::terminal::Terminal;
 use berth::kube::deploy::{self, DeployRequest};
 use berth::kube::history;
-use common::{TestNamespace, client};
-use deploy_support::{deployment, service};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Secret, Service};
 use kube::api::{Api, ListParams};
 use serde_json::{Value, json};
+use support::objects::{deployment, service};
+use support::{TestNamespace, client};
 
 /// The helm binary: `BERTH_TEST_HELM` (written to the env file by `scripts/test-cluster up`),
 /// else the path `scripts/test-cluster helm-bin` names. Missing → a loud failure.

@@ -2,8 +2,7 @@
 //! stop/start, run (attached, failing, detached), run listing, logs (filters, follow), enter,
 //! cron:run.
 
-mod common;
-mod deploy_support;
+mod support;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -15,12 +14,12 @@ use berth::kube::exec::{self, EnterRequest};
 use berth::kube::jobs::{self, RunBase, RunRequest};
 use berth::kube::logs::{self, LogsRequest};
 use berth::kube::{ps, run};
-use common::{TestNamespace, client};
-use deploy_support::{deployment, service};
 use futures::StreamExt;
 use k8s_openapi::api::batch::v1::CronJob;
 use kube::api::Api;
 use serde_json::{Value, json};
+use support::objects::{deployment, service};
+use support::{TestNamespace, client};
 
 /// The deployed release's objects, changed by `change`, deployed as a new revision: how the
 /// engine is driven here without berth's store.

@@ -1,16 +1,16 @@
 //! End to end on the real node: builder-specific start commands (herokuish `/start`, CNB
 //! `launcher`) run for real, and a private registry's image pulls only with `registry:login`.
 
-mod common;
-mod e2e_support;
+mod support;
 
 use std::io::Write;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::wait_for_all;
-use e2e_support::*;
 use k8s_openapi::api::core::v1::Pod;
+use support::e2e::*;
+use support::wait_for_all;
+use support::{fail_output, ok, run};
 
 /// A herokuish image starts `/start web` (and `/start worker`), a CNB image `launcher <cmd>`:
 /// both serve through the ingress, and one-off runs go through `/exec` / `launcher`.
@@ -78,7 +78,7 @@ async fn private_registry_needs_registry_login() {
     let env = j.app(app);
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "20s"]);
     let image = format!("{}/testapp:1", real.private_registry);
-    let (_, out) = fail(&env, &["deploy", app, "--image", &image]);
+    let (_, out) = fail_output(&env, &["deploy", app, "--image", &image]);
     wait_for_all(
         ns.api::<Pod>(),
         "app.kubernetes.io/part-of=private-app",
@@ -127,7 +127,7 @@ fn kubectl_events(ns: &str) -> String {
     let kubectl = std::env::var("BERTH_TEST_KUBECTL").expect("BERTH_TEST_KUBECTL");
     let out = std::process::Command::new(kubectl)
         .args(["get", "events", "-n", ns, "--kubeconfig"])
-        .arg(common::kubeconfig_path())
+        .arg(support::kubeconfig_path())
         .output()
         .unwrap();
     String::from_utf8_lossy(&out.stdout).into_owned()

@@ -2,13 +2,13 @@
 //! deploy-timeout says what it deleted and what is still going, keeps berth's state, and a second
 //! run finishes the job.
 
-mod common;
-mod e2e_support;
+mod support;
 
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 
-use e2e_support::*;
+use support::e2e::*;
+use support::{fail_output, ok};
 
 /// The testapp keeps serving SHUTDOWN_DELAY seconds after SIGTERM (inside the default 30 s grace
 /// period), so its pod outlives a 3 s deploy-timeout: the first destroy fails naming the
@@ -29,7 +29,7 @@ async fn destroy_outlasting_the_timeout_reports_and_a_rerun_finishes() {
     assert_eq!(live_pods(client, ns.name(), app, "web").await.len(), 1);
 
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "3s"]);
-    let (code, text) = fail(&env, &["apps:destroy", app, "--force"]);
+    let (code, text) = fail_output(&env, &["apps:destroy", app, "--force"]);
     assert_eq!(code, 1, "{text}");
     assert!(
         text.contains("still being deleted after 3s: ") && text.contains("Deployment/lingers-web"),
@@ -74,7 +74,7 @@ async fn destroy_outlasting_the_timeout_reports_and_a_rerun_finishes() {
         stderr.contains("deleting objects: ") && stderr.contains(" gone"),
         "the second run waits for what is left: {stderr}"
     );
-    let (code, _) = fail(&env, &["apps:exists", app]);
+    let (code, _) = fail_output(&env, &["apps:exists", app]);
     assert_eq!(code, 1);
     let left = pods
         .list(&ListParams::default().labels(&selector))

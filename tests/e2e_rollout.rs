@@ -1,15 +1,15 @@
 //! End to end on the real node: app.json healthchecks really gate the rollout, failures keep the
 //! previous release serving, and a good rolling deploy loses no request.
 
-mod common;
-mod e2e_support;
+mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::real::RealNode;
-use e2e_support::*;
+use support::e2e::*;
+use support::real::RealNode;
+use support::{fail_output, ok};
 
 /// An app.json with one HTTP check of `kind` on `path`, probed every second, `attempts` times.
 fn checks(kind: &str, path: &str, attempts: u32) -> String {
@@ -81,7 +81,7 @@ async fn healthchecks_gate_the_rollout_and_rollback_keeps_serving() {
         &["scheduler-k3s:set", app, "rollback-on-failure", "true"],
     );
     let broken = j.file("broken.json", &checks("readiness", "/nope", 3));
-    let (code, out) = fail(
+    let (code, out) = fail_output(
         &env,
         &[
             "deploy",
@@ -197,7 +197,7 @@ async fn crashing_release_fails_with_its_reason_and_rollback_restores_service() 
 
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "60s"]);
     let crash = j.file("Procfile", "web: crash\n");
-    let (_, out) = fail(
+    let (_, out) = fail_output(
         &env,
         &[
             "deploy",

@@ -1,12 +1,12 @@
 //! End to end on the real node: one-off runs, enter, cron:run and release tasks run the app's real
 //! image and report its real output and exit codes.
 
-mod common;
-mod e2e_support;
+mod support;
 
 use std::time::Duration;
 
-use e2e_support::*;
+use support::e2e::*;
+use support::{fail_output, ok, run};
 
 /// run (attached output and exit code), run:detached + run:logs, enter with a command, and
 /// cron:run of an app.json cron task, all in real containers.
@@ -277,7 +277,7 @@ async fn release_tasks_run_in_the_new_image_and_a_failing_one_stops_the_deploy()
         "failing.json",
         r#"{"scripts": {"dokku": {"predeploy": "echo migration failed; exit 3"}}}"#,
     );
-    let (_, out) = fail(
+    let (_, out) = fail_output(
         &env,
         &[
             "deploy",

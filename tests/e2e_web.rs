@@ -1,12 +1,12 @@
 //! End to end on the real node: a Dokku user's web app journey through the `berth` binary, each
 //! answer read through the real Traefik ingress with the app's Host header.
 
-mod common;
-mod e2e_support;
+mod support;
 
 use std::collections::BTreeSet;
 
-use e2e_support::*;
+use support::e2e::*;
+use support::ok;
 
 const PROCFILE: &str = "web: web\nworker: worker\n";
 const APP_JSON: &str = r#"{

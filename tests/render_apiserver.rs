@@ -6,8 +6,7 @@
 //! Needs `BERTH_TEST_KUBECONFIG` (`set -a; . "$(scripts/test-cluster env-file)"; set +a`); fails loudly
 //! when the control plane is not up.
 
-mod common;
-mod render_support;
+mod support;
 
 use berth::render::Manifest;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
@@ -46,11 +45,11 @@ async fn dry_run_apply(client: &kube::Client, ns: &str, mut obj: Value) -> Resul
 
 #[tokio::test]
 async fn every_snapshot_object_is_accepted_by_the_api_server() {
-    let client = common::client().await;
-    let ns = common::TestNamespace::create(&client, "render").await;
+    let client = support::client().await;
+    let ns = support::TestNamespace::create(&client, "render").await;
     let mut failures = Vec::new();
     let mut count = 0;
-    for example in render_support::examples() {
+    for example in support::render::examples() {
         for manifest in example.manifests() {
             count += 1;
             if let Err(e) = dry_run_apply(&client, ns.name(), manifest.to_value()).await {
@@ -79,9 +78,9 @@ fn find(manifests: &[Manifest], kind: &str) -> Value {
 
 #[tokio::test]
 async fn corrupted_objects_are_rejected() {
-    let client = common::client().await;
-    let ns = common::TestNamespace::create(&client, "render-bad").await;
-    let examples = render_support::examples();
+    let client = support::client().await;
+    let ns = support::TestNamespace::create(&client, "render-bad").await;
+    let examples = support::render::examples();
     let by_name = |n: &str| {
         examples
             .iter()
@@ -125,10 +124,10 @@ async fn corrupted_objects_are_rejected() {
 /// accepted as a whole by the API server, for both ingress classes.
 #[tokio::test]
 async fn deploy_dry_run_output_is_accepted() {
-    let client = common::client().await;
-    let ns = common::TestNamespace::create(&client, "render-cli").await;
+    let client = support::client().await;
+    let ns = support::TestNamespace::create(&client, "render-cli").await;
     for class in ["nginx", "traefik"] {
-        let env = common::BerthEnv::new();
+        let env = support::BerthEnv::new();
         let dir = env.home().to_owned();
         let procfile = dir.join("Procfile");
         std::fs::write(

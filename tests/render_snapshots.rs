@@ -1,13 +1,13 @@
 //! insta snapshots of the full rendered output of representative apps. Each snapshot is the exact
 //! `deploy --dry-run` YAML; review changes against the reference (scheduler-k3s-behaviour.md §5).
 
-mod render_support;
+mod support;
 
 use berth::render::to_yaml;
 
 #[test]
 fn snapshots() {
-    for example in render_support::examples() {
+    for example in support::render::examples() {
         let yaml = to_yaml(&example.manifests());
         insta::assert_snapshot!(example.name, yaml);
     }
@@ -15,7 +15,7 @@ fn snapshots() {
 
 #[test]
 fn values_snapshots() {
-    for example in render_support::examples().into_iter().filter(|e| {
+    for example in support::render::examples().into_iter().filter(|e| {
         [
             "web_worker_cron",
             "autoscaling",
@@ -37,7 +37,7 @@ fn values_snapshots() {
 /// and multi-line snippets survives), so `deploy --dry-run | kubectl apply -f -` applies what was rendered.
 #[test]
 fn yaml_output_round_trips() {
-    for example in render_support::examples() {
+    for example in support::render::examples() {
         let manifests = example.manifests();
         let parsed: Vec<serde_json::Value> =
             serde_saphyr::from_str_multiple(&to_yaml(&manifests)).expect("YAML parses");

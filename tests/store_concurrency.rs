@@ -1,14 +1,14 @@
 //! Concurrent commands on one app serialise on the app lock: no lost updates, no torn files, and a
 //! waiter that gives up names the holder.
 
-mod cli_util;
+mod support;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use berth::model::env::EnvMap;
 use berth::store::{Scope, Store, docs};
-use cli_util::Env;
+use support::cli::Env;
 
 fn spawn(env: &Env, args: &[&str]) -> Child {
     Command::new(assert_cmd::cargo::cargo_bin("berth"))

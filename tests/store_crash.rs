@@ -1,15 +1,15 @@
 //! Crash safety: writers SIGKILLed at random moments never leave a config or property file empty,
 //! partial or unparsable, and never leave a lock behind.
 
-mod cli_util;
+mod support;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use berth::model::AppName;
 use berth::store::{Scope, Store};
-use cli_util::Env;
 use rand::Rng;
+use support::cli::Env;
 
 const ROUNDS: usize = 240;
 

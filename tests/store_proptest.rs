@@ -1,7 +1,7 @@
 //! Random app names, keys and values never panic: each is either rejected with a one-line error
 //! or accepted and read back identically (through the store, and through the real binary).
 
-mod cli_util;
+mod support;
 
 use berth::model::env::{EnvMap, parse_env_pair};
 use berth::model::meta::{
@@ -10,8 +10,8 @@ use berth::model::meta::{
 use berth::model::properties::SCHEDULER_K3S_PROPERTIES;
 use berth::model::{AppName, CpuQuantity, Domain, MemoryQuantity, PortMapping};
 use berth::store::{Scope, Secrecy, Store, docs};
-use cli_util::Env;
 use proptest::prelude::*;
+use support::cli::Env;
 
 /// Strings biased towards the interesting alphabet: name characters, separators, unicode,
 /// control characters.

@@ -3,14 +3,14 @@
 //! cannot be overtaken by kube-proxy. (That `down` leaves nothing behind is checked by `down`
 //! itself, which `scripts/test` runs after the suite and fails on.)
 
-mod common;
+mod support;
 
 use std::process::Command;
 
-use common::real::RealNode;
-use common::{TestNamespace, client};
 use k8s_openapi::api::core::v1::{Namespace, Node};
 use kube::Api;
+use support::real::RealNode;
+use support::{TestNamespace, client};
 
 fn iptables(args: &[&str]) -> String {
     let out = Command::new("iptables")

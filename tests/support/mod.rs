@@ -1,4 +1,7 @@
-//! Shared helpers for berth's integration tests (`mod common;` at the top of a `tests/*.rs` file).
+//! The one helper module of berth's integration tests (`mod support;` at the top of a
+//! `tests/*.rs` file): this file for the test cluster and berth homes, `cli` for the no-cluster
+//! CLI tests, `objects` for hand-built objects, `render` for the example apps, `real` and `e2e`
+//! for the real node's journeys.
 //!
 //! Tests that need Kubernetes talk to the REAL local control plane started by
 //! `scripts/test-cluster up` (etcd + kube-apiserver + controller-manager + scheduler + kwok). Its
@@ -34,11 +37,16 @@
 //! [`kwok_log_fixture`], `kubectl exec` runs the command on the test host in a scratch dir.
 #![allow(dead_code)] // each test binary uses a different subset of these helpers
 
+pub mod cli;
+pub mod e2e;
+pub mod objects;
 pub mod real;
+pub mod render;
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 use std::time::Duration;
 
 use futures::TryStreamExt;
@@ -394,6 +402,60 @@ impl Default for BerthEnv {
     fn default() -> Self {
         BerthEnv::new()
     }
+}
+
+/// `berth <args>` in `env`.
+pub fn run(env: &BerthEnv, args: &[&str]) -> Output {
+    env.std_cmd().args(args).output().expect("run berth")
+}
+
+/// Runs berth expecting success; returns stdout.
+pub fn ok(env: &BerthEnv, args: &[&str]) -> String {
+    let out = run(env, args);
+    assert!(
+        out.status.success(),
+        "berth {args:?} failed ({:?}):\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs berth expecting failure; returns (exit code, stdout + stderr).
+pub fn fail_output(env: &BerthEnv, args: &[&str]) -> (i32, String) {
+    let out = run(env, args);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !out.status.success(),
+        "berth {args:?} succeeded unexpectedly:\n{text}"
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// Writes `text` to `dir/name`; returns the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+/// Runs berth expecting failure; returns (exit code, stderr).
+pub fn fail(env: &BerthEnv, args: &[&str]) -> (i32, String) {
+    let out = run(env, args);
+    assert!(
+        !out.status.success(),
+        "berth {args:?} succeeded unexpectedly:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// The log lines kwok serves for every simulated container (`testenv/kwok/pod.log`, CRI format:

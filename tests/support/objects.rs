@@ -1,5 +1,5 @@
 //! Object builders for the deploy engine's cluster tests (the client and namespaces come from
-//! `tests/common`).
+//! `tests/support`).
 #![allow(dead_code)]
 
 use serde_json::{Value, json};

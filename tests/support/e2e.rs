@@ -2,57 +2,18 @@
 //! local cluster's real node, answers checked through the real Traefik ingress.
 #![allow(dead_code)]
 
-use std::path::Path;
-use std::process::Output;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
 use kube::{Client, ResourceExt};
 
-use crate::common::real::RealNode;
-use crate::common::{BerthEnv, TestNamespace};
+use crate::support::real::RealNode;
+use crate::support::{BerthEnv, TestNamespace, ok, write};
 
 /// How long an answer through the ingress may take to appear after berth returns (Traefik
 /// watching EndpointSlices): a bound, not an expectation.
 pub const ROUTE_TIMEOUT: Duration = Duration::from_secs(60);
-
-pub fn run(env: &BerthEnv, args: &[&str]) -> Output {
-    env.std_cmd().args(args).output().expect("run berth")
-}
-
-pub fn ok(env: &BerthEnv, args: &[&str]) -> String {
-    let out = run(env, args);
-    assert!(
-        out.status.success(),
-        "berth {args:?} failed ({:?}):\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Runs berth expecting failure; returns (exit code, stdout + stderr).
-pub fn fail(env: &BerthEnv, args: &[&str]) -> (i32, String) {
-    let out = run(env, args);
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        !out.status.success(),
-        "berth {args:?} succeeded unexpectedly:\n{text}"
-    );
-    (out.status.code().unwrap_or(-1), text)
-}
-
-pub fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.display().to_string()
-}
 
 /// A berth home on the test cluster with `app` created in the real namespace `ns`.
 pub fn real_app(app: &str, ns: &TestNamespace) -> BerthEnv {
@@ -121,7 +82,7 @@ impl Journey {
     /// A journey in a new real namespace `<prefix>-xxxxxxxx`.
     pub async fn start(prefix: &str) -> Journey {
         let real = RealNode::from_env();
-        let client = crate::common::client().await;
+        let client = crate::support::client().await;
         let ns = TestNamespace::create_real(&client, prefix).await;
         Journey {
             real,

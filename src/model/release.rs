@@ -8,11 +8,15 @@
 mod autoscaling;
 mod build;
 mod cron;
+mod domains;
 mod inputs;
 mod interpolate;
 mod network;
+mod ports;
 mod probes;
+mod processes;
 mod resources;
+mod tls;
 
 use std::collections::BTreeMap;
 

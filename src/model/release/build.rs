@@ -1,14 +1,10 @@
 //! `ReleaseInputs` → `Release`: defaults, validation and the reference's resolution rules.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use super::autoscaling;
-use super::cron::{cron_hash, cron_id};
 use super::inputs::*;
-use super::network::{is_domain, nginx_annotations, slug};
-use super::probes::build_probes;
-use super::resources::{is_quantity, resolve_resources};
+use super::network::nginx_annotations;
+use super::resources::is_quantity;
 use super::*;
+use super::{domains, ports, processes, tls};
 use crate::model::names::is_dns1123_label;
 
 /// The release cannot be built; one line naming the field, the value and the rule.
@@ -66,401 +62,139 @@ fn check_meta(meta: &UserMeta, labels: bool) -> Result<(), ReleaseError> {
     Ok(())
 }
 
-impl Release {
-    /// Build a release from its inputs; errors name the bad field before anything is rendered.
-    pub fn build(inputs: ReleaseInputs) -> Result<Release, ReleaseError> {
-        let i = inputs;
-        let Some(app) = i.app.clone() else {
-            return fail("app name is required");
-        };
-        let a = app.as_str();
-        if i.image.trim().is_empty() || i.image.chars().any(char::is_whitespace) {
+/// Who the release is for: the app, and the namespace it goes to; the image, deployment id,
+/// config keys and user labels/annotations are checked here too.
+fn identity(i: &ReleaseInputs) -> Result<(AppName, String), ReleaseError> {
+    let Some(app) = i.app.clone() else {
+        return fail("app name is required");
+    };
+    if i.image.trim().is_empty() || i.image.chars().any(char::is_whitespace) {
+        return fail(format!(
+            "image {:?} is not a valid image reference (e.g. registry.example.com/app:1.2)",
+            i.image
+        ));
+    }
+    if i.deployment_id.is_empty() || !i.deployment_id.bytes().all(|b| b.is_ascii_digit()) {
+        return fail(format!(
+            "deployment id {:?} must be a Unix timestamp (digits)",
+            i.deployment_id
+        ));
+    }
+    let namespace = i
+        .namespace
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "default".into());
+    if !is_dns1123_label(&namespace) {
+        return fail(format!(
+            "namespace {namespace:?} is not valid: 1-63 lowercase letters, digits and dashes"
+        ));
+    }
+    for k in i.env.keys() {
+        if k.is_empty()
+            || !k
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        {
             return fail(format!(
-                "image {:?} is not a valid image reference (e.g. registry.example.com/app:1.2)",
-                i.image
+                "config key {k:?} cannot be stored in a Kubernetes Secret: use letters, digits, '_', '-' or '.'"
             ));
         }
-        if i.deployment_id.is_empty() || !i.deployment_id.bytes().all(|b| b.is_ascii_digit()) {
+    }
+    check_meta(&i.annotations, false)?;
+    check_meta(&i.labels, true)?;
+
+    Ok((app, namespace))
+}
+
+/// Image pull credentials: the user's named Secrets win over berth's managed registry login.
+fn image_pull(i: &ReleaseInputs) -> Result<ImagePull, ReleaseError> {
+    let image_pull = match i.image_pull_secrets.as_deref().map(str::trim) {
+        Some(list) if !list.is_empty() => {
+            let names: Vec<String> = list
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| !s.is_empty())
+                .collect();
+            for n in &names {
+                if !crate::model::names::is_dns1123_subdomain(n) {
+                    return fail(format!(
+                        "image-pull-secrets entry {n:?} is not a valid Secret name"
+                    ));
+                }
+            }
+            ImagePull::Named(names)
+        }
+        _ => match &i.registry_docker_config {
+            Some(c) if !c.trim().is_empty() => ImagePull::Managed {
+                docker_config_json: c.clone(),
+            },
+            _ => ImagePull::None,
+        },
+    };
+
+    Ok(image_pull)
+}
+
+/// Autoscaling trigger authentications: valid trigger types, Secret-safe metadata keys; and a
+/// valid `shm-size`.
+fn check_trigger_auth_and_shm(i: &ReleaseInputs) -> Result<(), ReleaseError> {
+    for (kind, meta) in &i.trigger_auth {
+        if !is_dns1123_label(kind) {
             return fail(format!(
-                "deployment id {:?} must be a Unix timestamp (digits)",
-                i.deployment_id
+                "autoscaling-auth trigger type {kind:?} is not valid: lowercase letters, digits and dashes"
             ));
         }
-        let namespace = i
-            .namespace
-            .clone()
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| "default".into());
-        if !is_dns1123_label(&namespace) {
-            return fail(format!(
-                "namespace {namespace:?} is not valid: 1-63 lowercase letters, digits and dashes"
-            ));
-        }
-        for k in i.env.keys() {
+        for k in meta.keys() {
             if k.is_empty()
                 || !k
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
             {
                 return fail(format!(
-                    "config key {k:?} cannot be stored in a Kubernetes Secret: use letters, digits, '_', '-' or '.'"
+                    "autoscaling-auth {kind} metadata key {k:?} cannot be a Secret key: use letters, digits, '_', '-' or '.'"
                 ));
             }
         }
-        check_meta(&i.annotations, false)?;
-        check_meta(&i.labels, true)?;
+    }
 
-        // Image pull credentials: the user's named Secrets win over berth's managed registry login.
-        let image_pull = match i.image_pull_secrets.as_deref().map(str::trim) {
-            Some(list) if !list.is_empty() => {
-                let names: Vec<String> = list
-                    .split(',')
-                    .map(|s| s.trim().to_owned())
-                    .filter(|s| !s.is_empty())
-                    .collect();
-                for n in &names {
-                    if !crate::model::names::is_dns1123_subdomain(n) {
-                        return fail(format!(
-                            "image-pull-secrets entry {n:?} is not a valid Secret name"
-                        ));
-                    }
-                }
-                ImagePull::Named(names)
-            }
-            _ => match &i.registry_docker_config {
-                Some(c) if !c.trim().is_empty() => ImagePull::Managed {
-                    docker_config_json: c.clone(),
-                },
-                _ => ImagePull::None,
-            },
-        };
+    if let Some(s) = i.shm_size.as_deref().filter(|s| !s.is_empty())
+        && !is_quantity(s)
+    {
+        return fail(format!(
+            "shm-size {s:?} is not a valid memory quantity (e.g. 64Mi)"
+        ));
+    }
 
-        // Process types: the Procfile's, else a single `web` running the image's own command.
+    Ok(())
+}
+
+impl Release {
+    /// Build a release from its inputs; errors name the bad field before anything is rendered.
+    /// The sections run in a fixed order, so with several bad inputs the first one named is
+    /// always the same.
+    pub fn build(inputs: ReleaseInputs) -> Result<Release, ReleaseError> {
+        let i = inputs;
+        let (app, namespace) = identity(&i)?;
+        let a = app.as_str();
+        let image_pull = image_pull(&i)?;
         let procfile = i.procfile.clone().unwrap_or_default();
-        let mut commands: BTreeMap<ProcessType, Option<String>> = procfile
-            .processes
-            .iter()
-            .map(|(p, c)| (p.clone(), Some(c.clone())))
-            .collect();
-        if commands.is_empty() {
-            commands.insert(ProcessType::web(), None);
-        }
+        let commands = processes::commands(&i, &procfile)?;
         let has_web = commands.contains_key(&ProcessType::web());
-        for p in i.scale.keys() {
-            if !commands.contains_key(p) {
-                return fail(format!(
-                    "scale: process type \"{p}\" is not in the Procfile (processes: {})",
-                    commands
-                        .keys()
-                        .map(|p| p.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-        }
-
-        // TLS source (§5.6).
-        let mut app_issuer = None;
-        let tls = if i.tls_imported {
-            Tls::Imported
-        } else if i.letsencrypt_server == LetsencryptServer::Disabled {
-            Tls::Disabled
-        } else if let Some(name) = i
-            .cert_issuer_name
-            .as_deref()
-            .filter(|n| !n.is_empty() && *n != "false")
-        {
-            if !crate::model::names::is_dns1123_subdomain(name) {
-                return fail(format!(
-                    "cert-issuer-name {name:?} is not a valid DNS-1123 subdomain"
-                ));
-            }
-            Tls::Issued {
-                kind: i.cert_issuer_kind,
-                name: name.to_owned(),
-            }
-        } else {
-            let server = i.letsencrypt_server;
-            let (app_email, global_email) = match server {
-                LetsencryptServer::Stag => (
-                    &i.letsencrypt_email_stag_app,
-                    &i.letsencrypt_email_stag_global,
-                ),
-                _ => (
-                    &i.letsencrypt_email_prod_app,
-                    &i.letsencrypt_email_prod_global,
-                ),
-            };
-            let app_email = app_email.clone().filter(|e| !e.is_empty());
-            let global_email = global_email.clone().filter(|e| !e.is_empty());
-            match (app_email, global_email) {
-                (Some(email), _) => {
-                    let name = format!("{a}-letsencrypt-{}", server.short());
-                    app_issuer = Some(AppIssuer {
-                        name: name.clone(),
-                        email,
-                        server_url: server.url().into(),
-                    });
-                    Tls::Issued {
-                        kind: CertIssuerKind::Issuer,
-                        name,
-                    }
-                }
-                (None, Some(_)) => Tls::Issued {
-                    kind: CertIssuerKind::ClusterIssuer,
-                    name: format!("letsencrypt-{}", server.short()),
-                },
-                (None, None) => Tls::Disabled,
-            }
-        };
-
-        // Port maps (§5.5).
+        let (tls, app_issuer) = tls::tls(&i, a)?;
         let mut warnings = Vec::new();
-        let configured: Vec<PortInput> = if i.ports.is_empty() {
-            vec![PortInput {
-                scheme: "http".into(),
-                host_port: 80,
-                container_port: 5000,
-            }]
-        } else {
-            i.ports.clone()
+        let (web_maps, primary_port) = ports::web_ports(&i, &tls, &mut warnings)?;
+        let domains = domains::domains(&i, has_web)?;
+        let web = processes::Web {
+            maps: &web_maps,
+            domains: &domains,
+            tls: tls.enabled(),
+            primary_port,
         };
-        let mut kept: BTreeSet<PortMap> = BTreeSet::new();
-        for p in &configured {
-            let scheme = match p.scheme.as_str() {
-                "http" => PortScheme::Http,
-                "https" => PortScheme::Https,
-                _ if p.container_port == 80 => PortScheme::Http,
-                _ if p.container_port == 443 => PortScheme::Https,
-                other => {
-                    warnings.push(format!(
-                        "port mapping {other}:{}:{} is not routed through the ingress and is ignored",
-                        p.host_port, p.container_port
-                    ));
-                    continue;
-                }
-            };
-            if p.host_port == 0 || p.container_port == 0 {
-                return fail(format!(
-                    "port mapping {}:{}:{}: ports must be 1-65535",
-                    p.scheme, p.host_port, p.container_port
-                ));
-            }
-            kept.insert(PortMap {
-                scheme,
-                host_port: p.host_port,
-                container_port: p.container_port,
-            });
-        }
-        let mut expanded = kept.clone();
-        for m in &kept {
-            if m.scheme == PortScheme::Http && tls.enabled() {
-                expanded.insert(PortMap {
-                    scheme: PortScheme::Https,
-                    host_port: 443,
-                    container_port: m.container_port,
-                });
-            }
-            if m.scheme == PortScheme::Https {
-                expanded.insert(PortMap {
-                    scheme: PortScheme::Http,
-                    host_port: 80,
-                    container_port: m.container_port,
-                });
-            }
-        }
-        let mut web_maps: Vec<PortMap> = expanded.into_iter().collect();
-        web_maps.sort_by_key(PortMap::name);
-        let mut by_host: BTreeMap<u16, &PortMap> = BTreeMap::new();
-        for m in &web_maps {
-            if let Some(other) = by_host.insert(m.host_port, m) {
-                return fail(format!(
-                    "port mappings {} and {} both claim port {} on the web Service{}; map them to one container port or use different ports",
-                    other.name(),
-                    m.name(),
-                    m.host_port,
-                    if tls.enabled() {
-                        " (https:443 is added for every http mapping when TLS is enabled)"
-                    } else {
-                        ""
-                    }
-                ));
-            }
-        }
-        // Primary port: the http:80 mapping's container port, else the first mapping's (sorted).
-        let primary_port = web_maps
-            .iter()
-            .find(|m| m.scheme == PortScheme::Http && m.host_port == 80)
-            .or_else(|| web_maps.first())
-            .map_or(5000, |m| m.container_port);
-
-        // Domains (web only).
-        let mut domains: Vec<Host> = Vec::new();
-        if has_web {
-            let mut seen = BTreeSet::new();
-            for d in &i.domains {
-                let d = d.trim().to_ascii_lowercase();
-                if d.is_empty() || !seen.insert(d.clone()) {
-                    continue;
-                }
-                if !is_domain(&d) {
-                    return fail(format!(
-                        "domain {d:?} is not a valid hostname (lowercase DNS labels, optionally starting with *.)"
-                    ));
-                }
-                domains.push(Host {
-                    slug: slug(&d),
-                    name: d,
-                });
-            }
-            domains.sort();
-        }
-
-        let mut vars = i.env.clone();
-        vars.insert("PORT".into(), primary_port.to_string());
-
-        let mut processes = Vec::new();
-        for (proc_type, command) in &commands {
-            let p = proc_type.as_str();
-            let formation = i.app_json.formation.get(proc_type);
-            let replicas = i
-                .scale
-                .get(proc_type)
-                .copied()
-                .or_else(|| formation.and_then(|f| f.quantity))
-                .unwrap_or(if proc_type.is_web() { 1 } else { 0 });
-            let args = match i.builder {
-                BuilderType::Herokuish => vec!["/start".to_owned(), p.to_owned()],
-                _ => match command {
-                    Some(c) => interpolate::command_words(c, &vars).ok_or_else(|| {
-                        ReleaseError(format!(
-                            "Procfile: command of {p} has unbalanced quotes: {c:?}"
-                        ))
-                    })?,
-                    None => Vec::new(),
-                },
-            };
-            let web = if proc_type.is_web() {
-                Some(WebSection {
-                    port_maps: web_maps.clone(),
-                    domains: domains.clone(),
-                    tls: tls.enabled(),
-                    primary_port,
-                })
-            } else if formation.is_some_and(|f| f.exposed) {
-                Some(WebSection {
-                    port_maps: vec![PortMap {
-                        scheme: PortScheme::Http,
-                        host_port: 5000,
-                        container_port: 5000,
-                    }],
-                    domains: Vec::new(),
-                    tls: false,
-                    primary_port: 5000,
-                })
-            } else {
-                None
-            };
-            let probes = build_probes(&i.app_json, proc_type, web.as_ref())?;
-            let autoscaling = autoscaling::resolve(
-                a,
-                proc_type,
-                formation.and_then(|f| f.autoscaling.as_ref()),
-                replicas,
-                &i.trigger_auth,
-                &i.global_trigger_auth,
-            )?;
-            processes.push(Process {
-                proc_type: proc_type.clone(),
-                args,
-                replicas,
-                resources: resolve_resources(&i.resources, p)?,
-                probes,
-                autoscaling,
-                web,
-            });
-        }
-        for p in i.app_json.healthchecks.keys() {
-            if !commands.contains_key(p) {
-                warnings.push(format!(
-                    "app.json healthchecks.{p}: no such process type, ignored"
-                ));
-            }
-        }
-
-        let mut cron_tasks = Vec::new();
-        let mut seen_ids = BTreeSet::new();
-        for (idx, c) in i.app_json.cron.iter().enumerate() {
-            let id =
-                c.id.clone()
-                    .unwrap_or_else(|| cron_id(a, &c.command, &c.schedule));
-            if !seen_ids.insert(id.clone()) {
-                return fail(format!(
-                    "cron[{idx}]: the same task (id {id}) is listed twice"
-                ));
-            }
-            let hash = cron_hash(&id);
-            let args = interpolate::command_words(&c.command, &i.env).ok_or_else(|| {
-                ReleaseError(format!(
-                    "cron[{idx}].command has unbalanced quotes: {:?}",
-                    c.command
-                ))
-            })?;
-            cron_tasks.push(CronTask {
-                suffix: hash[..10].to_owned(),
-                resources: resolve_resources(&i.resources, &id)?,
-                id,
-                hash,
-                command: c.command.clone(),
-                args,
-                schedule: c.schedule.clone(),
-                concurrency_policy: c.concurrency_policy,
-                suspend: c.maintenance,
-            });
-        }
-
-        let mut release_tasks = Vec::new();
-        if let Some(cmd) = &i.app_json.scripts.predeploy {
-            release_tasks.push(ReleaseTask {
-                name: "predeploy".into(),
-                command: cmd.clone(),
-                resources: resolve_resources(&i.resources, "predeploy")?,
-            });
-        }
-        if let Some(cmd) = &procfile.release {
-            release_tasks.push(ReleaseTask {
-                name: "release".into(),
-                command: cmd.clone(),
-                resources: resolve_resources(&i.resources, "release")?,
-            });
-        }
-
-        for (kind, meta) in &i.trigger_auth {
-            if !is_dns1123_label(kind) {
-                return fail(format!(
-                    "autoscaling-auth trigger type {kind:?} is not valid: lowercase letters, digits and dashes"
-                ));
-            }
-            for k in meta.keys() {
-                if k.is_empty()
-                    || !k
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-                {
-                    return fail(format!(
-                        "autoscaling-auth {kind} metadata key {k:?} cannot be a Secret key: use letters, digits, '_', '-' or '.'"
-                    ));
-                }
-            }
-        }
-
-        if let Some(s) = i.shm_size.as_deref().filter(|s| !s.is_empty())
-            && !is_quantity(s)
-        {
-            return fail(format!(
-                "shm-size {s:?} is not a valid memory quantity (e.g. 64Mi)"
-            ));
-        }
+        let processes = processes::processes(&i, a, &commands, &web, &mut warnings)?;
+        let cron_tasks = super::cron::cron_tasks(&i, a)?;
+        let release_tasks = processes::release_tasks(&i, &procfile)?;
+        check_trigger_auth_and_shm(&i)?;
 
         Ok(Release {
             nginx_annotations: nginx_annotations(a, &i.nginx),

@@ -39,6 +39,57 @@ pub(crate) fn base36(bytes: &[u8]) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// Builds on the release inputs (the cron section of `Release::build`).
+mod tasks {
+    use std::collections::BTreeSet;
+
+    use super::super::build::{ReleaseError, fail};
+    use super::super::inputs::*;
+    use super::super::resources::resolve_resources;
+    use super::super::*;
+    use super::{cron_hash, cron_id};
+
+    /// The app.json cron tasks, each with its id, hash and command words.
+    pub(in crate::model::release) fn cron_tasks(
+        i: &ReleaseInputs,
+        a: &str,
+    ) -> Result<Vec<CronTask>, ReleaseError> {
+        let mut cron_tasks = Vec::new();
+        let mut seen_ids = BTreeSet::new();
+        for (idx, c) in i.app_json.cron.iter().enumerate() {
+            let id =
+                c.id.clone()
+                    .unwrap_or_else(|| cron_id(a, &c.command, &c.schedule));
+            if !seen_ids.insert(id.clone()) {
+                return fail(format!(
+                    "cron[{idx}]: the same task (id {id}) is listed twice"
+                ));
+            }
+            let hash = cron_hash(&id);
+            let args = interpolate::command_words(&c.command, &i.env).ok_or_else(|| {
+                ReleaseError(format!(
+                    "cron[{idx}].command has unbalanced quotes: {:?}",
+                    c.command
+                ))
+            })?;
+            cron_tasks.push(CronTask {
+                suffix: hash[..10].to_owned(),
+                resources: resolve_resources(&i.resources, &id)?,
+                id,
+                hash,
+                command: c.command.clone(),
+                args,
+                schedule: c.schedule.clone(),
+                concurrency_policy: c.concurrency_policy,
+                suspend: c.maintenance,
+            });
+        }
+
+        Ok(cron_tasks)
+    }
+}
+pub(super) use tasks::cron_tasks;
+
 #[cfg(test)]
 mod tests {
     use super::*;

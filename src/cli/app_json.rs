@@ -5,11 +5,10 @@ use std::io::Read;
 
 use clap::Subcommand;
 
-use super::args::{existing_app, report_scopes};
-use super::output::{Format, Report, Row, emit_reports, info2, warn};
+use super::args::existing_app;
+use super::output::{Format, Report, Row, emit_reports, info2};
 use super::{CliError, Ctx};
 use crate::model::app_json::AppJson;
-use crate::store::Scope;
 
 /// Largest app.json accepted (1 MiB).
 const APP_JSON_MAX: u64 = 1 << 20;
@@ -83,18 +82,13 @@ impl AppJsonCmd {
                 format,
                 info_flag,
             } => {
-                let scopes = report_scopes(store, app.as_deref())?;
-                if scopes.is_empty() {
-                    warn("You haven't deployed any applications yet");
+                let Some(apps) =
+                    super::args::report_apps(store, app.as_deref(), "app-json:report")?
+                else {
                     return Ok(());
-                }
+                };
                 let mut reports = Vec::new();
-                for scope in scopes {
-                    let Scope::App(app) = scope else {
-                        return Err(CliError::msg(
-                            "app-json:report takes an app name, not --global",
-                        ));
-                    };
+                for app in apps {
                     let text = store.app_json_text(&app)?;
                     let parsed = match &text {
                         Some(t) => AppJson::parse(t)?,

@@ -2,7 +2,6 @@
 
 use clap::Subcommand;
 
-use super::args::report_scopes;
 use super::output::{Format, Report, Row, emit_reports, info1, info2, warn};
 use super::terminal::Terminal;
 use super::{CliError, Ctx};
@@ -153,16 +152,12 @@ impl Apps {
                 format,
                 info_flag,
             } => {
-                let scopes = report_scopes(store, app.as_deref())?;
-                if scopes.is_empty() {
-                    warn("You haven't deployed any applications yet");
+                let Some(apps) = super::args::report_apps(store, app.as_deref(), "apps:report")?
+                else {
                     return Ok(());
-                }
+                };
                 let mut reports = Vec::new();
-                for scope in scopes {
-                    let Scope::App(app) = scope else {
-                        return Err(CliError::msg("apps:report takes an app name, not --global"));
-                    };
+                for app in apps {
                     let record = store.app_record(&app)?;
                     reports.push(Report {
                         subject: app.to_string(),

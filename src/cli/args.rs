@@ -38,6 +38,31 @@ pub fn report_scopes(store: &Store, target: Option<&str>) -> Result<Vec<Scope>, 
     }
 }
 
+/// Targets of an app-only report (`apps:report`, `ps:report`, …): the named app, or every app.
+/// `None` (after Dokku's warning) when there is no app at all; `--global` is refused naming
+/// `command`.
+pub fn report_apps(
+    store: &Store,
+    target: Option<&str>,
+    command: &str,
+) -> Result<Option<Vec<crate::model::AppName>>, CliError> {
+    let scopes = report_scopes(store, target)?;
+    if scopes.is_empty() {
+        super::output::warn("You haven't deployed any applications yet");
+        return Ok(None);
+    }
+    scopes
+        .into_iter()
+        .map(|scope| match scope {
+            Scope::App(app) => Ok(app),
+            Scope::Global => Err(CliError::msg(format!(
+                "{command} takes an app name, not --global"
+            ))),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
 /// Dokku report commands take `--<plugin>-<key>` info flags that are not declared options. Rewrite
 /// every undeclared `--long` argument of a subcommand that has an `--info-flag` option into
 /// `--info-flag=<arg>`, so clap can parse them.

@@ -2,12 +2,11 @@
 
 use clap::Subcommand;
 
-use super::args::{existing_app, report_scopes};
-use super::output::{Format, Report, Row, emit_reports, info1, warn};
+use super::args::existing_app;
+use super::output::{Format, Report, Row, emit_reports, info1};
 use super::{CliError, Ctx};
 use crate::model::{AppName, PortMapping};
 use crate::ops::settings::{self, PortEdit};
-use crate::store::Scope;
 
 #[derive(Debug, Subcommand)]
 pub enum Ports {
@@ -117,18 +116,12 @@ impl Ports {
                 format,
                 info_flag,
             } => {
-                let scopes = report_scopes(store, app.as_deref())?;
-                if scopes.is_empty() {
-                    warn("You haven't deployed any applications yet");
+                let Some(apps) = super::args::report_apps(store, app.as_deref(), "ports:report")?
+                else {
                     return Ok(());
-                }
+                };
                 let mut reports = Vec::new();
-                for scope in scopes {
-                    let Scope::App(app) = scope else {
-                        return Err(CliError::msg(
-                            "ports:report takes an app name, not --global",
-                        ));
-                    };
+                for app in apps {
                     let configured = store.ports(&app)?;
                     let computed = if configured.is_empty() {
                         vec![PortMapping::DEFAULT]

@@ -5,11 +5,10 @@ use std::collections::BTreeMap;
 
 use clap::Subcommand;
 
-use super::args::{existing_app, report_scopes};
+use super::args::existing_app;
 use super::output::{Format, Report, Row, emit_reports, info1, warn};
 use super::{CliError, Ctx};
 use crate::model::resources::parse_scale_arg;
-use crate::store::Scope;
 
 #[derive(Debug, Subcommand)]
 pub enum Ps {
@@ -78,16 +77,12 @@ impl Ps {
                 format,
                 info_flag,
             } => {
-                let scopes = report_scopes(store, app.as_deref())?;
-                if scopes.is_empty() {
-                    warn("You haven't deployed any applications yet");
+                let Some(apps) = super::args::report_apps(store, app.as_deref(), "ps:report")?
+                else {
                     return Ok(());
-                }
+                };
                 let mut reports = Vec::new();
-                for scope in scopes {
-                    let Scope::App(app) = scope else {
-                        return Err(CliError::msg("ps:report takes an app name, not --global"));
-                    };
+                for app in apps {
                     let scale = store.scale(&app)?;
                     let total: u64 = scale.values().map(|n| u64::from(*n)).sum();
                     let summary: Vec<String> =

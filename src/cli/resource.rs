@@ -2,13 +2,12 @@
 
 use clap::{Args, Subcommand};
 
-use super::args::{existing_app, report_scopes};
-use super::output::{Format, Report, Row, emit_reports, info2, verbose, warn};
+use super::args::existing_app;
+use super::output::{Format, Report, Row, emit_reports, info2, verbose};
 use super::{CliError, Ctx};
 use crate::model::resources::{DEFAULT_PROCESS, ResourceKind, ResourceSpec, validate_gpu};
 use crate::model::{CpuQuantity, MemoryQuantity, ProcessType};
 use crate::ops::settings;
-use crate::store::Scope;
 
 #[derive(Debug, Args)]
 pub struct ResourceSet {
@@ -189,18 +188,13 @@ impl Resource {
                 info_flag,
             } => {
                 let store = &ctx.store;
-                let scopes = report_scopes(store, app.as_deref())?;
-                if scopes.is_empty() {
-                    warn("You haven't deployed any applications yet");
+                let Some(apps) =
+                    super::args::report_apps(store, app.as_deref(), "resource:report")?
+                else {
                     return Ok(());
-                }
+                };
                 let mut reports = Vec::new();
-                for scope in scopes {
-                    let Scope::App(app) = scope else {
-                        return Err(CliError::msg(
-                            "resource:report takes an app name, not --global",
-                        ));
-                    };
+                for app in apps {
                     let mut resources = store.resources(&app)?;
                     resources.entry(DEFAULT_PROCESS.to_owned()).or_default();
                     let rows = resources

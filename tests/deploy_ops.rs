@@ -11,7 +11,7 @@ use anyhow::{Result, anyhow};
 use berth::cli::terminal::Terminal;
 use berth::kube::deploy::{self, DeployRequest};
 use berth::kube::exec::{self, EnterRequest};
-use berth::kube::jobs::{self, RunBase, RunRequest};
+use berth::kube::jobs::{self, RunRequest};
 use berth::kube::logs::{self, LogsRequest};
 use berth::kube::{ps, run};
 use futures::StreamExt;
@@ -204,7 +204,7 @@ async fn scale_restart_stop_start_run_logs_enter_cron() {
     // run: attached succeeds (0), a failing pod propagates its exit code (1), detached keeps the
     // job and run:list sees it.
     let release = ps::deployed_release(&client, n, app).await.unwrap();
-    let base = RunBase::from_release(&release).unwrap();
+    let base = jobs::run_base(&release).unwrap();
     let mut rr = RunRequest {
         process_type: "run".into(),
         command: vec!["echo".into(), "hello".into()],

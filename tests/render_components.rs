@@ -1,8 +1,8 @@
 //! insta snapshots of the cluster components (k3s HelmCharts, reference §4.1): the exact objects
 //! `scheduler-k3s:ensure-charts` applies, per ingress class, with and without chart overrides.
 
-use berth::cluster::components::component_charts;
 use berth::model::scheduler_k3s::ChartOverrides;
+use berth::render::components::component_charts;
 
 fn yaml(ingress_class: &str, overrides: &ChartOverrides) -> String {
     let values: Vec<serde_json::Value> = component_charts(ingress_class, overrides)

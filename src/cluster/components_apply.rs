@@ -15,11 +15,11 @@ use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, ResourceExt};
 
-use super::components::{
-    COMPONENT_CHARTS, COMPONENT_NAMESPACE, ComponentChart, helm_chart, ingress_mismatch,
-};
 use crate::crds::helm::HelmChart;
 use crate::model::scheduler_k3s::{ChartOverrides, validate_chart};
+use crate::render::components::{
+    COMPONENT_CHARTS, COMPONENT_NAMESPACE, ComponentChart, helm_chart, ingress_mismatch,
+};
 
 /// Field manager of berth's server-side applies.
 use crate::kube::apply::FIELD_MANAGER;
@@ -445,8 +445,8 @@ fn apply_event<K>(slot: &mut Option<K>, event: watcher::Event<K>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::components::component;
     use crate::crds::helm::{HelmChartCondition, HelmChartStatus};
+    use crate::render::components::component;
     use k8s_openapi::api::batch::v1::{JobCondition, JobStatus};
     use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
     use kube::api::ObjectMeta;

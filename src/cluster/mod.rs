@@ -1,5 +1,6 @@
 //! cluster: the k3s cluster itself — installing k3s on this host (`initialize`), joining and
-//! removing other hosts over SSH, the cluster components (k3s HelmCharts), and the Node views.
+//! removing other hosts over SSH, applying the cluster components (k3s HelmCharts, built in
+//! `render::components`), and the Node views.
 //!
 //! - [`k3s`]: pure — installer arguments, node names, the installer/uninstaller settings.
 //! - [`installer`]: this host — fetch and run the installer, root check, interface address.
@@ -10,7 +11,6 @@
 //! The commands composed from these (`initialize`, `cluster-add|remove`, `uninstall`) are in
 //! `ops::cluster`.
 
-pub mod components;
 pub mod components_apply;
 pub mod installer;
 pub mod k3s;

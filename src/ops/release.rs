@@ -59,7 +59,7 @@ pub fn deployed_image(release: &HelmRelease) -> Result<String> {
     if let Some(name) = release.config["global"]["image"]["name"].as_str() {
         return Ok(name.to_owned());
     }
-    crate::kube::jobs::RunBase::from_release(release).map(|b| b.image)
+    crate::kube::jobs::run_base(release).map(|b| b.image)
 }
 
 /// The deployment id of the deployed revision.

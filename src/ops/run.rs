@@ -11,7 +11,7 @@ use super::connect::{AppCluster, connect};
 use super::error::Result;
 use super::release_inputs::{Overrides, PROCFILE, release_from_store};
 use super::runtime::block_on;
-use crate::kube::jobs::{self, RunBase, RunRequest};
+use crate::kube::jobs::{self, RunRequest};
 use crate::kube::{exec, ps, run};
 use crate::model::AppName;
 use crate::model::procfile::Procfile;
@@ -88,7 +88,7 @@ async fn build_job(
 ) -> anyhow::Result<(AppCluster, k8s_openapi::api::batch::v1::Job)> {
     let cluster = connect(&ctx.store, app).await?;
     let deployed = ps::deployed_release(&cluster.client, &cluster.namespace, app.as_str()).await?;
-    let base = RunBase::from_release(&deployed)?;
+    let base = crate::kube::jobs::run_base(&deployed)?;
     // User labels/annotations for `run` pods and jobs (scheduler-k3s:labels:set ... --process-type run).
     let release = release_from_store(
         &ctx.store,

@@ -1,8 +1,10 @@
 //! Release → Kubernetes objects. Pure: no IO. One module per resource kind; labels and
 //! annotations policy in `meta`; names (and their shortening) in `naming`.
 
+pub mod components;
 pub mod meta;
 pub mod naming;
+pub mod run_job;
 pub mod selectors;
 
 mod certificate;

@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use kube::api::ObjectMeta;
 
 use crate::crds::helm::{HelmChart, HelmChartSpec};
 use crate::model::scheduler_k3s::ChartOverrides;

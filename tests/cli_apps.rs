@@ -140,3 +140,30 @@ fn usage_errors_are_one_line() {
     let m = env.fail(&["apps:create", "my-app", "--bogus"]);
     assert!(m.contains("--bogus"), "{m}");
 }
+
+/// Exit code, stdout and stderr pinned together for the commands whose failure a script tests.
+#[test]
+fn transcripts_of_refusals() {
+    let env = Env::new();
+    env.ok(&["apps:create", "taken"]);
+    snap!(
+        env,
+        "transcript_create_taken",
+        env.transcript(&["apps:create", "taken"])
+    );
+    snap!(
+        env,
+        "transcript_destroy_missing",
+        env.transcript(&["apps:destroy", "nope", "--force"])
+    );
+    snap!(
+        env,
+        "transcript_exists_missing",
+        env.transcript(&["apps:exists", "nope"])
+    );
+    snap!(
+        env,
+        "transcript_bad_name",
+        env.transcript(&["apps:create", "Not_Valid"])
+    );
+}

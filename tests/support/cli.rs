@@ -106,6 +106,21 @@ impl Env {
         hex::encode(h.finalize())
     }
 
+    /// Run `berth <args>` and return its whole observable result in one text: the exit code,
+    /// then stdout, then stderr. Snapshot it with [`snap!`](crate::snap) so a change of wording
+    /// or of exit code is one reviewed diff (uv's pattern).
+    pub fn transcript(&self, args: &[&str]) -> String {
+        let out = self.cmd(args).output().expect("run berth");
+        format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            out.status
+                .code()
+                .map_or_else(|| "signal".to_owned(), |c| c.to_string()),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+
     /// insta filters: timestamps and the temp home path.
     pub fn filters(&self) -> Vec<(String, String)> {
         vec![

@@ -17,3 +17,4 @@ pub mod ps;
 pub mod rollout;
 pub mod run;
 pub mod wait;
+pub mod watch;

@@ -4,16 +4,17 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
+use futures::StreamExt;
 use futures::io::AsyncBufReadExt;
-use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DeleteParams, ListParams, LogParams, PostParams};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::watcher;
 use kube::{Client, ResourceExt};
 use tokio::io::AsyncWriteExt;
 
 use super::errors::describe;
+use super::watch::{Watched, first_matching};
 use crate::progress::Reporter;
 
 /// Label selecting the pods of Job `job`.
@@ -51,18 +52,12 @@ pub async fn wait_for_job_pod(
 ) -> Result<Pod> {
     let api: Api<Pod> = Api::namespaced(client.clone(), ns);
     let cfg = watcher::Config::default().labels(&job_pod_selector(job));
-    let stream = watcher(api, cfg)
-        .default_backoff()
-        .applied_objects()
-        .try_filter(|p| {
-            futures::future::ready(matches!(phase(p), "Running" | "Succeeded" | "Failed"))
-        });
-    let stream = std::pin::pin!(stream);
-    match tokio::time::timeout(timeout, first_object(stream)).await {
-        Ok(Ok(Some(pod))) => Ok(pod),
-        Ok(Err(e)) => Err(anyhow!("watching the pod of job {job}: {e}")),
-        Ok(Ok(None)) => Err(anyhow!("the pod watch of job {job} ended")),
-        Err(_) => Err(anyhow!(
+    let started = |p: &Pod| matches!(phase(p), "Running" | "Succeeded" | "Failed");
+    match first_matching(api, cfg, Some(timeout), started).await {
+        Ok(Watched::Found(pod)) => Ok(pod),
+        Err(e) => Err(anyhow!("watching the pod of job {job}: {e}")),
+        Ok(Watched::Ended) => Err(anyhow!("the pod watch of job {job} ended")),
+        Ok(Watched::TimedOut) => Err(anyhow!(
             "the pod of job {job} did not start within {}s (kubectl -n {ns} describe job {job})",
             timeout.as_secs()
         )),
@@ -73,41 +68,10 @@ pub async fn wait_for_job_pod(
 pub async fn wait_for_pod_exit(client: &Client, ns: &str, name: &str) -> Result<Pod> {
     let api: Api<Pod> = Api::namespaced(client.clone(), ns);
     let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
-    let stream = watcher(api, cfg)
-        .default_backoff()
-        .applied_objects()
-        .try_filter(|p| futures::future::ready(is_terminal(p)));
-    let stream = std::pin::pin!(stream);
-    match first_object(stream).await {
-        Ok(Some(pod)) => Ok(pod),
+    match first_matching(api, cfg, None, is_terminal).await {
+        Ok(Watched::Found(pod)) => Ok(pod),
         Err(e) => Err(anyhow!("watching pod {name}: {e}")),
-        Ok(None) => Err(anyhow!("the watch of pod {name} ended")),
-    }
-}
-
-/// Watch errors in a row after which a wait gives up (the watcher's backoff spaces the retries).
-const WATCH_ERRORS_IN_A_ROW: u32 = 5;
-
-/// The first object a watch stream yields. A watch error is normal (a dropped connection, a busy
-/// API server) and the watcher retries it with backoff, so only a run of
-/// [`WATCH_ERRORS_IN_A_ROW`] errors ends the wait.
-async fn first_object<K, S>(mut stream: std::pin::Pin<&mut S>) -> Result<Option<K>, watcher::Error>
-where
-    S: futures::Stream<Item = Result<K, watcher::Error>>,
-{
-    let mut errors = 0;
-    loop {
-        match stream.next().await {
-            Some(Ok(object)) => return Ok(Some(object)),
-            Some(Err(e)) => {
-                errors += 1;
-                if errors >= WATCH_ERRORS_IN_A_ROW {
-                    return Err(e);
-                }
-                tracing::debug!("watch error {errors} of {WATCH_ERRORS_IN_A_ROW} (retrying): {e}");
-            }
-            None => return Ok(None),
-        }
+        Ok(Watched::Ended | Watched::TimedOut) => Err(anyhow!("the watch of pod {name} ended")),
     }
 }
 
@@ -209,18 +173,12 @@ pub async fn wait_job_finished(
 ) -> Result<bool> {
     let api: Api<Job> = Api::namespaced(client.clone(), ns);
     let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
-    let stream = watcher(api, cfg)
-        .default_backoff()
-        .applied_objects()
-        .try_filter(|j| {
-            futures::future::ready(job_state(j) == "succeeded" || job_state(j) == "failed")
-        });
-    let stream = std::pin::pin!(stream);
-    match tokio::time::timeout(timeout, first_object(stream)).await {
-        Ok(Ok(Some(job))) => Ok(job_state(&job) == "succeeded"),
-        Ok(Err(e)) => Err(anyhow!("watching job {name}: {e}")),
-        Ok(Ok(None)) => Err(anyhow!("the watch of job {name} ended")),
-        Err(_) => Err(anyhow!(
+    let finished = |j: &Job| matches!(job_state(j), "succeeded" | "failed");
+    match first_matching(api, cfg, Some(timeout), finished).await {
+        Ok(Watched::Found(job)) => Ok(job_state(&job) == "succeeded"),
+        Err(e) => Err(anyhow!("watching job {name}: {e}")),
+        Ok(Watched::Ended) => Err(anyhow!("the watch of job {name} ended")),
+        Ok(Watched::TimedOut) => Err(anyhow!(
             "job {name} did not finish within {}s",
             timeout.as_secs()
         )),

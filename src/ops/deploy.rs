@@ -114,8 +114,7 @@ fn build(ctx: &Ctx, app: &AppName, given: Given, r: &dyn Reporter) -> Result<Pla
             app_json,
             deployment_id: new_deployment_id(),
         },
-    )
-    .map_err(Error::Release)?;
+    )?;
     for w in &release.warnings {
         r.warn(w);
     }

@@ -37,8 +37,8 @@ pub enum Error {
     #[error("invalid image {image:?}: {reason}")]
     Image { image: String, reason: String },
     /// The stored inputs do not make a release (one line naming the input and the rule).
-    #[error("{0}")]
-    Release(String),
+    #[error(transparent)]
+    Release(#[from] super::release_inputs::Error),
     /// A cluster step failed; the chain of causes is shown on one line.
     #[error("{0:#}")]
     Cluster(#[from] anyhow::Error),

@@ -129,7 +129,8 @@ pub async fn redeploy(
             ..Overrides::default()
         },
     )
-    .map_err(|e| anyhow!(e))?;
+    // One line, not a chain that repeats its cause.
+    .map_err(|e| anyhow!(e.to_string()))?;
     let mut manifests = render::render(&release);
     // Release tasks ran when the image was deployed; a restart or scale does not re-run them.
     manifests.retain(|m| !matches!(m, Manifest::Job(_)));
@@ -201,7 +202,8 @@ pub async fn deploy_image(
             ..Overrides::default()
         },
     )
-    .map_err(|e| anyhow!(e))?;
+    // One line, not a chain that repeats its cause.
+    .map_err(|e| anyhow!(e.to_string()))?;
     let manifests = render::render(&release);
     deploy_release(cluster, &release, &manifests, progress).await
 }

@@ -12,12 +12,13 @@ use base64::Engine;
 use serde_json::Value;
 
 use crate::model::AppName;
-use crate::model::app_json::AppJson;
-use crate::model::procfile::Procfile;
+use crate::model::app_json::{AppJson, AppJsonError};
+use crate::model::procfile::{Procfile, ProcfileError};
+use crate::model::release::ReleaseError;
 use crate::model::release::{
     BuilderType, MetaScope, PortInput, Release, ReleaseInputs, ResourceSetting, UserMeta,
 };
-use crate::store::{Doc, Scope, Store, plugins};
+use crate::store::{Doc, Scope, Store, StoreError, plugins};
 
 /// Where `procfile:set` keeps the app's Procfile.
 pub const PROCFILE: Doc = Doc::public("Procfile");
@@ -33,8 +34,25 @@ pub struct Overrides {
     pub deployment_id: String,
 }
 
-/// Anything that stops a release from being assembled, as one line.
-pub type Error = String;
+/// Anything that stops a release from being assembled. `Display` is one line naming the input.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A state document could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored Procfile (`procfile:set`) no longer parses.
+    #[error("stored {0}")]
+    StoredProcfile(ProcfileError),
+    /// The stored app.json (`app-json:set`) no longer parses.
+    #[error("stored {0}")]
+    StoredAppJson(AppJsonError),
+    /// The stored `builder:set` value is not one berth can start.
+    #[error("builder {name:?} of {app} is not one berth can start (valid: {})", BuilderType::NAMES.join(", "))]
+    Builder { app: AppName, name: String },
+    /// The inputs do not make a release (the rule and the value).
+    #[error(transparent)]
+    Release(#[from] ReleaseError),
+}
 
 type Nested = BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>;
 
@@ -46,7 +64,6 @@ fn user_meta(store: &Store, app: &AppName, labels: bool) -> Result<UserMeta, Err
             store.annotations(scope)
         }
         .map(|m| m.0)
-        .map_err(|e| e.to_string())
     };
     let mut meta = UserMeta::default();
     let global: Nested = read_scope(&Scope::Global)?;
@@ -71,7 +88,7 @@ fn user_meta(store: &Store, app: &AppName, labels: bool) -> Result<UserMeta, Err
 }
 
 fn resources(store: &Store, app: &AppName) -> Result<BTreeMap<String, ResourceSetting>, Error> {
-    let stored = store.resources(app).map_err(|e| e.to_string())?;
+    let stored = store.resources(app)?;
     Ok(stored
         .into_iter()
         .map(|(process, spec)| {
@@ -92,7 +109,7 @@ fn resources(store: &Store, app: &AppName) -> Result<BTreeMap<String, ResourceSe
 /// A docker `config.json` from the stored registry logins (the app's own, else the global ones).
 fn docker_config(store: &Store, app: &AppName) -> Result<Option<String>, Error> {
     for scope in [Scope::App(app.clone()), Scope::Global] {
-        let logins = store.registry_logins(&scope).map_err(|e| e.to_string())?;
+        let logins = store.registry_logins(&scope)?;
         if logins.is_empty() {
             continue;
         }
@@ -110,12 +127,8 @@ fn docker_config(store: &Store, app: &AppName) -> Result<Option<String>, Error> 
 }
 
 fn nginx_properties(store: &Store, app: &AppName) -> Result<BTreeMap<String, String>, Error> {
-    let mut props = store
-        .properties(&Scope::Global, "nginx")
-        .map_err(|e| e.to_string())?;
-    let app_props = store
-        .properties(&Scope::App(app.clone()), "nginx")
-        .map_err(|e| e.to_string())?;
+    let mut props = store.properties(&Scope::Global, "nginx")?;
+    let app_props = store.properties(&Scope::App(app.clone()), "nginx")?;
     props.extend(app_props.into_iter().filter(|(_, v)| !v.is_empty()));
     Ok(props)
 }
@@ -127,32 +140,28 @@ pub fn release_from_store(
     image: &str,
     overrides: Overrides,
 ) -> Result<Release, Error> {
-    store.require_app(app).map_err(|e| e.to_string())?;
+    store.require_app(app)?;
     let scope = Scope::App(app.clone());
-    let props = store
-        .scheduler_k3s_properties(Some(app))
-        .map_err(|e| e.to_string())?;
+    let props = store.scheduler_k3s_properties(Some(app))?;
 
     let procfile = match overrides.procfile {
         Some(p) => Some(p),
         None => store
-            .read_text(&scope, PROCFILE)
-            .map_err(|e| e.to_string())?
-            .map(|t| Procfile::parse(&t).map_err(|e| format!("stored {e}")))
+            .read_text(&scope, PROCFILE)?
+            .map(|t| Procfile::parse(&t).map_err(Error::StoredProcfile))
             .transpose()?,
     };
     let app_json = match overrides.app_json {
         Some(a) => a,
         None => store
-            .app_json_text(app)
-            .map_err(|e| e.to_string())?
-            .map(|t| AppJson::parse(&t).map_err(|e| format!("stored {e}")))
+            .app_json_text(app)?
+            .map(|t| AppJson::parse(&t).map_err(Error::StoredAppJson))
             .transpose()?
             .unwrap_or_default(),
     };
 
-    let env = store.env(app, true).map_err(|e| e.to_string())?;
-    let mut scale = store.scale(app).map_err(|e| e.to_string())?;
+    let env = store.env(app, true)?;
+    let mut scale = store.scale(app)?;
     // Processes scaled before the current Procfile was set are not an error for a deploy.
     if let Some(pf) = &procfile {
         scale.retain(|p, _| pf.processes.contains_key(p));
@@ -160,14 +169,11 @@ pub fn release_from_store(
         scale.retain(|p, _| p.is_web());
     }
 
-    let ports = store.ports(app).map_err(|e| e.to_string())?;
-    let domains = store.app_domains(app).map_err(|e| e.to_string())?;
-    let global_auth = store
-        .autoscaling_auth(&Scope::Global)
-        .map_err(|e| e.to_string())?;
+    let ports = store.ports(app)?;
+    let domains = store.app_domains(app)?;
+    let global_auth = store.autoscaling_auth(&Scope::Global)?;
     let tls_imported = store
-        .property(&scope, plugins::SCHEDULER_K3S, "tls-cert-imported")
-        .map_err(|e| e.to_string())?
+        .property(&scope, plugins::SCHEDULER_K3S, "tls-cert-imported")?
         .is_some_and(|v| v == "true");
 
     let email = |name: &str| {
@@ -221,19 +227,17 @@ pub fn release_from_store(
         nginx: nginx_properties(store, app)?,
         annotations: user_meta(store, app, false)?,
         labels: user_meta(store, app, true)?,
-        trigger_auth: store.autoscaling_auth(&scope).map_err(|e| e.to_string())?,
+        trigger_auth: store.autoscaling_auth(&scope)?,
         global_trigger_auth: global_auth.keys().cloned().collect::<BTreeSet<_>>(),
         shm_size: props.shm_size().map(str::to_owned),
         builder: {
-            let name = store.selected_builder(app).map_err(|e| e.to_string())?;
-            BuilderType::parse(&name).ok_or_else(|| {
-                format!(
-                    "builder {name:?} of {app} is not one berth can start (valid: {})",
-                    BuilderType::NAMES.join(", ")
-                )
+            let name = store.selected_builder(app)?;
+            BuilderType::parse(&name).ok_or_else(|| Error::Builder {
+                app: app.clone(),
+                name: name.clone(),
             })?
         },
         ..ReleaseInputs::default()
     };
-    Release::build(inputs).map_err(|e| e.to_string())
+    Ok(Release::build(inputs)?)
 }

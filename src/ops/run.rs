@@ -99,7 +99,8 @@ async fn build_job(
             ..Overrides::default()
         },
     )
-    .map_err(|e| anyhow::anyhow!(e))?;
+    // One line, not a chain that repeats its cause.
+    .map_err(|e| anyhow!(e.to_string()))?;
     let mut labels = release.labels.merged(Some("run"), "pod");
     labels.extend(release.labels.merged(Some("run"), "job"));
     let mut annotations = release.annotations.merged(Some("run"), "job");

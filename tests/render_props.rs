@@ -8,7 +8,7 @@ use berth::model::app_json::AppJson;
 use berth::model::names::is_dns1123_label;
 use berth::model::procfile::Procfile;
 use berth::model::release::{
-    IngressClass, LetsencryptServer, MetaScope, PortInput, Release, ReleaseInputs, UserMeta,
+    IngressClass, LetsencryptServer, MetaScope, Release, ReleaseInputs, UserMeta,
 };
 use berth::render::{Manifest, render, to_yaml};
 use proptest::prelude::*;
@@ -87,7 +87,11 @@ prop_compose! {
             ports: container_ports
                 .iter()
                 .enumerate()
-                .map(|(i, c)| PortInput { scheme: "http".into(), host_port: 80 + i as u16, container_port: *c })
+                .map(|(i, c)| berth::model::PortMapping {
+                    scheme: berth::model::PortScheme::Http,
+                    host_port: 80 + i as u16,
+                    container_port: *c,
+                })
                 .collect(),
             domains,
             namespace,

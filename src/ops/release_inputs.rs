@@ -16,7 +16,7 @@ use crate::model::app_json::{AppJson, AppJsonError};
 use crate::model::procfile::{Procfile, ProcfileError};
 use crate::model::release::ReleaseError;
 use crate::model::release::{
-    BuilderType, MetaScope, PortInput, Release, ReleaseInputs, ResourceSetting, UserMeta,
+    BuilderType, MetaScope, Release, ReleaseInputs, ResourceSetting, UserMeta,
 };
 use crate::store::{Doc, Scope, Store, StoreError, plugins};
 
@@ -194,14 +194,7 @@ pub fn release_from_store(
         app_json,
         scale,
         env,
-        ports: ports
-            .into_iter()
-            .map(|p| PortInput {
-                scheme: p.scheme.as_str().to_owned(),
-                host_port: p.host_port,
-                container_port: p.container_port,
-            })
-            .collect(),
+        ports,
         domains: if domains.enabled {
             domains
                 .vhosts

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use berth::model::app_json::AppJson;
 use berth::model::procfile::Procfile;
 use berth::model::release::{
-    BuilderType, IngressClass, LetsencryptServer, MetaScope, PortInput, Release, ReleaseInputs,
+    BuilderType, IngressClass, LetsencryptServer, MetaScope, Release, ReleaseInputs,
     ResourceSetting, UserMeta,
 };
 use berth::render::{self, Manifest};
@@ -29,9 +29,12 @@ pub fn app_json(text: &str) -> AppJson {
     AppJson::parse(text).expect("valid app.json")
 }
 
-pub fn port(scheme: &str, host: u16, container: u16) -> PortInput {
-    PortInput {
-        scheme: scheme.into(),
+pub fn port(scheme: &str, host: u16, container: u16) -> berth::model::ports::PortMapping {
+    berth::model::ports::PortMapping {
+        scheme: berth::model::ports::PortScheme::ALL
+            .into_iter()
+            .find(|s| s.as_str() == scheme)
+            .expect("a port scheme"),
         host_port: host,
         container_port: container,
     }

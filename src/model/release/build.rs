@@ -245,9 +245,12 @@ mod tests {
         e
     }
 
-    fn port(scheme: &str, h: u16, c: u16) -> PortInput {
-        PortInput {
-            scheme: scheme.into(),
+    fn port(scheme: &str, h: u16, c: u16) -> crate::model::ports::PortMapping {
+        crate::model::ports::PortMapping {
+            scheme: crate::model::ports::PortScheme::ALL
+                .into_iter()
+                .find(|s| s.as_str() == scheme)
+                .expect("a port scheme"),
             host_port: h,
             container_port: c,
         }

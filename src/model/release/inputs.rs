@@ -82,14 +82,6 @@ pub struct ResourceSetting {
     pub limit_gpu: Option<String>,
 }
 
-/// A configured port mapping (`ports:set`), any scheme.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PortInput {
-    pub scheme: String,
-    pub host_port: u16,
-    pub container_port: u16,
-}
-
 /// Everything a release is built from, as the store and the CLI know it (computed properties:
 /// app value, else global value, else `None`).
 #[derive(Debug, Clone, Default)]
@@ -106,7 +98,7 @@ pub struct ReleaseInputs {
     pub scale: BTreeMap<ProcessType, u32>,
     pub env: BTreeMap<String, String>,
     /// Configured port maps; empty → Dokku's default `http:80:5000`.
-    pub ports: Vec<PortInput>,
+    pub ports: Vec<crate::model::PortMapping>,
     pub domains: Vec<String>,
     /// Keyed by process type / cron id, or `_default_` for the app default.
     pub resources: BTreeMap<String, ResourceSetting>,

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::build::{ReleaseError, fail};
 use super::inputs::*;
 use super::*;
+use crate::model::ports::{PortMapping, PortScheme as Configured};
 
 /// The web Service's port maps (reference §5.5) and the primary (container) port; mappings the
 /// ingress does not route are dropped with a warning.
@@ -13,20 +14,16 @@ pub(super) fn web_ports(
     tls: &Tls,
     warnings: &mut Vec<String>,
 ) -> Result<(Vec<PortMap>, u16), ReleaseError> {
-    let configured: Vec<PortInput> = if i.ports.is_empty() {
-        vec![PortInput {
-            scheme: "http".into(),
-            host_port: 80,
-            container_port: 5000,
-        }]
+    let configured: Vec<PortMapping> = if i.ports.is_empty() {
+        vec![PortMapping::DEFAULT]
     } else {
         i.ports.clone()
     };
     let mut kept: BTreeSet<PortMap> = BTreeSet::new();
     for p in &configured {
-        let scheme = match p.scheme.as_str() {
-            "http" => PortScheme::Http,
-            "https" => PortScheme::Https,
+        let scheme = match p.scheme {
+            Configured::Http => PortScheme::Http,
+            Configured::Https => PortScheme::Https,
             _ if p.container_port == 80 => PortScheme::Http,
             _ if p.container_port == 443 => PortScheme::Https,
             other => {

@@ -13,10 +13,10 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use berth::cluster::components_apply::{
+use berth::crds::helm::HelmChart;
+use berth::kube::charts::{
     ComponentOutcome, EnsureOptions, ensure_components, ensure_components_in, install_job_name,
 };
-use berth::crds::helm::HelmChart;
 use berth::model::scheduler_k3s::ChartOverrides;
 use berth::render::components::{COMPONENT_CHARTS, COMPONENT_NAMESPACE, component_charts};
 use k8s_openapi::api::batch::v1::{Job, JobSpec};

@@ -68,6 +68,20 @@ fn the_pure_core_imports_no_io_and_no_layer_above_it() {
 }
 
 #[test]
+fn only_kube_calls_the_kubernetes_api() {
+    for dir in [
+        "cli", "ops", "cluster", "store", "ssh", "model", "render", "crds",
+    ] {
+        let bad = offenders(dir, &["Api<", "Api::", "kube::api::Api", "kube::Api"]);
+        assert!(
+            bad.is_empty(),
+            "src/{dir} calls the API outside kube/:\n{}",
+            bad.join("\n")
+        );
+    }
+}
+
+#[test]
 fn the_cli_neither_calls_the_api_nor_writes_state() {
     let bad = offenders(
         "cli",

@@ -7,9 +7,9 @@ use clap::Subcommand;
 
 use super::output::info2;
 use super::{CliError, Ctx};
-use crate::cluster::components_apply::EnsureOptions;
 use crate::model::duration::parse_duration;
 use crate::model::scheduler_k3s::validate_chart;
+use crate::ops::charts::EnsureOptions;
 
 #[derive(Debug, Subcommand)]
 pub enum K3sChartsInstall {

@@ -246,7 +246,7 @@ impl K3sCluster {
     }
 }
 
-fn print_node_table(nodes: &[crate::cluster::nodes::NodeInfo]) {
+fn print_node_table(nodes: &[ops::NodeInfo]) {
     let or_dash = |list: &[String]| {
         if list.is_empty() {
             "-".to_owned()

@@ -2,6 +2,7 @@
 //! logs, exec, one-off jobs). Pure helpers (codec, rollout condition) sit next to their IO.
 
 pub mod apply;
+pub mod charts;
 pub mod client;
 pub mod cluster_objects;
 pub mod deploy;
@@ -12,6 +13,7 @@ pub mod helm_release;
 pub mod history;
 pub mod jobs;
 pub mod logs;
+pub mod nodes;
 pub mod pod_health;
 pub mod ps;
 pub mod rollout;

@@ -4,7 +4,8 @@
 use super::Ctx;
 use super::error::Result;
 use super::runtime::block_on;
-use crate::cluster::components_apply::{EnsureOptions, ensure_components};
+pub use crate::kube::charts::EnsureOptions;
+use crate::kube::charts::ensure_components;
 
 /// Ensure the components `opts` name (all when empty) from the global settings and chart
 /// overrides; each line of progress goes to `log`.

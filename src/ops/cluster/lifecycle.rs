@@ -16,9 +16,9 @@ use crate::cluster::k3s::{
     self, ANNOTATION_REMOTE_HOST, K3sLocations, LABEL_ENABLE_LB, LABEL_WORKER_ROLE, NodeJoin,
     NodeRole, ServerInit, parse_ip,
 };
-use crate::cluster::nodes;
 use crate::cluster::state::{self, ClusterRecord};
 use crate::kube::jobs::random_suffix;
+use crate::kube::nodes;
 use crate::model::properties::ResolvedProperties;
 use crate::progress::Reporter;
 use crate::ssh::{HostKeyPolicy, OutputSink, RemoteCommand, RemoteHost, SshOptions, SshTarget};
@@ -176,11 +176,11 @@ pub async fn initialize(
 
     progress.step("Installing cluster components (k3s HelmCharts)");
     let overrides = store.chart_overrides()?;
-    let outcomes = crate::cluster::components_apply::ensure_components(
+    let outcomes = crate::kube::charts::ensure_components(
         &client,
         &ingress_class,
         &overrides,
-        &crate::cluster::components_apply::EnsureOptions {
+        &crate::kube::charts::EnsureOptions {
             force: false,
             only: Vec::new(),
             wait: None,
@@ -229,8 +229,8 @@ async fn adopt_server(client: &Client) -> Result<String> {
     }
 }
 
-fn describe_outcome(o: &crate::cluster::components_apply::ComponentOutcome) -> String {
-    use crate::cluster::components_apply::ComponentOutcome as C;
+fn describe_outcome(o: &crate::kube::charts::ComponentOutcome) -> String {
+    use crate::kube::charts::ComponentOutcome as C;
     match o {
         C::Installed { release, version } => format!("{release}@{version}: installed"),
         C::Upgraded { release, from, to } => format!("{release}: upgraded {from} -> {to}"),

@@ -13,7 +13,7 @@ pub use teardown::{RemoveOptions, uninstall_script};
 use super::Ctx;
 use super::error::Result;
 use super::runtime::block_on;
-use crate::cluster::nodes::NodeInfo;
+pub use crate::kube::nodes::NodeInfo;
 use crate::progress::Reporter;
 
 /// `scheduler-k3s:initialize`.

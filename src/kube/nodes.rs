@@ -13,7 +13,7 @@ use kube::{Client, ResourceExt};
 use serde::Serialize;
 use serde_json::json;
 
-use super::k3s::{ANNOTATION_REMOTE_HOST, LABEL_CONTROL_PLANE, NodeRole};
+use crate::cluster::k3s::{ANNOTATION_REMOTE_HOST, LABEL_CONTROL_PLANE, NodeRole};
 
 /// One row of `cluster-list`. The first five keys are Dokku's (Go field names), the rest berth's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -1,4 +1,4 @@
-//! Put the cluster components ([`super::components`]) on the cluster (reference §4.2): for each
+//! Put the cluster components ([`crate::render::components`]) on the cluster (reference §4.2): for each
 //! chart, in order, create its namespace, compare the HelmChart on the cluster with the wanted
 //! one, server-side apply it when it differs (or when forced), and optionally watch its
 //! `helm-install-<release>` Job until k3s's Helm controller has installed it.

@@ -3,15 +3,19 @@
 //! (an app.json is shared with Heroku-style tooling); a known key with the wrong type or an
 //! impossible value is a one-line error naming the field. JSONC comments are accepted.
 
+mod read;
 mod schedule;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::names::ProcessType;
 
+use read::{
+    array, boolean, count, err, field, object, opt, process_key, shown, string, strip_jsonc,
+};
 pub use schedule::validate as validate_cron_schedule;
 
 /// app.json could not be used; the message is one line naming the field, the value and the rule.
@@ -135,74 +139,6 @@ pub struct Scripts {
 }
 
 type Result<T> = std::result::Result<T, AppJsonError>;
-
-fn err<T>(msg: impl Into<String>) -> Result<T> {
-    Err(AppJsonError(msg.into()))
-}
-
-/// Short description of a JSON value for error messages.
-fn shown(v: &Value) -> String {
-    let s = v.to_string();
-    if s.len() > 40 {
-        format!("{}…", s.chars().take(40).collect::<String>())
-    } else {
-        s
-    }
-}
-
-fn object<'a>(v: &'a Value, path: &str) -> Result<&'a Map<String, Value>> {
-    v.as_object()
-        .ok_or_else(|| AppJsonError(format!("{path} must be an object, got {}", shown(v))))
-}
-
-fn array<'a>(v: &'a Value, path: &str) -> Result<&'a Vec<Value>> {
-    v.as_array()
-        .ok_or_else(|| AppJsonError(format!("{path} must be an array, got {}", shown(v))))
-}
-
-fn string(v: &Value, path: &str) -> Result<String> {
-    v.as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| AppJsonError(format!("{path} must be a string, got {}", shown(v))))
-}
-
-fn boolean(v: &Value, path: &str) -> Result<bool> {
-    v.as_bool()
-        .ok_or_else(|| AppJsonError(format!("{path} must be true or false, got {}", shown(v))))
-}
-
-fn count(v: &Value, path: &str) -> Result<u32> {
-    v.as_u64()
-        .and_then(|n| u32::try_from(n).ok())
-        .filter(|n| *n <= i32::MAX as u32)
-        .ok_or_else(|| {
-            AppJsonError(format!(
-                "{path} must be a non-negative integer, got {}",
-                shown(v)
-            ))
-        })
-}
-
-/// Field `key` of `obj`, treating JSON `null` as absent (Go's decoder does the same).
-fn field<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
-    obj.get(key).filter(|v| !v.is_null())
-}
-
-fn opt<T>(
-    obj: &Map<String, Value>,
-    key: &str,
-    path: &str,
-    f: impl Fn(&Value, &str) -> Result<T>,
-) -> Result<Option<T>> {
-    field(obj, key)
-        .map(|v| f(v, &format!("{path}.{key}")))
-        .transpose()
-}
-
-fn process_key(key: &str, path: &str) -> Result<ProcessType> {
-    key.parse::<ProcessType>()
-        .map_err(|e| AppJsonError(format!("{path}: {e}")))
-}
 
 impl AppJson {
     /// Parse and validate app.json text (JSON with optional `//` and `/* */` comments).
@@ -471,64 +407,6 @@ fn parse_healthcheck(v: &Value, path: &str) -> Result<Healthcheck> {
         uptime: opt(obj, "uptime", path, count)?,
         port,
     })
-}
-
-/// Remove `//` and `/* */` comments outside strings, and trailing commas before `}`/`]`.
-fn strip_jsonc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    let mut in_string = false;
-    while let Some(c) = chars.next() {
-        if in_string {
-            out.push(c);
-            if c == '\\' {
-                if let Some(n) = chars.next() {
-                    out.push(n);
-                }
-            } else if c == '"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match c {
-            '"' => {
-                in_string = true;
-                out.push(c);
-            }
-            '/' if chars.peek() == Some(&'/') => {
-                for n in chars.by_ref() {
-                    if n == '\n' {
-                        out.push('\n');
-                        break;
-                    }
-                }
-            }
-            '/' if chars.peek() == Some(&'*') => {
-                chars.next();
-                let mut prev = ' ';
-                for n in chars.by_ref() {
-                    if prev == '*' && n == '/' {
-                        break;
-                    }
-                    if n == '\n' {
-                        out.push('\n');
-                    }
-                    prev = n;
-                }
-                out.push(' ');
-            }
-            '}' | ']' => {
-                // Drop a trailing comma (JSONC allows `[1, 2,]`).
-                let trimmed = out.trim_end().len();
-                if out[..trimmed].ends_with(',') {
-                    out.truncate(trimmed - 1);
-                }
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -22,12 +22,16 @@ fn process_name() -> impl Strategy<Value = String> {
     "[a-z]([a-z0-9-]{0,30}[a-z0-9])?"
 }
 
-fn domain() -> impl Strategy<Value = String> {
+fn domain() -> impl Strategy<Value = berth::model::domain::Domain> {
     (
         "(\\*\\.)?",
         "[a-z][a-z0-9-]{0,20}[a-z0-9](\\.[a-z][a-z0-9]{0,25}){1,4}",
     )
-        .prop_map(|(w, d)| format!("{w}{d}"))
+        .prop_map(|(w, d)| {
+            format!("{w}{d}")
+                .parse()
+                .expect("the pattern makes valid domains")
+        })
 }
 
 prop_compose! {

@@ -196,11 +196,7 @@ pub fn release_from_store(
         env,
         ports,
         domains: if domains.enabled {
-            domains
-                .vhosts
-                .iter()
-                .map(|d| d.as_str().to_owned())
-                .collect()
+            domains.vhosts
         } else {
             Vec::new()
         },

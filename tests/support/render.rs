@@ -29,6 +29,14 @@ pub fn app_json(text: &str) -> AppJson {
     AppJson::parse(text).expect("valid app.json")
 }
 
+/// Valid domains from literals.
+pub fn domains(names: &[&str]) -> Vec<berth::model::domain::Domain> {
+    names
+        .iter()
+        .map(|d| d.parse().expect("a valid domain"))
+        .collect()
+}
+
 pub fn port(scheme: &str, host: u16, container: u16) -> berth::model::ports::PortMapping {
     berth::model::ports::PortMapping {
         scheme: berth::model::ports::PortScheme::ALL
@@ -126,7 +134,7 @@ pub fn examples() -> Vec<Example> {
 
     // 3. nginx ingress with nginx settings and a user ingress annotation overriding one of them.
     let mut i = base("blog");
-    i.domains = vec!["blog.example.com".into()];
+    i.domains = domains(&["blog.example.com"]);
     i.nginx = strings(&[
         ("client-max-body-size", "50m"),
         ("proxy-read-timeout", "120s"),
@@ -143,7 +151,7 @@ pub fn examples() -> Vec<Example> {
 
     // 4. letsencrypt prod via the global email: ClusterIssuer letsencrypt-prod, https:443 added.
     let mut i = base("shop-tls");
-    i.domains = vec!["shop.example.com".into()];
+    i.domains = domains(&["shop.example.com"]);
     i.letsencrypt_email_prod_global = Some("ops@example.com".into());
     i.letsencrypt_email_stag_global = Some("staging@example.com".into());
     let mut e = Example::new("letsencrypt_prod", i);
@@ -152,7 +160,7 @@ pub fn examples() -> Vec<Example> {
 
     // 5. letsencrypt staging with an app-level email: a per-app Issuer, traefik routes + redirect.
     let mut i = base("stage");
-    i.domains = vec!["stage.example.com".into()];
+    i.domains = domains(&["stage.example.com"]);
     i.ingress_class = IngressClass::Traefik;
     i.letsencrypt_server = LetsencryptServer::Stag;
     i.letsencrypt_email_stag_app = Some("dev@example.com".into());
@@ -160,11 +168,7 @@ pub fn examples() -> Vec<Example> {
 
     // 6. Several domains incl. a wildcard, two port mappings, traefik without TLS.
     let mut i = base("multi");
-    i.domains = vec![
-        "www.example.com".into(),
-        "example.com".into(),
-        "*.apps.example.com".into(),
-    ];
+    i.domains = domains(&["www.example.com", "example.com", "*.apps.example.com"]);
     i.ports = vec![port("http", 80, 3000), port("http", 8080, 3001)];
     i.ingress_class = IngressClass::Traefik;
     v.push(Example::new("multiple_domains", i));
@@ -226,7 +230,7 @@ pub fn examples() -> Vec<Example> {
     // 9. KEDA autoscaling: triggers with placeholders, app auth and global (cluster) auth.
     let mut i = base("scaler");
     i.procfile = procfile("web: ./web\nworker: ./worker\n");
-    i.domains = vec!["scaler.example.com".into()];
+    i.domains = domains(&["scaler.example.com"]);
     i.app_json = app_json(
         r#"{
           "formation": {
@@ -256,7 +260,7 @@ pub fn examples() -> Vec<Example> {
     // 10. User labels and annotations at global, app and process scope, on each resource type.
     let mut i = base("meta");
     i.procfile = procfile("web: ./web\nworker: ./worker\n");
-    i.domains = vec!["meta.example.com".into()];
+    i.domains = domains(&["meta.example.com"]);
     i.app_json = app_json(
         r#"{"cron": [{"id": "nightly", "command": "./nightly", "schedule": "0 3 * * *"}]}"#,
     );
@@ -371,7 +375,7 @@ pub fn examples() -> Vec<Example> {
     i.procfile = procfile("web: ./web\napi: ./api --port 5000\n");
     i.app_json =
         app_json(r#"{"formation": {"api": {"quantity": 2, "service": {"exposed": true}}}}"#);
-    i.domains = vec!["internal.example.com".into()];
+    i.domains = domains(&["internal.example.com"]);
     i.tls_imported = true;
     v.push(Example::new("namespace_imported_tls", i));
 
@@ -389,7 +393,7 @@ pub fn examples() -> Vec<Example> {
 
     // 14. A custom ClusterIssuer (cert-issuer-name) with traefik and an imported-cert-free wildcard.
     let mut i = base("custom-issuer");
-    i.domains = vec!["*.custom.example.com".into(), "custom.example.com".into()];
+    i.domains = domains(&["*.custom.example.com", "custom.example.com"]);
     i.cert_issuer_name = Some("corp-ca".into());
     i.ingress_class = IngressClass::Traefik;
     v.push(Example::new("custom_cluster_issuer_wildcard", i));
@@ -402,7 +406,7 @@ pub fn examples() -> Vec<Example> {
     let mut i = base(app);
     i.procfile = procfile(&format!("web: ./web\n{long_proc}: ./consume\n"));
     i.domains =
-        vec!["a-very-long-subdomain-name-for-testing.another-long-label-here.example.com".into()];
+        domains(&["a-very-long-subdomain-name-for-testing.another-long-label-here.example.com"]);
     i.letsencrypt_email_prod_global = Some("ops@example.com".into());
     i.app_json = app_json(&format!(
         r#"{{"formation": {{"{long_proc}": {{"quantity": 1, "service": {{"exposed": true}},

@@ -2,33 +2,25 @@
 
 use std::collections::BTreeSet;
 
-use super::build::{ReleaseError, fail};
+use super::build::ReleaseError;
 use super::inputs::*;
-use super::network::{is_domain, slug};
 use super::*;
+use crate::model::domain::Domain;
 
-/// The web process's domains: trimmed, lowercased, unique, valid hostnames.
+/// The web process's domains, unique and sorted (each already a valid hostname: a
+/// [`Domain`]).
 pub(super) fn domains(i: &ReleaseInputs, has_web: bool) -> Result<Vec<Host>, ReleaseError> {
-    let mut domains: Vec<Host> = Vec::new();
-    if has_web {
-        let mut seen = BTreeSet::new();
-        for d in &i.domains {
-            let d = d.trim().to_ascii_lowercase();
-            if d.is_empty() || !seen.insert(d.clone()) {
-                continue;
-            }
-            if !is_domain(&d) {
-                return fail(format!(
-                    "domain {d:?} is not a valid hostname (lowercase DNS labels, optionally starting with *.)"
-                ));
-            }
-            domains.push(Host {
-                slug: slug(&d),
-                name: d,
-            });
-        }
-        domains.sort();
+    if !has_web {
+        return Ok(Vec::new());
     }
-
+    let unique: BTreeSet<&Domain> = i.domains.iter().collect();
+    let mut domains: Vec<Host> = unique
+        .into_iter()
+        .map(|d| Host {
+            slug: d.slug(),
+            name: d.as_str().to_owned(),
+        })
+        .collect();
+    domains.sort();
     Ok(domains)
 }

@@ -99,7 +99,7 @@ pub struct ReleaseInputs {
     pub env: BTreeMap<String, String>,
     /// Configured port maps; empty → Dokku's default `http:80:5000`.
     pub ports: Vec<crate::model::PortMapping>,
-    pub domains: Vec<String>,
+    pub domains: Vec<crate::model::domain::Domain>,
     /// Keyed by process type / cron id, or `_default_` for the app default.
     pub resources: BTreeMap<String, ResourceSetting>,
     pub namespace: Option<String>,

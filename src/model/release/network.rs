@@ -2,8 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::names::is_dns1123_label;
-
 /// The nginx-derived Ingress annotations (reference §5.7).
 pub(crate) fn nginx_annotations(
     app: &str,
@@ -83,16 +81,4 @@ pub(crate) fn nginx_annotations(
     }
     put("configuration-snippet", config.join("\n"));
     a
-}
-
-pub(crate) fn slug(domain: &str) -> String {
-    match domain.strip_prefix("*.") {
-        Some(rest) => format!("wildcard-{}", rest.replace('.', "-")),
-        None => domain.replace('.', "-"),
-    }
-}
-
-pub(crate) fn is_domain(d: &str) -> bool {
-    let host = d.strip_prefix("*.").unwrap_or(d);
-    d.len() <= 253 && host.split('.').all(is_dns1123_label)
 }

@@ -138,13 +138,4 @@ impl ResolvedProperties {
     pub fn letsencrypt_email_stag(&self) -> Option<&str> {
         self.non_empty("letsencrypt-email-stag")
     }
-    pub fn kustomize_root_path(&self) -> &str {
-        self.computed("kustomize-root-path")
-    }
-    pub fn node_sysctls_image(&self) -> &str {
-        self.computed("node-sysctls-image")
-    }
-    pub fn node_sysctls_pause_image(&self) -> &str {
-        self.computed("node-sysctls-pause-image")
-    }
 }

@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Pod, Secret};
+use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::discovery::{Discovery, Scope, verbs};
 use kube::{Client, ResourceExt};
@@ -52,23 +52,11 @@ fn image(d: &Deployment) -> String {
 }
 
 /// Ready pods of `app`'s process type, by name (pods being deleted excluded).
+/// The names of `app`'s live pods of `process`, sorted.
 async fn ready_pods(client: &Client, ns: &str, app: &str, process: &str) -> Vec<String> {
-    let pods = Api::<Pod>::namespaced(client.clone(), ns)
-        .list(&ListParams::default().labels(&format!(
-            "app.kubernetes.io/part-of={app},app.kubernetes.io/name={process}"
-        )))
+    let mut names: Vec<String> = support::e2e::live_pods(client, ns, app, process)
         .await
-        .unwrap();
-    let mut names: Vec<String> = pods
-        .items
         .iter()
-        .filter(|p| p.metadata.deletion_timestamp.is_none())
-        .filter(|p| {
-            p.status
-                .as_ref()
-                .and_then(|s| s.conditions.as_ref())
-                .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
-        })
         .map(|p| p.name_any())
         .collect();
     names.sort();

@@ -69,16 +69,17 @@ impl Logs {
             }
             None => (None, None),
         };
-        let opts = ops_logs::LogsOpts {
+        let req = ops_logs::LogsRequest {
             process_type,
             index,
             follow: tail,
             lines: num,
             quiet,
             color: !quiet && std::io::stdout().is_terminal(),
+            ..ops_logs::LogsRequest::default()
         };
         let mut out = std::io::stdout().lock();
-        Ok(ops_logs::logs(ctx, &app, opts, |line| {
+        Ok(ops_logs::logs(ctx, &app, req, |line| {
             // A reader that went away (e.g. `| head`) ends the stream.
             let written = writeln!(out, "{line}").is_ok();
             let _ = out.flush();

@@ -1,5 +1,5 @@
 //! App lifecycle on disk: create, destroy, rename, clone. Each is one directory rename, so a crash
-//! leaves either the old state or the new one.
+//! leaves either the old state or the new one (a rename also keeps a journal: `rename.rs`).
 
 use std::fs;
 use std::path::Path;
@@ -93,34 +93,14 @@ impl Store {
     }
 
     /// Rename `from` to `to` (both locked). Domains equal to `<from>.<global>` become `<to>.<global>`.
+    /// Recoverable at every kill point: see `rename.rs`.
     pub fn rename_app(&self, from: &ScopeLock<'_>, to: &ScopeLock<'_>) -> Result<(), StoreError> {
         let (old, new) = (app_of(from)?, app_of(to)?);
         self.require_app(&old)?;
         if self.app_exists(&new) {
             return Err(StoreError::AppExists(new));
         }
-        let old_dir = self.scope_dir(&Scope::App(old.clone()));
-        let staging = staging_dir(self, "rename", &new);
-        fs::rename(&old_dir, &staging).map_err(|e| StoreError::io(&old_dir, e))?;
-        let global: Vec<Domain> = self.read_json(&Scope::Global, docs::DOMAINS)?;
-        let domains_path = staging.join(docs::DOMAINS.file);
-        if let Some(text) = super::read_optional(&domains_path)?
-            && let Ok(mut domains) = serde_json::from_str::<AppDomains>(&text)
-        {
-            for v in domains.vhosts.iter_mut() {
-                for g in &global {
-                    if Domain::app_vhost(&old, g).as_ref() == Some(v)
-                        && let Some(n) = Domain::app_vhost(&new, g)
-                    {
-                        *v = n;
-                    }
-                }
-            }
-            domains.vhosts.sort();
-            domains.vhosts.dedup();
-            write_json_file(&staging, docs::DOMAINS, &domains)?;
-        }
-        self.publish(&staging, &new)
+        self.rename_dir(&old, &new)
     }
 
     /// Copy `from` to the new app `to` (both locked), with a fresh creation record and default

@@ -31,6 +31,7 @@ mod apps;
 
 mod atomic;
 mod lock;
+mod rename;
 mod sweep;
 
 use std::collections::BTreeMap;
@@ -358,6 +359,9 @@ impl Store {
             eprintln!("-----> Waiting for the {scope} lock held by {holder}");
         };
         let guard = lock::acquire(path, scope, command, timeout, &mut on_wait)?;
+        if let Scope::App(app) = scope {
+            rename::recover(self, app)?;
+        }
         sweep::sweep(self, scope);
         Ok(ScopeLock {
             store: self,

@@ -1,6 +1,7 @@
 //! Leftovers of writers that were killed mid-write: `.tmp-*` files next to their targets and
-//! staging directories of app create/clone/rename/destroy. They are removed by the next holder of
-//! the scope's lock, which is the only writer of that scope, so none of them can still be in use.
+//! staging directories of app create/clone/destroy. They are removed by the next holder of the
+//! scope's lock, which is the only writer of that scope, so none of them can still be in use.
+//! A staged rename (an earlier berth's) is the only copy of its app: it is published instead.
 
 use std::fs;
 use std::path::Path;
@@ -26,12 +27,21 @@ fn sweep_temp_files(dir: &Path, depth: usize) {
     }
 }
 
-/// True for `.<tag>-<app>-<8 hex digits>`, the staging names `apps.rs` uses for `app`.
-fn is_staging_of(name: &str, app: &str) -> bool {
-    ["new", "trash", "rename", "clone"].iter().any(|tag| {
+/// The staging tags `apps.rs` uses. `rename` is the one an earlier berth used for renames; such a
+/// directory may be the only copy of an app, so it is published, never swept.
+const STAGING_TAGS: [&str; 4] = ["new", "trash", "clone", "rename"];
+
+/// The tag of `.<tag>-<app>-<8 hex digits>`, a staging name `apps.rs` uses for `app`.
+fn staging_tag_of(name: &str, app: &str) -> Option<&'static str> {
+    STAGING_TAGS.into_iter().find(|tag| {
         name.strip_prefix(&format!(".{tag}-{app}-"))
             .is_some_and(|rest| rest.len() == 8 && rest.bytes().all(|b| b.is_ascii_hexdigit()))
     })
+}
+
+#[cfg(test)]
+fn is_staging_of(name: &str, app: &str) -> bool {
+    staging_tag_of(name, app).is_some()
 }
 
 /// Remove what killed writers of `scope` left behind. Best effort: failures are ignored (the
@@ -44,8 +54,15 @@ pub(super) fn sweep(store: &Store, scope: &Scope) {
             return;
         };
         for entry in entries.flatten() {
-            if is_staging_of(&entry.file_name().to_string_lossy(), app.as_str()) {
-                let _ = fs::remove_dir_all(entry.path());
+            match staging_tag_of(&entry.file_name().to_string_lossy(), app.as_str()) {
+                // Published, or left alone when the name is taken again: never deleted.
+                Some("rename") => {
+                    super::rename::adopt_legacy_staging(store, app, &entry.path());
+                }
+                Some(_) => {
+                    let _ = fs::remove_dir_all(entry.path());
+                }
+                None => {}
             }
         }
     }

@@ -2,12 +2,13 @@
 //!
 //! Dependencies point down only: `cli` (parse, print) → `ops` (one function per command) →
 //! the core (`store`, `model`, `render`, `crds`, `kube`, `cluster`) → `ssh`; `progress` is the
-//! one channel from the core back up. `model`, `render` and `crds` are pure: no IO crate is
+//! one channel from the core back up, and `input` the one bounded reader for file arguments. `model`, `render` and `crds` are pure: no IO crate is
 //! imported there.
 
 pub mod cli;
 pub mod cluster;
 pub mod crds;
+pub mod input;
 pub mod kube;
 pub mod model;
 pub mod ops;

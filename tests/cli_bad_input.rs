@@ -239,7 +239,7 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     (
         &["app-json:set", "web", "--file", "/nonexistent/app.json"],
-        "cannot read app.json \"/nonexistent/app.json\": No such file or directory (os error 2)",
+        "cannot read app.json /nonexistent/app.json: No such file or directory (os error 2)",
     ),
     (
         &["scheduler-k3s:set", "web", "deploy-timeout", "soon"],
@@ -799,5 +799,110 @@ fn a_closed_stdout_ends_quietly() {
             "berth {args:?} printed: {stderr}"
         );
     }
+    assert_eq!(env.state_hash(), before);
+}
+
+/// Every file argument is read by one bounded reader: a device, a directory, a FIFO (which would
+/// block forever) or an oversized file is refused with one line naming it, before any lock, and
+/// nothing changes.
+#[test]
+fn file_arguments_are_regular_files_of_bounded_size() {
+    let env = populated();
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let big = dir.path().join("big");
+    std::fs::write(&big, vec![b'#'; (1 << 20) + 1]).unwrap();
+    let (fifo, big, dirp) = (
+        fifo.to_str().unwrap(),
+        big.to_str().unwrap(),
+        dir.path().to_str().unwrap(),
+    );
+    let deploy = |flag: &'static str, path: &str| -> Vec<String> {
+        [
+            "deploy",
+            "web",
+            "--image",
+            "nginx:1",
+            "--dry-run",
+            flag,
+            path,
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let cases: Vec<(Vec<String>, String)> = vec![
+        (
+            deploy("--app-json", "/dev/zero"),
+            "app.json /dev/zero is a character device, not a regular file".into(),
+        ),
+        (
+            deploy("--procfile", fifo),
+            format!("Procfile {fifo} is a named pipe, not a regular file"),
+        ),
+        (
+            deploy("--procfile", dirp),
+            format!("Procfile {dirp} is a directory, not a regular file"),
+        ),
+        (
+            deploy("--app-json", big),
+            format!("app.json {big} is larger than 1 MiB (the most berth reads)"),
+        ),
+        (
+            ["procfile:set", "web", "--file", "/dev/zero"]
+                .map(String::from)
+                .to_vec(),
+            "Procfile /dev/zero is a character device, not a regular file".into(),
+        ),
+        (
+            ["procfile:set", "web", "--file", fifo]
+                .map(String::from)
+                .to_vec(),
+            format!("Procfile {fifo} is a named pipe, not a regular file"),
+        ),
+        (
+            ["app-json:set", "web", "--file", "/dev/zero"]
+                .map(String::from)
+                .to_vec(),
+            "app.json /dev/zero is a character device, not a regular file".into(),
+        ),
+        (
+            ["app-json:set", "web", "--file", big]
+                .map(String::from)
+                .to_vec(),
+            format!("app.json {big} is larger than 1 MiB (the most berth reads)"),
+        ),
+        (
+            ["scheduler-k3s:set", "--global", "kubeconfig-path", fifo]
+                .map(String::from)
+                .to_vec(),
+            format!("invalid kubeconfig-path {fifo:?}: not an existing readable file"),
+        ),
+    ];
+    for (args, expected) in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        check(&env, &args, expected);
+    }
+    // A Procfile on stdin is capped the same way.
+    let before = env.state_hash();
+    let out = env
+        .cmd(&["procfile:set", "web", "--file", "-"])
+        .write_stdin(vec![b'#'; (1 << 20) + 1])
+        .assert()
+        .failure()
+        .get_output()
+        .stderr
+        .clone();
+    let msg = String::from_utf8_lossy(&out);
+    assert!(
+        msg.contains("Procfile (stdin) is larger than 1 MiB"),
+        "{msg}"
+    );
     assert_eq!(env.state_hash(), before);
 }

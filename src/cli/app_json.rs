@@ -1,17 +1,12 @@
 //! `app-json:set|report`: the app.json (formation, cron, healthchecks, autoscaling, scripts)
 //! stored for an app, validated on the way in.
 
-use std::io::Read;
-
 use clap::Subcommand;
 
 use super::args::existing_app;
 use super::output::{Format, Report, Row, emit_reports, info2};
 use super::{CliError, Ctx};
 use crate::model::app_json::AppJson;
-
-/// Largest app.json accepted (1 MiB).
-const APP_JSON_MAX: u64 = 1 << 20;
 
 #[derive(Debug, Subcommand)]
 pub enum AppJsonCmd {
@@ -41,24 +36,10 @@ pub enum AppJsonCmd {
 }
 
 fn read_input(path: &str) -> Result<String, CliError> {
-    let mut text = String::new();
-    if path == "-" {
-        std::io::stdin()
-            .take(APP_JSON_MAX + 1)
-            .read_to_string(&mut text)?;
-    } else {
-        let f = std::fs::File::open(path)
-            .map_err(|e| CliError::msg(format!("cannot read app.json {path:?}: {e}")))?;
-        f.take(APP_JSON_MAX + 1)
-            .read_to_string(&mut text)
-            .map_err(|e| CliError::msg(format!("cannot read app.json {path:?}: {e}")))?;
-    }
-    if text.len() as u64 > APP_JSON_MAX {
-        return Err(CliError::msg(format!(
-            "app.json {path:?} is larger than 1 MiB"
-        )));
-    }
-    Ok(text)
+    Ok(crate::input::read_text_or_stdin(
+        path,
+        crate::input::APP_JSON,
+    )?)
 }
 
 impl AppJsonCmd {

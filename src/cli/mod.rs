@@ -80,6 +80,7 @@ from_error!(
     crate::model::InvalidValue,
     crate::model::names::NameError,
     crate::model::app_json::AppJsonError,
+    crate::input::InputError,
     std::io::Error
 );
 

@@ -36,14 +36,10 @@ pub enum ProcfileCmd {
 }
 
 fn read_input(file: &str) -> Result<String, CliError> {
-    if file == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .map_err(|e| CliError::msg(format!("cannot read the Procfile from stdin: {e}")))?;
-        return Ok(s);
-    }
-    std::fs::read_to_string(file)
-        .map_err(|e| CliError::msg(format!("cannot read Procfile {file}: {e}")))
+    Ok(crate::input::read_text_or_stdin(
+        file,
+        crate::input::PROCFILE,
+    )?)
 }
 
 fn report_json(p: &Procfile) -> Value {

@@ -1,8 +1,6 @@
 //! `registry:set|login|report`: where app images are pushed/pulled and the credentials for it.
 //! Passwords are stored 0600 and never printed.
 
-use std::io::Read;
-
 use clap::Subcommand;
 
 use super::args::{existing_scope, report_scopes};
@@ -108,8 +106,7 @@ impl Registry {
                     }
                     (Some(p), false) => p,
                     (None, true) => {
-                        let mut s = String::new();
-                        std::io::stdin().read_to_string(&mut s)?;
+                        let s = crate::input::read_text_or_stdin("-", crate::input::SECRET_STDIN)?;
                         s.trim_end_matches(['\n', '\r']).to_owned()
                     }
                     (None, false) => {

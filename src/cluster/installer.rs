@@ -46,12 +46,14 @@ pub async fn fetch(location: &str) -> Result<Vec<u8>> {
         out.stdout
     } else {
         let path = location.strip_prefix("file://").unwrap_or(location);
-        tokio::fs::read(path).await.map_err(|e| {
-            anyhow!(
-                "cannot read the k3s installer {path}: {e} ({} names it; unset it for the official installer)",
-                super::k3s::ENV_INSTALLER
-            )
-        })?
+        crate::input::read_bytes(std::path::Path::new(path), crate::input::INSTALLER).map_err(
+            |e| {
+                anyhow!(
+                    "{e} ({} names it; unset it for the official installer)",
+                    super::k3s::ENV_INSTALLER
+                )
+            },
+        )?
     };
     if bytes.is_empty() {
         bail!("the k3s installer from {location} is empty");

@@ -15,12 +15,14 @@ use crate::store::Store;
 pub fn kubeconfig_for_export(store: &Store, server_ip: Option<IpAddr>) -> Result<(String, bool)> {
     let props = store.scheduler_k3s_properties(None)?;
     let path = props.kubeconfig_path();
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::input::read_text(std::path::Path::new(path), crate::input::KUBECONFIG) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        Err(crate::input::InputError::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
             bail!("Kubeconfig file does not exist: {path}")
         }
-        Err(e) => bail!("cannot read kubeconfig {path}: {e}"),
+        Err(e) => bail!("{e}"),
     };
     let ip = server_ip.or_else(|| {
         state::read(store)

@@ -29,7 +29,9 @@ pub async fn connect_client_with_retry(
             "kubeconfig {kubeconfig} does not exist: install k3s (scheduler-k3s:initialize) or point berth at a cluster with: {FIX}"
         ));
     }
-    let kc = Kubeconfig::read_from(kubeconfig)
+    let text = crate::input::read_text(std::path::Path::new(kubeconfig), crate::input::KUBECONFIG)
+        .map_err(|e| anyhow!("{e} (change it with: {FIX})"))?;
+    let kc = Kubeconfig::from_yaml(&text)
         .map_err(|e| anyhow!("cannot read kubeconfig {kubeconfig}: {e} (change it with: {FIX})"))?;
     let options = KubeConfigOptions {
         context: context.map(str::to_owned),
@@ -61,7 +63,9 @@ pub async fn connect_client_with_retry(
 
 /// Context names of a kubeconfig file; a file that is not a kubeconfig is an error naming it.
 pub fn kubeconfig_contexts(path: &str) -> Result<Vec<String>, String> {
-    let kc = kube::config::Kubeconfig::read_from(path).map_err(|e| {
+    let text = crate::input::read_text(std::path::Path::new(path), crate::input::KUBECONFIG)
+        .map_err(|e| e.to_string())?;
+    let kc = kube::config::Kubeconfig::from_yaml(&text).map_err(|e| {
         let e = e.to_string();
         format!(
             "not a kubeconfig ({})",

@@ -49,12 +49,8 @@ pub struct Deployed {
     pub revision: u32,
 }
 
-fn read_file(path: &Path, what: &'static str) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| Error::Read {
-        what,
-        path: path.to_owned(),
-        source,
-    })
+fn read_file(path: &Path, kind: crate::input::FileKind) -> Result<String> {
+    Ok(crate::input::read_text(path, kind)?)
 }
 
 /// The command-line inputs of a deploy, read and checked.
@@ -76,7 +72,7 @@ fn given(opts: &DeployOpts) -> Result<Given> {
     };
     let procfile = match &opts.procfile {
         Some(p) => {
-            let text = read_file(p, "Procfile")?;
+            let text = read_file(p, crate::input::PROCFILE)?;
             Some((
                 Procfile::parse(&text).map_err(|e| bad(p, e.to_string()))?,
                 text,
@@ -86,7 +82,7 @@ fn given(opts: &DeployOpts) -> Result<Given> {
     };
     let app_json = match &opts.app_json {
         Some(p) => {
-            let text = read_file(p, "app.json")?;
+            let text = read_file(p, crate::input::APP_JSON)?;
             Some((
                 AppJson::parse(&text).map_err(|e| bad(p, e.to_string()))?,
                 text,

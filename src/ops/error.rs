@@ -19,14 +19,9 @@ pub enum Error {
     Name(#[from] NameError),
     #[error(transparent)]
     AppJson(#[from] AppJsonError),
-    /// A file argument could not be read.
-    #[error("cannot read {what} {}: {source}", path.display())]
-    Read {
-        what: &'static str,
-        path: std::path::PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// A file argument could not be read, or is not a regular file of a sane size.
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
     /// A file argument was read but is not valid.
     #[error("{}: {message}", path.display())]
     BadFile {

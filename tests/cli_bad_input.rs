@@ -58,7 +58,43 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     (
         &["config:set", "web", "NOEQUALS"],
-        "invalid config pair \"NOEQUALS\": use KEY=VALUE",
+        "invalid config pair #1 (not shown, it may hold a secret): use KEY=VALUE",
+    ),
+    (
+        &["config:set", "web", "A=1", "pasted-canary-token"],
+        "invalid config pair #2 (not shown, it may hold a secret): use KEY=VALUE",
+    ),
+    (
+        &["scheduler-k3s:cluster-add", "ssh://root@0"],
+        "invalid ssh target \"ssh://root@0\": host \"0\" (0.0.0.0) is the unspecified address, not a host; use the node's address",
+    ),
+    (
+        &["scheduler-k3s:cluster-add", "ssh://root:pw-canary@10.0.0.9"],
+        "invalid ssh target \"ssh://root:***@10.0.0.9\": passwords in ssh:// URLs are not supported; authenticate with a key (BERTH_SSH_KEY or ~/.ssh/id_ed25519)",
+    ),
+    (
+        &["scheduler-k3s:set", "--global", "token", "tok canary"],
+        "invalid token (value not shown): use a k3s join token without whitespace (at most 512 characters)",
+    ),
+    (
+        &["scheduler-k3s:set", "--global", "token", "tok\tcanary"],
+        "invalid token (value not shown): control characters (newlines, tabs) are not allowed",
+    ),
+    (
+        &[
+            "scheduler-k3s:autoscaling-auth:set",
+            "web",
+            "prometheus",
+            "--metadata",
+            "a=1",
+            "--metadata",
+            "canary-no-equals",
+        ],
+        "invalid --metadata #2 (not shown, it may hold a secret): use key=value",
+    ),
+    (
+        &["run", "web", "--env", "canary-no-equals", "true"],
+        "invalid --env: invalid config pair #1 (not shown, it may hold a secret): use KEY=VALUE",
     ),
     (
         &["config:set", "web", "1KEY=v"],
@@ -343,10 +379,6 @@ const CASES: &[(&[&str], &str)] = &[
         "invalid node-sysctls-image \"Busybox:1\": use an image reference such as busybox:1.36 or registry.example.com/team/app:tag",
     ),
     (
-        &["scheduler-k3s:set", "--global", "token", "has space"],
-        "invalid token \"has space\": use a k3s join token without whitespace (at most 512 characters)",
-    ),
-    (
         &["scheduler-k3s:set", "web", "no-such-property", "x"],
         "invalid property \"no-such-property\", valid properties include: cert-issuer-kind, cert-issuer-name, deploy-timeout, image…",
     ),
@@ -516,7 +548,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--metadata",
             "novalue",
         ],
-        "invalid --metadata \"novalue\": use key=value",
+        "invalid --metadata #1 (not shown, it may hold a secret): use key=value",
     ),
     (
         &[
@@ -611,7 +643,7 @@ fn populated() -> Env {
     env.ok(&["config:set", "web", "SECRET=s3cr3t", "A=1"]);
     env.ok(&["config:set", "--global", "G=1"]);
     env.ok(&["scheduler-k3s:set", "web", "deploy-timeout", "60s"]);
-    env.ok(&["scheduler-k3s:set", "--global", "token", "tok"]);
+    env.ok(&["scheduler-k3s:set", "--global", "token", "tok-canary-5e1"]);
     env.ok(&[
         "scheduler-k3s:annotations:set",
         "web",
@@ -633,8 +665,9 @@ fn populated() -> Env {
         "web",
         "prometheus",
         "--metadata",
-        "k=v",
+        "k=meta-canary-77",
     ]);
+    env.ok(&["registry:login", "web", "ghcr.io", "bot", "pw-canary-31c"]);
     env.ok(&["scheduler-k3s:charts:set", "traefik.x", "1"]);
     env.ok(&["ps:scale", "web", "web=1"]);
     env.ok(&["ports:set", "web", "http:80:5000"]);
@@ -664,6 +697,15 @@ fn check(env: &Env, args: &[&str], expected: &str) {
 fn every_bad_input_is_one_line_exit_1_and_changes_nothing() {
     assert!(CASES.len() >= 60, "only {} cases", CASES.len());
     let env = populated();
+    let canaries = env.stored_secrets();
+    for canary in [
+        "s3cr3t",
+        "tok-canary-5e1",
+        "meta-canary-77",
+        "pw-canary-31c",
+    ] {
+        assert!(canaries.iter().any(|c| c == canary), "{canaries:?}");
+    }
     for (args, expected) in CASES {
         check(&env, args, expected);
     }

@@ -516,15 +516,23 @@ async fn nodes_join_over_ssh_list_and_leave_with_a_drain() {
     let n = nodes.get(&worker).await.unwrap();
     assert_eq!(n.labels()["node-role.kubernetes.io/worker"], "worker");
     assert_eq!(n.annotations()["dokku.com/remote-host"], worker_url);
-    // The same host twice is refused.
-    h.fails(
-        &[
-            "scheduler-k3s:cluster-add",
-            "--insecure-allow-unknown-hosts",
-            &worker_url,
-        ],
-        "is already node",
-    );
+    // The same host twice is refused, however it is spelled (127.1 and 0x7f000001 are
+    // 127.0.0.1; localhost resolves to it).
+    for spelling in [
+        worker_url.clone(),
+        worker_url.replace("127.0.0.1", "127.1"),
+        worker_url.replace("127.0.0.1", "0x7f000001"),
+        worker_url.replace("127.0.0.1", "localhost"),
+    ] {
+        h.fails(
+            &[
+                "scheduler-k3s:cluster-add",
+                "--insecure-allow-unknown-hosts",
+                &spelling,
+            ],
+            &format!("is already node {worker} of this cluster (added as {worker_url};"),
+        );
+    }
 
     // Server with --taint-scheduling, host key known (spelled the current-Dokku way).
     // From here on both hosts are known (cluster-remove checks host keys too).

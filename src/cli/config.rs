@@ -8,7 +8,7 @@ use super::args::existing_scope;
 use super::output::{info1, info2};
 use super::{CliError, Ctx};
 use crate::model::env::{
-    EnvMap, ExportFormat, export, parse_env_pair, shell_quote, validate_env_key,
+    EnvMap, ExportFormat, export, parse_env_pairs, shell_quote, validate_env_key,
 };
 use crate::ops::config::{self, Change};
 use crate::store::{Scope, Store, docs};
@@ -192,8 +192,7 @@ impl Config {
             } => {
                 let scope = existing_scope(store, &target)?;
                 let mut parsed = Vec::new();
-                for p in &pairs {
-                    let (k, v) = parse_env_pair(p)?;
+                for (k, v) in parse_env_pairs(&pairs)? {
                     let v = if encoded { decode(&k, &v)? } else { v };
                     crate::model::env::validate_env_value(&k, &v)?;
                     parsed.push((k, v));

@@ -8,7 +8,7 @@ use super::args::existing_app;
 use super::output::{Format, print_json, print_table};
 use super::terminal::Terminal;
 use super::{CliError, Ctx};
-use crate::model::env::parse_env_pair;
+use crate::model::env::parse_env_pairs;
 use crate::ops::run::{self as ops_run, Connection, RunOpts};
 
 #[derive(Debug, Subcommand)]
@@ -71,12 +71,7 @@ pub enum Run {
 }
 
 fn parse_env(env: &[String]) -> Result<Vec<(String, String)>, CliError> {
-    env.iter()
-        .map(|p| {
-            parse_env_pair(p)
-                .map_err(|e| CliError::msg(format!("Invalid environment variable pair: {p}: {e}")))
-        })
-        .collect()
+    parse_env_pairs(env).map_err(|e| CliError::msg(format!("invalid --env: {e}")))
 }
 
 /// True when stdin is a pipe or a regular file: input to forward to a one-off command.

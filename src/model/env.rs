@@ -36,14 +36,33 @@ pub fn validate_env_value(key: &str, value: &str) -> Valid<()> {
     Ok(())
 }
 
-/// Parse `KEY=VALUE` (the value may contain `=` and be empty).
+/// Parse `KEY=VALUE` (the value may contain `=` and be empty). A pair without `=` is often a
+/// pasted secret, so the error never shows it.
 pub fn parse_env_pair(pair: &str) -> Valid<(String, String)> {
-    let (k, v) = pair
-        .split_once('=')
-        .ok_or_else(|| InvalidValue(format!("invalid config pair {}: use KEY=VALUE", q(pair))))?;
+    let (k, v) = pair.split_once('=').ok_or_else(|| {
+        InvalidValue::new("invalid config pair (not shown, it may hold a secret): use KEY=VALUE")
+    })?;
     validate_env_key(k)?;
     validate_env_value(k, v)?;
     Ok((k.to_owned(), v.to_owned()))
+}
+
+/// [`parse_env_pair`] over command-line arguments; a pair without `=` is named by its position
+/// (`#2` is the second pair), never by its content.
+pub fn parse_env_pairs(pairs: &[String]) -> Valid<Vec<(String, String)>> {
+    pairs
+        .iter()
+        .enumerate()
+        .map(|(i, pair)| {
+            if !pair.contains('=') {
+                return Err(InvalidValue(format!(
+                    "invalid config pair #{} (not shown, it may hold a secret): use KEY=VALUE",
+                    i + 1
+                )));
+            }
+            parse_env_pair(pair)
+        })
+        .collect()
 }
 
 /// Quote for POSIX shells: `'...'` with embedded `'` as `'\''`.

@@ -77,7 +77,7 @@ pub fn validate_trigger_type(s: &str) -> Valid<()> {
 /// Keys become Secret data keys (`[-._a-zA-Z0-9]+`); values must be non-empty.
 pub fn parse_metadata(args: &[String]) -> Valid<Vec<(String, String)>> {
     let mut out = Vec::new();
-    for arg in args {
+    for (i, arg) in args.iter().enumerate() {
         let pieces: Vec<&str> = arg.split(',').collect();
         let pieces = if pieces.len() > 1 && pieces.iter().all(|p| p.contains('=')) {
             pieces
@@ -86,7 +86,11 @@ pub fn parse_metadata(args: &[String]) -> Valid<Vec<(String, String)>> {
         };
         for p in pieces {
             let (k, v) = p.split_once('=').ok_or_else(|| {
-                InvalidValue(format!("invalid --metadata {}: use key=value", q(p)))
+                // Metadata values are credentials: never echo an argument that did not split.
+                InvalidValue(format!(
+                    "invalid --metadata #{} (not shown, it may hold a secret): use key=value",
+                    i + 1
+                ))
             })?;
             let key_ok = !k.is_empty()
                 && k.len() <= 253

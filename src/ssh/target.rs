@@ -29,7 +29,7 @@ impl SshTarget {
     /// Parse and validate `ssh://[user@]host[:port][/]`.
     pub fn parse(url: &str) -> Result<SshTarget, TargetError> {
         let err = |reason: String| TargetError {
-            url: url.to_owned(),
+            url: redact_password(url),
             reason,
         };
         let rest = url.strip_prefix("ssh://").ok_or_else(|| {
@@ -86,6 +86,104 @@ impl fmt::Display for SshTarget {
     }
 }
 
+/// `url` with the password of a `user:password@` part replaced by `***`: an error names the
+/// target but never a secret typed into it.
+fn redact_password(url: &str) -> String {
+    let Some(rest) = url.strip_prefix("ssh://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _password)) => format!("ssh://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// The address a numeric IPv4 spelling stands for, the way `inet_aton` (and so OpenSSH and
+/// every resolver) reads it: `127.1`, `0x7f000001`, `2130706433`, `0177.0.0.1` are all
+/// 127.0.0.1 and `0` is 0.0.0.0. `None` when `host` is not numeric.
+fn numeric_ipv4(host: &str) -> Option<Result<std::net::Ipv4Addr, ()>> {
+    let labels: Vec<&str> = host.split('.').collect();
+    let numeric = |l: &str| {
+        !l.is_empty()
+            && (l.bytes().all(|b| b.is_ascii_digit())
+                || l.strip_prefix("0x")
+                    .or_else(|| l.strip_prefix("0X"))
+                    .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit())))
+    };
+    if !labels.iter().all(|l| numeric(l)) {
+        return None;
+    }
+    let value = |l: &str| -> Option<u64> {
+        if let Some(h) = l.strip_prefix("0x").or_else(|| l.strip_prefix("0X")) {
+            if h.is_empty() {
+                return Some(0);
+            }
+            u64::from_str_radix(h, 16).ok()
+        } else if l.len() > 1 && l.starts_with('0') {
+            u64::from_str_radix(&l[1..], 8).ok()
+        } else {
+            l.parse().ok()
+        }
+    };
+    let Some(parts) = labels
+        .iter()
+        .map(|l| value(l))
+        .collect::<Option<Vec<u64>>>()
+    else {
+        return Some(Err(()));
+    };
+    let (head, last) = parts.split_at(parts.len() - 1);
+    if parts.len() > 4 || head.iter().any(|&p| p > 255) {
+        return Some(Err(()));
+    }
+    let last_bits = 8 * (4 - head.len() as u32);
+    if last[0] >= 1u64 << last_bits {
+        return Some(Err(()));
+    }
+    let mut addr = last[0];
+    for (i, &p) in head.iter().enumerate() {
+        addr |= p << (24 - 8 * i as u32);
+    }
+    Some(Ok(std::net::Ipv4Addr::from(addr as u32)))
+}
+
+/// The one spelling of a numeric host (`127.1` → `127.0.0.1`, `0:0::1` → `::1`), refusing
+/// addresses no node can have. Hostnames are returned unchanged.
+fn canonical_host(host: String) -> Result<String, String> {
+    use std::net::IpAddr;
+    let ip: IpAddr = if host.contains(':') {
+        match host.parse::<std::net::Ipv6Addr>() {
+            Ok(v6) => IpAddr::V6(v6),
+            Err(_) => return Err(format!("{host:?} is not a valid IPv6 address")),
+        }
+    } else {
+        match numeric_ipv4(&host) {
+            None => return Ok(host),
+            Some(Ok(v4)) => IpAddr::V4(v4),
+            Some(Err(())) => return Err(format!("host {host:?} is not a valid IPv4 address")),
+        }
+    };
+    let shown = if ip.to_string() == host {
+        String::new()
+    } else {
+        format!(" ({ip})")
+    };
+    if ip.is_unspecified() {
+        return Err(format!(
+            "host {host:?}{shown} is the unspecified address, not a host; use the node's address"
+        ));
+    }
+    if ip.is_multicast() || ip == IpAddr::V4(std::net::Ipv4Addr::BROADCAST) {
+        return Err(format!(
+            "host {host:?}{shown} is a multicast or broadcast address, not a host"
+        ));
+    }
+    Ok(ip.to_string())
+}
+
 fn is_url_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@' | ':' | '[' | ']' | '/')
 }
@@ -131,6 +229,7 @@ fn split_host_port(hostport: &str) -> Result<(String, u16), String> {
             "host {host:?} is not a valid hostname or IP address (dot-separated labels of letters, digits and '-')"
         ));
     }
+    let host = canonical_host(host)?;
     let port = match port {
         None => DEFAULT_SSH_PORT,
         Some(p) => match p.parse::<u16>() {
@@ -206,6 +305,57 @@ mod tests {
         ] {
             let e = SshTarget::parse(bad).expect_err(bad);
             assert!(e.to_string().contains("invalid ssh target"), "{e}");
+        }
+    }
+
+    #[test]
+    fn numeric_hosts_are_canonical_and_unspecified_ones_refused() {
+        for (url, host) in [
+            ("ssh://root@127.1", "127.0.0.1"),
+            ("ssh://root@0x7f000001", "127.0.0.1"),
+            ("ssh://root@2130706433", "127.0.0.1"),
+            ("ssh://root@0177.0.0.1", "127.0.0.1"),
+            ("ssh://root@10.0.513", "10.0.2.1"),
+            ("ssh://root@[0:0::1]", "::1"),
+            ("ssh://root@10.0.0.2", "10.0.0.2"),
+            ("ssh://root@node1", "node1"),
+            ("ssh://root@1-2.example", "1-2.example"),
+        ] {
+            assert_eq!(SshTarget::parse(url).unwrap().host, host, "{url}");
+        }
+        for (url, why) in [
+            (
+                "ssh://root@0",
+                "host \"0\" (0.0.0.0) is the unspecified address",
+            ),
+            (
+                "ssh://root@0.0.0.0",
+                "host \"0.0.0.0\" is the unspecified address",
+            ),
+            ("ssh://root@0x0", "(0.0.0.0) is the unspecified address"),
+            ("ssh://root@[::]", "is the unspecified address"),
+            (
+                "ssh://root@256.1.1.1",
+                "host \"256.1.1.1\" is not a valid IPv4 address",
+            ),
+            ("ssh://root@1.2.3.4.5", "is not a valid IPv4 address"),
+            ("ssh://root@08", "is not a valid IPv4 address"),
+            ("ssh://root@224.0.0.1", "multicast or broadcast"),
+        ] {
+            let e = SshTarget::parse(url).unwrap_err().to_string();
+            assert!(e.contains(why), "{url}: {e}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_never_echoed() {
+        for url in [
+            "ssh://root:hunter2@10.0.0.9",
+            "ssh://root:hun ter2@10.0.0.9",
+        ] {
+            let e = SshTarget::parse(url).unwrap_err().to_string();
+            assert!(!e.contains("hunter2") && !e.contains("hun ter2"), "{e}");
+            assert!(e.contains("ssh://root:***@10.0.0.9"), "{e}");
         }
     }
 

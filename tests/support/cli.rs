@@ -66,9 +66,19 @@ impl Env {
     }
 
     /// Run, assert exit 1 and exactly one ` !     ` line on stderr; return that line's message.
+    ///
+    /// Every failure is also scanned for the secrets the state holds (see [`Env::stored_secrets`]):
+    /// an error must never print one.
     pub fn fail(&self, args: &[&str]) -> String {
         let out = self.cmd(args).output().expect("run berth");
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        for secret in self.stored_secrets() {
+            assert!(
+                !stderr.contains(&secret) && !stdout.contains(&secret),
+                "berth {args:?} printed the stored secret {secret:?}: {stdout}{stderr}"
+            );
+        }
         assert_eq!(
             out.status.code(),
             Some(1),
@@ -84,6 +94,32 @@ impl Env {
             .strip_prefix(" !     ")
             .unwrap_or_else(|| panic!("berth {args:?}: stderr not in Dokku form: {stderr:?}"))
             .to_owned()
+    }
+
+    /// Every value of at least 6 characters in the state's 0600 files (config values, registry
+    /// passwords, the join token, autoscaling-auth metadata): the canaries no error may print.
+    pub fn stored_secrets(&self) -> Vec<String> {
+        use std::os::unix::fs::MetadataExt;
+        let mut files = Vec::new();
+        collect(self.home.path(), &mut files);
+        let mut secrets = Vec::new();
+        for f in files {
+            let private = std::fs::metadata(&f)
+                .map(|m| m.is_file() && m.mode() & 0o077 == 0)
+                .unwrap_or(false);
+            if !private || f.components().any(|c| c.as_os_str() == "locks") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(v) => string_leaves(&v, &mut secrets),
+                Err(_) => secrets.push(text.trim().to_owned()),
+            }
+        }
+        secrets.retain(|s| s.chars().count() >= 6);
+        secrets.sort();
+        secrets.dedup();
+        secrets
     }
 
     /// Hash of every file under the state directory (path, mode, content), locks excluded.
@@ -133,6 +169,15 @@ impl Env {
                 "[HOME]".to_owned(),
             ),
         ]
+    }
+}
+
+fn string_leaves(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(a) => a.iter().for_each(|v| string_leaves(v, out)),
+        serde_json::Value::Object(o) => o.values().for_each(|v| string_leaves(v, out)),
+        _ => {}
     }
 }
 

@@ -42,16 +42,32 @@ pub struct PropertyDef {
 impl PropertyDef {
     /// Validate a non-empty value and return its stored (normalised) form. The error names the
     /// property, the value and what is allowed.
+    /// A secret's value is never echoed: the error names the property and the rule only.
     pub fn validate(&self, value: &str) -> Valid<String> {
         if value.chars().any(|c| c.is_control()) {
             return Err(InvalidValue(format!(
-                "invalid {} {}: control characters (newlines, tabs) are not allowed",
+                "invalid {}{}: control characters (newlines, tabs) are not allowed",
                 self.name,
-                q(value)
+                self.shown(value)
             )));
         }
-        (self.normalize)(value)
-            .map_err(|e| InvalidValue(format!("invalid {} {}: {}", self.name, q(value), e.0)))
+        (self.normalize)(value).map_err(|e| {
+            InvalidValue(format!(
+                "invalid {}{}: {}",
+                self.name,
+                self.shown(value),
+                e.0
+            ))
+        })
+    }
+
+    /// ` "<value>"` for an error message, or ` (value not shown)` for a secret.
+    fn shown(&self, value: &str) -> String {
+        if self.secret {
+            " (value not shown)".to_owned()
+        } else {
+            format!(" {}", q(value))
+        }
     }
 
     /// Refuse an app scope for a global-only property.
@@ -301,11 +317,15 @@ mod tests {
             ("node-sysctls-image", "Busybox"),
             ("rollback-on-failure", "maybe"),
             ("shm-size", "0"),
-            ("token", "a b"),
             ("namespace", "a\nb"),
         ] {
             let e = set(p, v).unwrap_err();
             assert!(e.0.starts_with(&format!("invalid {p} {v:?}")), "{e}");
+        }
+        for secret in ["a b", "tok\nen", &"x".repeat(513)] {
+            let e = set("token", secret).unwrap_err();
+            assert!(e.0.starts_with("invalid token (value not shown): "), "{e}");
+            assert!(!e.0.contains(secret), "{e}");
         }
         assert!(
             lookup_property("nope")

@@ -292,6 +292,15 @@ export K3S_TOKEN
 if [ -n "$version" ]; then INSTALL_K3S_VERSION=$version; export INSTALL_K3S_VERSION; fi
 exec sh "$dir/install.sh" "$@""#;
 
+/// The addresses `target`'s host resolves to (empty when it does not resolve: then only the
+/// canonical spelling is compared).
+async fn resolved_addresses(target: &SshTarget) -> std::collections::BTreeSet<std::net::IpAddr> {
+    match tokio::net::lookup_host((target.host.as_str(), target.port)).await {
+        Ok(addrs) => addrs.map(|a| a.ip()).collect(),
+        Err(_) => Default::default(),
+    }
+}
+
 /// Join `opts.url` to the cluster as a worker or server; returns the new node's name.
 pub async fn add_node(
     store: &Store,
@@ -317,16 +326,27 @@ pub async fn add_node(
         .await
         .context("kubernetes api not available, cannot add node to cluster")?;
     let existing = nodes::list(&client).await?;
-    if let Some(n) = existing
-        .iter()
-        .find(|n| n.annotations().get(ANNOTATION_REMOTE_HOST) == Some(&opts.url))
-    {
-        bail!(
-            "{} is already node {} of this cluster (remove it first with: berth scheduler-k3s:cluster-remove {})",
-            opts.url,
-            n.name_any(),
-            n.name_any()
-        );
+    let wanted = resolved_addresses(&target).await;
+    for n in &existing {
+        let Some(known) = n
+            .annotations()
+            .get(ANNOTATION_REMOTE_HOST)
+            .and_then(|u| SshTarget::parse(u).ok())
+        else {
+            continue;
+        };
+        // Same node whatever the spelling: `127.1`, `localhost` and `127.0.0.1` on one port are
+        // one host.
+        let same = known.port == target.port
+            && (known.host == target.host
+                || !resolved_addresses(&known).await.is_disjoint(&wanted));
+        if same {
+            bail!(
+                "{target} is already node {} of this cluster (added as {known}; remove it first with: berth scheduler-k3s:cluster-remove {})",
+                n.name_any(),
+                n.name_any()
+            );
+        }
     }
     let server_ip = join_server_ip(opts.server_ip, &record, &props)?;
     let version = k3s::lowest_version(nodes::server_versions(&existing).iter().map(String::as_str));
@@ -373,7 +393,7 @@ pub async fn add_node(
         &client,
         &node_name,
         &labels,
-        &BTreeMap::from([(ANNOTATION_REMOTE_HOST.to_owned(), opts.url.clone())]),
+        &BTreeMap::from([(ANNOTATION_REMOTE_HOST.to_owned(), target.to_string())]),
     )
     .await?;
     Ok(node_name)

@@ -726,6 +726,10 @@ fn bad_app_json_is_refused_and_nothing_stored() {
         ),
         ("{not json", "app.json: not valid JSON…"),
         (
+            r#"{"cron": [{"command": "a", "schedule": "@daily"}, {"command": "a", "schedule": "@daily"}]}"#,
+            "cron[1]: the same task (id …",
+        ),
+        (
             r#"{"cron": [{"command": "x", "schedule": "every day"}]}"#,
             "app.json: cron[0]…",
         ),
@@ -947,4 +951,32 @@ fn file_arguments_are_regular_files_of_bounded_size() {
         "{msg}"
     );
     assert_eq!(env.state_hash(), before);
+}
+
+/// A refused edit is checked before the lock is taken: not even the lock file (which records its
+/// holder) is rewritten.
+#[test]
+fn refused_edits_leave_the_lock_file_alone() {
+    let env = populated();
+    let dup = env.path().join("dup.json");
+    std::fs::write(
+        &dup,
+        r#"{"cron": [{"command": "a", "schedule": "@daily"}, {"command": "a", "schedule": "@daily"}]}"#,
+    )
+    .unwrap();
+    let lock = env.path().join("locks/app-web.lock");
+    let stamp = || {
+        let m = std::fs::metadata(&lock).unwrap();
+        (m.modified().unwrap(), std::fs::read(&lock).unwrap())
+    };
+    let before = stamp();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    for args in [
+        &["ports:add", "web", "http:80:6000"][..],
+        &["ports:set", "web", "http:80:5000", "https:80:5000"],
+        &["app-json:set", "web", "--file", dup.to_str().unwrap()],
+    ] {
+        env.fail(args);
+        assert!(stamp() == before, "berth {args:?} rewrote the lock file");
+    }
 }

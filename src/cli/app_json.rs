@@ -49,9 +49,6 @@ impl AppJsonCmd {
             AppJsonCmd::Set { app, file } => {
                 let app = existing_app(store, &app)?;
                 let text = file.as_deref().map(read_input).transpose()?;
-                if let Some(t) = &text {
-                    AppJson::parse(t)?;
-                }
                 crate::ops::settings::set_app_json(ctx, &app, text.as_deref())?;
                 match &text {
                     Some(_) => info2(format!("Stored app.json for {app}")),

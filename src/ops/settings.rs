@@ -32,16 +32,25 @@ pub enum PortEdit {
 /// nothing is written.
 pub fn edit_ports(ctx: &Ctx, app: &AppName, edit: &PortEdit) -> Result<()> {
     ctx.store.require_app(app)?;
-    let lock = ctx.store.lock(&Scope::App(app.clone()), &ctx.command)?;
-    lock.update_json(docs::PORTS, |list: &mut Vec<PortMapping>| -> Result<()> {
-        match edit {
-            PortEdit::Add(more) => list.extend(more.iter().copied()),
-            PortEdit::Set(new) => *list = new.clone(),
-            PortEdit::Clear => list.clear(),
-            PortEdit::Remove(selectors) => list.retain(|m| !selectors.iter().any(|s| s.matches(m))),
-        }
-        Ok(ports::normalise(list)?)
+    let scope = Scope::App(app.clone());
+    // Checked against the current mappings before the lock is taken, so a refused edit touches
+    // nothing (not even the lock file); checked again under the lock for a concurrent writer.
+    let mut current: Vec<PortMapping> = ctx.store.read_json(&scope, docs::PORTS)?;
+    apply_port_edit(edit, &mut current)?;
+    let lock = ctx.store.lock(&scope, &ctx.command)?;
+    lock.update_json(docs::PORTS, |list: &mut Vec<PortMapping>| {
+        apply_port_edit(edit, list)
     })
+}
+
+fn apply_port_edit(edit: &PortEdit, list: &mut Vec<PortMapping>) -> Result<()> {
+    match edit {
+        PortEdit::Add(more) => list.extend(more.iter().copied()),
+        PortEdit::Set(new) => *list = new.clone(),
+        PortEdit::Clear => list.clear(),
+        PortEdit::Remove(selectors) => list.retain(|m| !selectors.iter().any(|s| s.matches(m))),
+    }
+    Ok(ports::normalise(list)?)
 }
 
 /// A change to a domain list (an app's vhosts or the global domains).
@@ -158,8 +167,25 @@ pub fn set_procfile(ctx: &Ctx, app: &AppName, procfile: &Procfile) -> Result<boo
     Ok(true)
 }
 
-/// `app-json:set`: store the app's app.json text (already checked), or remove it (`None`).
+/// `app-json:set`: store the app's app.json text, or remove it (`None`). The text is checked
+/// exactly as `deploy` checks it — parsed, then built into a release with the app's other stored
+/// inputs — before the lock is taken, so what is stored is what a deploy accepts.
 pub fn set_app_json(ctx: &Ctx, app: &AppName, text: Option<&str>) -> Result<()> {
+    ctx.store.require_app(app)?;
+    if let Some(t) = text {
+        let parsed = crate::model::app_json::AppJson::parse(t)?;
+        super::release_inputs::release_from_store(
+            &ctx.store,
+            app,
+            // Any valid reference: the image plays no part in what app.json may declare.
+            "berth.invalid/app-json-check:latest",
+            super::release_inputs::Overrides {
+                procfile: None,
+                app_json: Some(parsed),
+                deployment_id: super::release::new_deployment_id(),
+            },
+        )?;
+    }
     let lock = ctx.store.lock(&Scope::App(app.clone()), &ctx.command)?;
     match text {
         Some(t) => lock.write_text(docs::APP_JSON, t)?,

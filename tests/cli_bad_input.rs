@@ -94,7 +94,7 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     (
         &["run", "web", "--env", "canary-no-equals", "true"],
-        "invalid --env: invalid config pair #1 (not shown, it may hold a secret): use KEY=VALUE",
+        "Invalid environment variable pair #1 (not shown, it may hold a secret): use KEY=VALUE",
     ),
     (
         &["config:set", "web", "1KEY=v"],

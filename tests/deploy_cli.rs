@@ -195,6 +195,23 @@ async fn deploy_scale_restart_stop_start_prune_history_run_logs_enter_destroy() 
     })
     .await;
 
+    // A process type the deployed release does not have cannot be scaled up (Dokku's rule; to 0
+    // is fine), and a scale that changes nothing makes no revision (it would push real rollback
+    // targets out of the 10-revision history).
+    let revisions = helm_history(&n, app).len();
+    let (code, err) = fail(&env, &["ps:scale", app, "wrker=1"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(
+            "wrker is not a valid process name to scale up (the app's process types: web, worker)"
+        ),
+        "{err}"
+    );
+    let out = ok(&env, &["ps:scale", app, "worker=0", "web=2"]);
+    assert!(out.contains("nothing to roll out"), "{out}");
+    ok(&env, &["ps:scale", app, "wrker=0"]);
+    assert_eq!(helm_history(&n, app).len(), revisions);
+
     // ps:restart web replaces the web pods.
     let before = ready_pods(&client, &n, app, "web").await;
     assert_eq!(before.len(), 2);

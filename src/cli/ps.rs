@@ -66,7 +66,7 @@ impl Ps {
                     changes.insert(process, count);
                 }
                 let progress = super::terminal::Terminal::new(false);
-                if let Some(revision) =
+                if let crate::ops::ps::Scaled::RolledOut(revision) =
                     crate::ops::ps::scale(ctx, &app, &changes, skip_deploy, &progress)?
                 {
                     info1(format!("{app} is running revision {revision}"));

@@ -8,7 +8,7 @@ use super::args::existing_app;
 use super::output::{Format, print_json, print_table};
 use super::terminal::Terminal;
 use super::{CliError, Ctx};
-use crate::model::env::parse_env_pairs;
+use crate::model::env::parse_env_pair;
 use crate::ops::run::{self as ops_run, Connection, RunOpts};
 
 #[derive(Debug, Subcommand)]
@@ -71,7 +71,20 @@ pub enum Run {
 }
 
 fn parse_env(env: &[String]) -> Result<Vec<(String, String)>, CliError> {
-    parse_env_pairs(env).map_err(|e| CliError::msg(format!("invalid --env: {e}")))
+    // Dokku's wording, without the pair itself: one without '=' is often a pasted secret.
+    env.iter()
+        .enumerate()
+        .map(|(i, pair)| {
+            if !pair.contains('=') {
+                return Err(CliError::msg(format!(
+                    "Invalid environment variable pair #{} (not shown, it may hold a secret): use KEY=VALUE",
+                    i + 1
+                )));
+            }
+            parse_env_pair(pair)
+                .map_err(|e| CliError::msg(format!("Invalid environment variable pair: {e}")))
+        })
+        .collect()
 }
 
 /// True when stdin is a pipe or a regular file: input to forward to a one-off command.

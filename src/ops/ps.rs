@@ -1,7 +1,7 @@
 //! `ps:*` on the cluster: scale, stop, start/restart/rebuild (a redeploy of the deployed image)
 //! and the live state `ps:report` / `ps:inspect` show.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::Ctx;
 use super::connect::{connect, connect_if_configured};
@@ -15,42 +15,131 @@ use crate::model::{AppName, ProcessType};
 use crate::progress::Reporter;
 use crate::store::Scope;
 
+/// What `ps:scale` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scaled {
+    /// Stored only (`--skip-deploy`, or the app is not deployed).
+    Stored,
+    /// Stored and rolled out as this revision.
+    RolledOut(u32),
+    /// The scale asked for is what is stored and what runs: no new revision.
+    Unchanged,
+}
+
+/// The process types of `app`'s stored Procfile, when it has one. (Without one, those of the
+/// deployed release's values are used; with neither, any name is accepted, as Dokku does
+/// without a Procfile.)
+fn procfile_process_types(
+    store: &crate::store::Store,
+    app: &AppName,
+) -> Result<Option<BTreeSet<String>>> {
+    let scope = Scope::App(app.clone());
+    let Some(text) = store.read_text(&scope, super::release_inputs::PROCFILE)? else {
+        return Ok(None);
+    };
+    let procfile = crate::model::procfile::Procfile::parse(&text)
+        .map_err(super::release_inputs::Error::StoredProcfile)?;
+    Ok(Some(
+        procfile.processes.keys().map(|p| p.to_string()).collect(),
+    ))
+}
+
+/// `processes.<type>.replicas` of a release's recorded values.
+fn deployed_replicas(release: &HelmRelease) -> BTreeMap<String, u64> {
+    release.config["processes"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(t, v)| (t.clone(), v["replicas"].as_u64().unwrap_or(0)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Dokku's rule: a process type the app does not have may only be scaled to 0.
+fn check_process_types(
+    changes: &BTreeMap<ProcessType, u32>,
+    known: Option<&BTreeSet<String>>,
+) -> anyhow::Result<()> {
+    let Some(known) = known else {
+        return Ok(());
+    };
+    if let Some((p, _)) = changes
+        .iter()
+        .find(|(p, n)| **n > 0 && !known.contains(p.as_str()))
+    {
+        let have = known.iter().cloned().collect::<Vec<_>>().join(", ");
+        return Err(anyhow::anyhow!(
+            "{p} is not a valid process name to scale up (the app's process types: {})",
+            if have.is_empty() { "none" } else { &have }
+        ));
+    }
+    Ok(())
+}
+
 /// `ps:scale APP type=n…`: store the new scale and, when the app is deployed, roll it out at
-/// once (unless `skip_deploy`). With an unreachable cluster nothing changes. Returns the revision
-/// the app then runs, when it was rolled out.
+/// once (unless `skip_deploy`). A process type the app does not have is refused before anything
+/// is written; a scale equal to what is stored and running creates no revision. With an
+/// unreachable cluster nothing changes.
 pub fn scale(
     ctx: &Ctx,
     app: &AppName,
     changes: &BTreeMap<ProcessType, u32>,
     skip_deploy: bool,
     r: &dyn Reporter,
-) -> Result<Option<u32>> {
-    let lock = ctx.store.lock(&Scope::App(app.clone()), &ctx.command)?;
+) -> Result<Scaled> {
+    ctx.store.require_app(app)?;
     let summary: Vec<String> = changes.iter().map(|(p, n)| format!("{p}={n}")).collect();
-    let write_scale = || -> anyhow::Result<()> {
-        lock.set_scale(changes)
-            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-        r.info(&format!("Scaling {app} processes: {}", summary.join(" ")));
-        Ok(())
-    };
+    let from_procfile = procfile_process_types(&ctx.store, app)?;
     if skip_deploy {
-        write_scale()?;
-        return Ok(None);
+        check_process_types(changes, from_procfile.as_ref())?;
+        let lock = ctx.store.lock(&Scope::App(app.clone()), &ctx.command)?;
+        lock.set_scale(changes)?;
+        r.info(&format!("Scaling {app} processes: {}", summary.join(" ")));
+        return Ok(Scaled::Stored);
     }
     block_on(async {
         let cluster = connect_if_configured(&ctx.store, app).await?;
         let deployed = match &cluster {
-            Some(c) => release::is_deployed(c).await?,
-            None => false,
-        };
-        write_scale()?;
-        match (cluster, deployed) {
-            (Some(cluster), true) => {
-                let done = release::redeploy(&ctx.store, &cluster, Redeploy::Keep, r).await?;
-                Ok(Some(done.revision))
+            Some(c) => {
+                let past = history::list(&c.client, &c.namespace, app.as_str()).await?;
+                crate::kube::history::deployed(&past).cloned()
             }
-            _ => Ok(None),
+            None => None,
+        };
+        let known = from_procfile.or_else(|| {
+            deployed
+                .as_ref()
+                .map(|r| deployed_replicas(r).into_keys().collect())
+        });
+        check_process_types(changes, known.as_ref())?;
+        // Store errors as their one line (their source is already part of it).
+        let flat = |e: crate::store::StoreError| anyhow::anyhow!(e.to_string());
+        let lock = ctx
+            .store
+            .lock(&Scope::App(app.clone()), &ctx.command)
+            .map_err(flat)?;
+        let after = lock.set_scale(changes).map_err(flat)?;
+        let (Some(cluster), Some(current)) = (cluster, deployed) else {
+            r.info(&format!("Scaling {app} processes: {}", summary.join(" ")));
+            return Ok(Scaled::Stored);
+        };
+        // Unchanged when every stored count is what runs (a type that does not run counts as 0),
+        // including counts stored earlier with --skip-deploy, which this rollout would apply.
+        let running = deployed_replicas(&current);
+        let unchanged = after
+            .iter()
+            .all(|(p, n)| running.get(p.as_str()).copied().unwrap_or(0) == u64::from(*n));
+        if unchanged {
+            r.info(&format!(
+                "{app} already runs {}: nothing to roll out",
+                summary.join(" ")
+            ));
+            return Ok(Scaled::Unchanged);
         }
+        r.info(&format!("Scaling {app} processes: {}", summary.join(" ")));
+        let done = release::redeploy(&ctx.store, &cluster, Redeploy::Keep, r).await?;
+        Ok(Scaled::RolledOut(done.revision))
     })
 }
 

@@ -859,7 +859,7 @@ async fn ctrl_c_during_a_deploy_records_the_cancellation() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("Deployment of cancel has been cancelled"),
+        err.contains("Deployment of cancel has been cancelled (SIGINT)"),
         "{err}"
     );
     let hist: Value = serde_json::from_str(&ok(
@@ -871,7 +871,7 @@ async fn ctrl_c_during_a_deploy_records_the_cancellation() {
     assert_eq!(last["status"], "failed");
     assert_eq!(
         last["description"],
-        "Deployment of cancel has been cancelled"
+        "Deployment of cancel has been cancelled (SIGINT)"
     );
     ns.cleanup().await;
 }

@@ -34,6 +34,7 @@ fn request(
         chart_version: "0.0.1".into(),
         timeout: Duration::from_secs(timeout_s),
         rollback_on_failure: rollback,
+        server: "https://test-cluster.invalid".into(),
     }
 }
 

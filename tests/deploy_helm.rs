@@ -77,6 +77,7 @@ async fn helm_reads_berth_history_and_uninstalls() {
             chart_version: format!("0.0.{}", 100 + i),
             timeout: Duration::from_secs(60),
             rollback_on_failure: false,
+            server: "https://test-cluster.invalid".into(),
         };
         deploy::deploy(&client, req, &progress)
             .await

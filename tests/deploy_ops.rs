@@ -48,6 +48,7 @@ async fn redeploy_current(
             .unwrap_or_else(|| "0.0.0".into()),
         timeout,
         rollback_on_failure,
+        server: "https://test-cluster.invalid".into(),
     };
     deploy::deploy(client, req, progress).await
 }
@@ -126,6 +127,7 @@ async fn scale_restart_stop_start_run_logs_enter_cron() {
         chart_version: "0.0.1".into(),
         timeout: t,
         rollback_on_failure: false,
+        server: "https://test-cluster.invalid".into(),
     };
     deploy::deploy(&client, req, &progress)
         .await

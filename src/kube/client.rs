@@ -13,6 +13,14 @@ pub async fn connect_client(kubeconfig: &str, context: Option<&str>) -> Result<C
     connect_client_with_retry(kubeconfig, context, true).await
 }
 
+/// [`connect_client`], also returning the API server's URL (for messages that must name it).
+pub async fn connect_client_at(
+    kubeconfig: &str,
+    context: Option<&str>,
+) -> Result<(Client, String)> {
+    connect_checked(kubeconfig, context, true).await
+}
+
 /// [`connect_client`], choosing whether kube's built-in retry of 429/503/504 answers is on. Off
 /// where berth handles 429 itself (evictions blocked by a PodDisruptionBudget answer 429 and
 /// must be retried within the drain's own deadline).
@@ -21,6 +29,14 @@ pub async fn connect_client_with_retry(
     context: Option<&str>,
     default_retry: bool,
 ) -> Result<Client> {
+    Ok(connect_checked(kubeconfig, context, default_retry).await?.0)
+}
+
+async fn connect_checked(
+    kubeconfig: &str,
+    context: Option<&str>,
+    default_retry: bool,
+) -> Result<(Client, String)> {
     use kube::config::{KubeConfigOptions, Kubeconfig};
     const FIX: &str =
         "berth scheduler-k3s:set --global kubeconfig-path <file> / kube-context <name>";
@@ -48,7 +64,7 @@ pub async fn connect_client_with_retry(
     let client = Client::try_from(config)
         .map_err(|e| anyhow!("kubeconfig {kubeconfig} is not usable: {e}"))?;
     match tokio::time::timeout(Duration::from_secs(10), client.apiserver_version()).await {
-        Ok(Ok(_)) => Ok(client),
+        Ok(Ok(_)) => Ok((client, server.trim_end_matches('/').to_owned())),
         Ok(Err(e)) => Err(anyhow!(
             "Kubernetes API server {} (from {kubeconfig}) is not reachable: {}; start the cluster or change it with: {FIX}",
             server.trim_end_matches('/'),

@@ -10,8 +10,10 @@ use kube::Client;
 use serde_json::{Map, Value};
 
 use super::apply::{self, ObjectKey, Resolver};
+use super::deadline::{Deadline, WAIT_SLACK, within_grace};
 use super::helm_release::{self, Chart, HelmRelease, Info, Status};
 use super::history;
+use super::interrupt;
 use super::run;
 use super::wait::{self, Target};
 use crate::progress::Reporter;
@@ -29,6 +31,8 @@ pub struct DeployRequest {
     pub chart_version: String,
     pub timeout: Duration,
     pub rollback_on_failure: bool,
+    /// The API server's URL, named when it does not answer before the deadline.
+    pub server: String,
 }
 
 /// A finished deploy or rollback.
@@ -62,8 +66,20 @@ pub async fn deploy(
 ) -> Result<Deployed> {
     let resolver = Resolver::new(client.clone());
     let ns = req.namespace.as_str();
-    apply::ensure_namespace(client, ns).await?;
-    let past = history::list(client, ns, &req.app).await?;
+    let deadline = Deadline::after(req.timeout, &req.server);
+    deadline
+        .bound(
+            "creating the namespace",
+            apply::ensure_namespace(client, ns),
+        )
+        .await?;
+    let mut past = deadline
+        .bound(
+            "reading the release history",
+            history::list(client, ns, &req.app),
+        )
+        .await?;
+    repair_interrupted(client, &mut past, &deadline, progress).await?;
     let previous = history::deployed(&past).cloned();
     let revision = past.last().map_or(1, |r| r.version + 1);
     let upgrading = !past.is_empty();
@@ -111,20 +127,27 @@ pub async fn deploy(
         hooks: Vec::new(),
         extra: Map::new(),
     };
-    history::create(client, &record).await?;
+    deadline
+        .bound(
+            "recording the new revision",
+            history::create(client, &record),
+        )
+        .await?;
 
     progress.line(&format!(
         "=====> Installing {} (revision {revision})",
         req.app
     ));
     let outcome = tokio::select! {
-        r = roll_out(&resolver, ns, &req.app, &objects, req.timeout, progress) => r,
-        _ = tokio::signal::ctrl_c() => {
-            // Leave no revision pending forever: record the cancellation, then stop.
-            let msg = format!("Deployment of {} has been cancelled", req.app);
+        r = deadline.bound_with_slack("rolling out", WAIT_SLACK, roll_out(&resolver, ns, &req.app, &objects, &deadline, progress)) => r,
+        signal = interrupt::interrupted() => {
+            // Leave no revision pending: record the cancellation, then stop.
             progress.close();
-            history::set_status(client, &mut record, Status::Failed, &msg).await?;
-            return Err(anyhow!(msg));
+            let msg = format!("Deployment of {} has been cancelled ({signal})", req.app);
+            return Err(match mark(client, &req.server, &mut record, Status::Failed, &msg).await {
+                Ok(()) => anyhow!(msg),
+                Err(e) => anyhow!("{msg}; {e:#}"),
+            });
         }
     };
     match outcome {
@@ -134,23 +157,44 @@ pub async fn deploy(
             } else {
                 "Install complete"
             };
-            history::set_status(client, &mut record, Status::Deployed, done).await?;
+            mark(client, &req.server, &mut record, Status::Deployed, done).await?;
             if let Some(mut prev) = previous {
-                history::set_status(client, &mut prev, Status::Superseded, "Superseded").await?;
+                mark(
+                    client,
+                    &req.server,
+                    &mut prev,
+                    Status::Superseded,
+                    "Superseded",
+                )
+                .await?;
             }
             history::trim(client, ns, &req.app).await?;
             Ok(Deployed { revision, pruned })
         }
         Err(err) => {
             let why = format!("{err:#}");
-            history::set_status(
+            // The cause comes first; a failure to record it is added, never put in its place.
+            let mut message = format!("deploy of {} failed: {why}", req.app);
+            let marked = mark(
                 client,
+                &req.server,
                 &mut record,
                 Status::Failed,
                 &format!("Upgrade \"{}\" failed: {why}", req.app),
             )
-            .await?;
-            let mut message = format!("deploy of {} failed: {why}", req.app);
+            .await;
+            if let Err(e) = marked {
+                message.push_str(&format!(
+                    "; {e:#} (the next berth command on {} marks it failed); not rolling back while the API server does not answer; re-run the deploy when it is back",
+                    req.app
+                ));
+                return Err(DeployFailed {
+                    message,
+                    revision,
+                    rolled_back: None,
+                }
+                .into());
+            }
             let mut rolled_back = None;
             match (&previous, req.rollback_on_failure) {
                 (Some(prev), true) => {
@@ -158,8 +202,16 @@ pub async fn deploy(
                         " !     Deploy failed; rolling back {} to revision {}",
                         req.app, prev.version
                     ));
-                    match rollback_to(client, ns, &req.app, prev.version, req.timeout, progress)
-                        .await
+                    match rollback_to(
+                        client,
+                        ns,
+                        &req.app,
+                        prev.version,
+                        req.timeout,
+                        &req.server,
+                        progress,
+                    )
+                    .await
                     {
                         Ok(done) => {
                             message.push_str(&format!(
@@ -199,7 +251,7 @@ async fn roll_out(
     ns: &str,
     app: &str,
     objects: &[Value],
-    timeout: Duration,
+    deadline: &Deadline,
     progress: &dyn Reporter,
 ) -> Result<Vec<ObjectKey>> {
     // Release tasks (Jobs) run to completion, in order, before anything after them is applied.
@@ -209,7 +261,7 @@ async fn roll_out(
         if obj["kind"] == "Job" {
             applied.extend(apply::apply_objects(resolver, ns, &batch).await?);
             batch.clear();
-            run_release_task(resolver, ns, obj, timeout, progress).await?;
+            run_release_task(resolver, ns, obj, deadline.remaining(), progress).await?;
         } else {
             batch.push(obj.clone());
         }
@@ -227,7 +279,9 @@ async fn roll_out(
         ns,
         &app_selector(app),
         &targets,
-        timeout,
+        // What is left of the deploy's time: the wait's own message (which pods, why) then comes
+        // just before the deadline's.
+        deadline.remaining(),
         progress,
     )
     .await
@@ -300,10 +354,18 @@ pub async fn rollback_to(
     app: &str,
     target: u32,
     timeout: Duration,
+    server: &str,
     progress: &dyn Reporter,
 ) -> Result<Deployed> {
     let resolver = Resolver::new(client.clone());
-    let past = history::list(client, ns, app).await?;
+    let deadline = Deadline::after(timeout, server);
+    let mut past = deadline
+        .bound(
+            "reading the release history",
+            history::list(client, ns, app),
+        )
+        .await?;
+    repair_interrupted(client, &mut past, &deadline, progress).await?;
     let Some(source) = past.iter().find(|r| r.version == target).cloned() else {
         let known = past
             .iter()
@@ -324,36 +386,114 @@ pub async fn rollback_to(
     record.info.description = format!("Rollback to {target}");
     record.info.last_deployed = helm_release::now_rfc3339();
     record.info.deleted = String::new();
-    history::create(client, &record).await?;
+    deadline
+        .bound(
+            "recording the rollback revision",
+            history::create(client, &record),
+        )
+        .await?;
     progress.line(&format!(
         "=====> Rolling back {app} to revision {target} (revision {revision})"
     ));
-    match roll_out(&resolver, ns, app, &objects, timeout, progress).await {
+    let outcome = tokio::select! {
+        r = deadline.bound_with_slack("rolling back", WAIT_SLACK, roll_out(&resolver, ns, app, &objects, &deadline, progress)) => r,
+        signal = interrupt::interrupted() => {
+            progress.close();
+            let msg = format!("Rollback of {app} to revision {target} has been cancelled ({signal})");
+            return Err(match mark(client, server, &mut record, Status::Failed, &msg).await {
+                Ok(()) => anyhow!(msg),
+                Err(e) => anyhow!("{msg}; {e:#}"),
+            });
+        }
+    };
+    match outcome {
         Ok(pruned) => {
-            history::set_status(
-                client,
-                &mut record,
-                Status::Deployed,
-                &format!("Rollback to {target}"),
-            )
-            .await?;
+            let done = format!("Rollback to {target}");
+            mark(client, server, &mut record, Status::Deployed, &done).await?;
             if let Some(mut prev) = previous {
-                history::set_status(client, &mut prev, Status::Superseded, "Superseded").await?;
+                mark(client, server, &mut prev, Status::Superseded, "Superseded").await?;
             }
             history::trim(client, ns, app).await?;
             Ok(Deployed { revision, pruned })
         }
         Err(err) => {
-            history::set_status(
+            let why = format!("{err:#}");
+            let marked = mark(
                 client,
+                server,
                 &mut record,
                 Status::Failed,
-                &format!("Rollback \"{app}\" failed: {err:#}"),
+                &format!("Rollback \"{app}\" failed: {why}"),
             )
-            .await?;
-            Err(err.context(format!("rollback of {app} to revision {target} failed")))
+            .await;
+            let mut message = format!("rollback of {app} to revision {target} failed: {why}");
+            if let Err(e) = marked {
+                message.push_str(&format!(
+                    "; {e:#} (the next berth command on {app} marks it failed)"
+                ));
+            }
+            Err(anyhow!(message))
         }
     }
+}
+
+/// Set `record`'s status, within [`RECORD_GRACE`](super::deadline::RECORD_GRACE): this runs after
+/// the step that failed, possibly at the deadline, so it must not wait for a silent server.
+async fn mark(
+    client: &Client,
+    server: &str,
+    record: &mut HelmRelease,
+    status: Status,
+    description: &str,
+) -> Result<()> {
+    let what = format!(
+        "revision {} of {} could not be marked {status}",
+        record.version, record.name
+    );
+    within_grace(
+        server,
+        &what,
+        history::set_status(client, record, status, description),
+    )
+    .await
+    .map_err(|e| {
+        if e.to_string().starts_with(&what) {
+            e
+        } else {
+            e.context(what.clone())
+        }
+    })
+}
+
+/// Mark failed every revision in `past` still `pending-*`: the caller holds the app lock, so the
+/// berth that wrote it is gone (killed, or its API server died mid-apply). History and reports
+/// then tell the truth, and the interrupted revision no longer looks like a running deploy.
+pub async fn repair_interrupted(
+    client: &Client,
+    past: &mut [HelmRelease],
+    deadline: &Deadline,
+    progress: &dyn Reporter,
+) -> Result<Vec<u32>> {
+    let mut repaired = Vec::new();
+    for record in past.iter_mut().filter(|r| r.info.status.is_pending()) {
+        let was = record.info.status;
+        let description = format!(
+            "Interrupted: the berth command that wrote this revision stopped while it was {was} (marked failed by the next command on {})",
+            record.name
+        );
+        let (version, name) = (record.version, record.name.clone());
+        deadline
+            .bound(
+                "marking an interrupted revision failed",
+                history::set_status(client, record, Status::Failed, &description),
+            )
+            .await?;
+        progress.warn(&format!(
+            "revision {version} of {name} was left {was} by an interrupted berth; marked it failed"
+        ));
+        repaired.push(version);
+    }
+    Ok(repaired)
 }
 
 /// Remove everything release `app` owns in `ns`: the objects of its latest manifest, anything

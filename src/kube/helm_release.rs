@@ -48,6 +48,14 @@ pub enum Status {
 }
 
 impl Status {
+    /// `pending-install|upgrade|rollback`: a writer is (or was, until it was interrupted) at work.
+    pub fn is_pending(self) -> bool {
+        matches!(
+            self,
+            Status::PendingInstall | Status::PendingUpgrade | Status::PendingRollback
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Unknown => "unknown",

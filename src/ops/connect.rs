@@ -13,6 +13,8 @@ use crate::store::Store;
 /// A connected client plus where the app lives.
 pub struct AppCluster {
     pub client: Client,
+    /// The API server's URL (named when it does not answer).
+    pub server: String,
     pub app: AppName,
     pub namespace: String,
     pub props: ResolvedProperties,
@@ -28,10 +30,12 @@ impl AppCluster {
 /// `namespace`). Fails with one line naming the kubeconfig or server and the property to change.
 pub async fn connect(store: &Store, app: &AppName) -> Result<AppCluster> {
     let props = store.scheduler_k3s_properties(Some(app))?;
-    let client =
-        crate::kube::client::connect_client(props.kubeconfig_path(), props.kube_context()).await?;
+    let (client, server) =
+        crate::kube::client::connect_client_at(props.kubeconfig_path(), props.kube_context())
+            .await?;
     Ok(AppCluster {
         client,
+        server,
         app: app.clone(),
         namespace: props.namespace().to_owned(),
         props,

@@ -65,6 +65,7 @@ pub fn rollback(
             app.as_str(),
             target,
             cluster.deploy_timeout(),
+            &cluster.server,
             r,
         )
         .await?;

@@ -89,6 +89,7 @@ pub async fn deploy_release(
         chart_version: format!("0.0.{}", release.deployment_id),
         timeout: cluster.deploy_timeout(),
         rollback_on_failure: cluster.props.rollback_on_failure(),
+        server: cluster.server.clone(),
     };
     deploy::deploy(&cluster.client, req, progress).await
 }
@@ -157,6 +158,7 @@ pub async fn redeploy(
         chart_version: format!("0.0.{}", release.deployment_id),
         timeout: cluster.deploy_timeout(),
         rollback_on_failure: cluster.props.rollback_on_failure(),
+        server: cluster.server.clone(),
     };
     deploy::deploy(&cluster.client, req, progress).await
 }

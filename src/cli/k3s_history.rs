@@ -45,7 +45,7 @@ impl K3sHistory {
         match self {
             K3sHistory::History { app, format } => {
                 let app = existing_app(&ctx.store, &app)?;
-                let revs = ops_history::list(ctx, &app)?;
+                let revs = ops_history::list(ctx, &app, &super::terminal::Terminal::new(false))?;
                 let rows: Vec<serde_json::Value> = revs
                     .iter()
                     .map(|r| {

@@ -4,22 +4,53 @@
 use anyhow::anyhow;
 
 use super::Ctx;
-use super::connect::connect;
+use super::connect::{AppCluster, connect};
 use super::error::Result;
 use super::lock::{LockWait, lock_app};
 use super::runtime::block_on;
+use crate::kube::deadline::Deadline;
 use crate::kube::helm_release::HelmRelease;
 use crate::kube::{deploy, history};
 use crate::model::AppName;
 use crate::progress::Reporter;
+use crate::store::Scope;
 
-/// Every revision of `app`, oldest first.
-pub fn list(ctx: &Ctx, app: &AppName) -> Result<Vec<HelmRelease>> {
+/// Every revision of `app`, oldest first. Revisions an interrupted berth left pending are
+/// marked failed first when no berth holds the app's lock (see [`repair_if_idle`]).
+pub fn list(ctx: &Ctx, app: &AppName, r: &dyn Reporter) -> Result<Vec<HelmRelease>> {
     ctx.store.require_app(app)?;
     block_on(async {
         let cluster = connect(&ctx.store, app).await?;
-        history::list(&cluster.client, &cluster.namespace, app.as_str()).await
+        let past = history::list(&cluster.client, &cluster.namespace, app.as_str()).await?;
+        repair_if_idle(ctx, &cluster, past, r).await
     })
+}
+
+/// `past` with its `pending-*` revisions marked failed when the app lock is free at once: then
+/// no berth is writing them, so they were left by one that was killed or lost its API server.
+/// A busy lock means a deploy is running: its pending revision is real and left alone (a
+/// read-only command never waits for it).
+pub(super) async fn repair_if_idle(
+    ctx: &Ctx,
+    cluster: &AppCluster,
+    past: Vec<HelmRelease>,
+    r: &dyn Reporter,
+) -> anyhow::Result<Vec<HelmRelease>> {
+    if !past.iter().any(|rel| rel.info.status.is_pending()) {
+        return Ok(past);
+    }
+    let scope = Scope::App(cluster.app.clone());
+    let Ok(_lock) = ctx
+        .store
+        .lock_within(&scope, &ctx.command, std::time::Duration::ZERO)
+    else {
+        return Ok(past);
+    };
+    // Read again under the lock: the writer may have finished meanwhile.
+    let mut past = history::list(&cluster.client, &cluster.namespace, cluster.app.as_str()).await?;
+    let deadline = Deadline::after(cluster.deploy_timeout(), &cluster.server);
+    deploy::repair_interrupted(&cluster.client, &mut past, &deadline, r).await?;
+    Ok(past)
 }
 
 /// What a rollback did.

@@ -185,9 +185,11 @@ pub struct LiveState {
     pub running: String,
 }
 
-async fn live(cluster: &super::connect::AppCluster) -> anyhow::Result<LiveState> {
+async fn live(ctx: &Ctx, cluster: &super::connect::AppCluster) -> anyhow::Result<LiveState> {
     let app = cluster.app.as_str();
     let past = history::list(&cluster.client, &cluster.namespace, app).await?;
+    // The report shows the repaired status; the warning is for commands that act.
+    let past = super::history::repair_if_idle(ctx, cluster, past, &crate::progress::Silent).await?;
     let processes = ps::live_state(&cluster.client, &cluster.namespace, app).await?;
     Ok(LiveState {
         namespace: cluster.namespace.clone(),
@@ -201,14 +203,14 @@ async fn live(cluster: &super::connect::AppCluster) -> anyhow::Result<LiveState>
 /// `ps:inspect`: the live state; the cluster must answer.
 pub fn inspect(ctx: &Ctx, app: &AppName) -> Result<LiveState> {
     ctx.store.require_app(app)?;
-    block_on(async { live(&connect(&ctx.store, app).await?).await })
+    block_on(async { live(ctx, &connect(&ctx.store, app).await?).await })
 }
 
 /// The live part of `ps:report`: `None` when no kubeconfig exists (no cluster set up).
 pub fn report_live(ctx: &Ctx, app: &AppName) -> Result<Option<LiveState>> {
     block_on(async {
         match connect_if_configured(&ctx.store, app).await? {
-            Some(cluster) => live(&cluster).await.map(Some),
+            Some(cluster) => live(ctx, &cluster).await.map(Some),
             None => Ok(None),
         }
     })

@@ -402,6 +402,17 @@ async fn deploy_scale_restart_stop_start_prune_history_run_logs_enter_destroy() 
     ns.cleanup().await;
 }
 
+/// The count `ps:scale APP` shows for `process`.
+fn stored_scale(env: &BerthEnv, app: &str, process: &str) -> String {
+    let shown = ok(env, &["ps:scale", app]);
+    shown
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{process}:")))
+        .unwrap_or_else(|| panic!("no {process} in {shown}"))
+        .trim()
+        .to_owned()
+}
+
 #[tokio::test]
 async fn timeout_without_and_with_rollback() {
     let client = client().await;
@@ -409,6 +420,7 @@ async fn timeout_without_and_with_rollback() {
     let n = ns.name().to_owned();
     let app = "slow";
     let env = app_env(app, &n);
+    ok(&env, &["config:set", "--no-restart", app, "RELEASE=one"]);
     ok(
         &env,
         &["deploy", app, "--image", "registry.invalid/slow:1", "-q"],
@@ -453,12 +465,22 @@ async fn timeout_without_and_with_rollback() {
         &env,
         &["scheduler-k3s:set", app, "rollback-on-failure", "true"],
     );
+    // A config and scale change stored but not yet running: the rollback puts the store back to
+    // what runs, so the next ps:* or config:* does not silently undo it.
+    ok(&env, &["config:set", "--no-restart", app, "RELEASE=three"]);
+    ok(&env, &["ps:scale", "--skip-deploy", app, "web=2"]);
     let (code, err) = fail(
         &env,
         &["deploy", app, "--image", "registry.invalid/slow:3", "-q"],
     );
     assert_eq!(code, 1);
     assert!(err.contains("rolled back to revision 1"), "{err}");
+    assert!(
+        err.contains("the stored config and scale now match what runs"),
+        "{err}"
+    );
+    assert_eq!(ok(&env, &["config:get", app, "RELEASE"]).trim(), "one");
+    assert_eq!(stored_scale(&env, app, "web"), "1");
     let web = deployment(&client, &n, "slow-web").await.unwrap();
     assert_eq!(image(&web), "registry.invalid/slow:1");
     assert_eq!(ready_pods(&client, &n, app, "web").await.len(), 1);
@@ -470,6 +492,15 @@ async fn timeout_without_and_with_rollback() {
     let last = hist.as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["status"], "deployed");
     assert_eq!(last["description"], "Rollback to 1");
+
+    // A config change whose restart fails is rolled back with it, and not kept.
+    let (code, err) = fail(&env, &["config:set", app, "RELEASE=five"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("restarting slow with the new config failed and was rolled back, so the change is not kept"),
+        "{err}"
+    );
+    assert_eq!(ok(&env, &["config:get", app, "RELEASE"]).trim(), "one");
 
     // Manual rollback to a named revision.
     ok(
@@ -483,11 +514,21 @@ async fn timeout_without_and_with_rollback() {
             "pod",
         ],
     );
+    ok(&env, &["config:set", "--no-restart", app, "RELEASE=four"]);
+    ok(&env, &["ps:scale", "--skip-deploy", app, "web=2"]);
     ok(
         &env,
         &["deploy", app, "--image", "registry.invalid/slow:4", "-q"],
     );
-    ok(&env, &["scheduler-k3s:rollback", app, "1", "-q"]);
+    let out = run(&env, &["scheduler-k3s:rollback", app, "1", "-q"]);
+    assert!(out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("the stored config and scale now match what runs"),
+        "{said}"
+    );
+    assert_eq!(ok(&env, &["config:get", app, "RELEASE"]).trim(), "one");
+    assert_eq!(stored_scale(&env, app, "web"), "1");
     assert_eq!(
         image(&deployment(&client, &n, "slow-web").await.unwrap()),
         "registry.invalid/slow:1"

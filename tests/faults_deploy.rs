@@ -223,12 +223,17 @@ async fn a_frozen_api_server_fails_the_deploy_at_its_deadline_and_the_next_deplo
         "{err}"
     );
 
-    // The next command repairs the revision the frozen server kept pending...
+    // After the next command nothing is pending: either the server, once resumed, processed the
+    // update berth stopped waiting for (the real cause is recorded), or that command repaired it.
     let hist = history(&env, app);
     assert!(pending(&hist).is_empty(), "{hist:?}");
     let (status, description) = status_of(&hist, 2);
     assert_eq!(status, "failed");
-    assert!(description.starts_with("Interrupted: "), "{description}");
+    assert!(
+        description.starts_with("Interrupted: ")
+            || description.starts_with("Upgrade \"frozen\" failed: deploy-timeout (8s) reached"),
+        "{description}"
+    );
 
     // ...and a re-run converges.
     never_ready(&env, app, false);

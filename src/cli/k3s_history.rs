@@ -93,8 +93,8 @@ impl K3sHistory {
                 let progress = super::terminal::Terminal::new(quiet);
                 let done = ops_history::rollback(ctx, &app, revision, wait, &progress)?;
                 info1(format!(
-                    "Rolled {app} back to revision {} (now revision {})",
-                    done.target, done.revision
+                    "Rolled {app} back to revision {} (now revision {}); {}",
+                    done.target, done.revision, done.restored
                 ));
                 Ok(())
             }

@@ -107,7 +107,7 @@ pub fn rename(
         if let Some(image) = image {
             if !skip_deploy {
                 let new_cluster = connect(&ctx.store, new).await?;
-                release::deploy_image(&ctx.store, &new_cluster, &image, r).await?;
+                release::deploy_image(&to, &new_cluster, &image, r).await?;
             }
             release::destroy(&old_cluster, r).await?;
         }
@@ -151,7 +151,14 @@ pub fn clone(
             anyhow!("App {old} is not deployed: nothing to deploy the clone {new} with")
         })?;
         let target = connect(&ctx.store, new).await?;
-        release::deploy_image(&ctx.store, &target, &image, r).await
+        // Dokku keeps a clone whose deploy failed; so does berth, and says how to go on.
+        release::deploy_image(&to, &target, &image, r)
+            .await
+            .map_err(|e| {
+                anyhow!(
+                    "{new} was cloned from {old} and is kept, but deploying it failed: {e:#} (deploy it with: berth deploy {new} --image {image}, or remove it with: berth apps:destroy {new} --force)"
+                )
+            })
     })?;
     Ok(Cloned::Copied {
         revision: Some(done.revision),

@@ -60,7 +60,9 @@ pub fn sync_cluster_issuers(store: &Store) -> Result<Vec<String>> {
         crate::kube::cluster_objects::sync_cluster_issuers(&client, &wanted, &ISSUER_NAMES).await
     })
     .map_err(|e| {
-        anyhow!("property saved, but updating the cluster's letsencrypt issuers failed: {e}")
+        anyhow!(
+            "the letsencrypt property is saved, but the cluster's ClusterIssuers were not updated: {e} (re-run the same scheduler-k3s:set command once the cluster answers to apply them)"
+        )
     })?;
     let mut done: Vec<String> = applied
         .iter()
@@ -88,6 +90,8 @@ pub fn sync_cluster_trigger_auth(
     let (secret, auth) = crate::render::cluster_trigger_authentications(trigger, metadata);
     let remove = metadata.is_empty();
     let auth_name = auth.name_any();
+    let auth_label = auth_name.clone();
+    let verb = if remove { "removed" } else { "applied" };
     let done = block_on(async move {
         let Some(client) = global_client(&props).await? else {
             return Ok(Vec::new());
@@ -106,7 +110,9 @@ pub fn sync_cluster_trigger_auth(
         )])
     })
     .map_err(|e| {
-        anyhow!("settings saved, but updating the cluster's trigger authentication failed: {e}")
+        anyhow!(
+            "the global autoscaling-auth settings for {trigger} are saved, but ClusterTriggerAuthentication {auth_label} was not {verb}: {e} (re-run the same scheduler-k3s:autoscaling-auth:set command once the cluster answers to apply it)"
+        )
     })?;
     Ok(done)
 }

@@ -10,7 +10,7 @@ use super::release::{self, Redeploy};
 use super::runtime::block_on;
 use crate::model::env::EnvMap;
 use crate::progress::Reporter;
-use crate::store::{Scope, StoreError, docs};
+use crate::store::{Scope, ScopeLock, StoreError, docs};
 
 /// What to do with the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,12 +64,17 @@ pub fn change(
         return Ok(None);
     }
     // The lock is still held, so no deploy runs in between.
-    restart_if_deployed(ctx, scope, r)
+    restart_if_deployed(ctx, &lock, scope, r)
 }
 
 /// Dokku restarts a deployed app after a config change so its pods see the new values. Nothing
 /// to do when no cluster is set up (no kubeconfig) or the app was never deployed.
-fn restart_if_deployed(ctx: &Ctx, scope: &Scope, r: &dyn Reporter) -> Result<Option<u32>> {
+fn restart_if_deployed(
+    ctx: &Ctx,
+    lock: &ScopeLock<'_>,
+    scope: &Scope,
+    r: &dyn Reporter,
+) -> Result<Option<u32>> {
     let Scope::App(app) = scope else {
         return Ok(None); // global vars reach each app at its next deploy or restart
     };
@@ -82,13 +87,22 @@ fn restart_if_deployed(ctx: &Ctx, scope: &Scope, r: &dyn Reporter) -> Result<Opt
         if !release::is_deployed(&cluster).await? {
             return Ok(None);
         }
-        let done = release::redeploy(&ctx.store, &cluster, Redeploy::Restart(None), r).await?;
+        let done = release::redeploy(lock, &cluster, Redeploy::Restart(None), r).await?;
         Ok(Some(done.revision))
     })
     .map_err(|e| {
-        anyhow!(
-            "config saved, but restarting {app} failed: {e} (retry with: berth ps:restart {app})"
-        )
-        .into()
+        let rolled_back = matches!(&e, super::Error::Cluster(a)
+            if a.downcast_ref::<crate::kube::deploy::DeployFailed>()
+                .is_some_and(|f| f.rolled_back.is_some()));
+        if rolled_back {
+            // The store was put back to what runs: the change is not kept (and says so).
+            anyhow!("restarting {app} with the new config failed and was rolled back, so the change is not kept: {e}").into()
+        } else {
+            // Dokku keeps a config change it could not restart with; so does berth, and says so.
+            anyhow!(
+                "config saved, but restarting {app} failed, so its pods still run the old config: {e} (apply it with: berth ps:restart {app})"
+            )
+            .into()
+        }
     })
 }

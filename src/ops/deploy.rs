@@ -146,7 +146,7 @@ pub fn deploy(ctx: &Ctx, opts: &DeployOpts, r: &dyn Reporter) -> Result<Deployed
     let manifests = render::render(&plan.release);
     let done = block_on(async {
         let cluster = connect(&ctx.store, &opts.app).await?;
-        deploy_release(&cluster, &plan.release, &manifests, r).await
+        deploy_release(&lock, &cluster, &plan.release, &manifests, r).await
     })?;
     // The Procfile / app.json this revision was deployed with become the app's, so restarts,
     // scaling and rebuilds render the same processes.

@@ -54,12 +54,14 @@ pub(super) async fn repair_if_idle(
 }
 
 /// What a rollback did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RolledBack {
     /// The revision rolled back to.
     pub target: u32,
     /// The new revision that now runs it.
     pub revision: u32,
+    /// What of the store now matches the target (config and scale), as a sentence.
+    pub restored: String,
 }
 
 /// Roll `app` back to `revision`, or (when `None`) to the last successful revision before the
@@ -72,7 +74,7 @@ pub fn rollback(
     r: &dyn Reporter,
 ) -> Result<RolledBack> {
     ctx.store.require_app(app)?;
-    let _lock = lock_app(ctx, app, wait)?;
+    let lock = lock_app(ctx, app, wait)?;
     block_on(async {
         let cluster = connect(&ctx.store, app).await?;
         let ns = &cluster.namespace;
@@ -100,9 +102,16 @@ pub fn rollback(
             r,
         )
         .await?;
+        // The store follows what runs, so the next ps:* or config:* builds on the rollback.
+        let restored = super::release::restore_store(&lock, &cluster, done.revision)
+            .await
+            .unwrap_or_else(|e| {
+                format!("the stored config and scale could not be restored: {e:#}")
+            });
         Ok(RolledBack {
             target,
             revision: done.revision,
+            restored,
         })
     })
 }

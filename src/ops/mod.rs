@@ -17,6 +17,7 @@ pub mod logs;
 pub mod ps;
 pub mod release;
 pub mod release_inputs;
+pub mod restore;
 pub mod run;
 pub mod runtime;
 pub mod settings;

@@ -138,7 +138,7 @@ pub fn scale(
             return Ok(Scaled::Unchanged);
         }
         r.info(&format!("Scaling {app} processes: {}", summary.join(" ")));
-        let done = release::redeploy(&ctx.store, &cluster, Redeploy::Keep, r).await?;
+        let done = release::redeploy(&lock, &cluster, Redeploy::Keep, r).await?;
         Ok(Scaled::RolledOut(done.revision))
     })
 }
@@ -153,10 +153,10 @@ pub fn rollout(
     r: &dyn Reporter,
 ) -> Result<u32> {
     ctx.store.require_app(app)?;
-    let _lock = lock_app(ctx, app, wait)?;
+    let lock = lock_app(ctx, app, wait)?;
     let done = block_on(async {
         let cluster = connect(&ctx.store, app).await?;
-        release::redeploy(&ctx.store, &cluster, mode, r).await
+        release::redeploy(&lock, &cluster, mode, r).await
     })?;
     Ok(done.revision)
 }

@@ -6,13 +6,14 @@ use serde_json::{Map, Value, json};
 
 use super::connect::AppCluster;
 use super::release_inputs::{Overrides, release_from_store};
-use crate::kube::deploy::{self, DeployRequest, Deployed};
+use super::restore;
+use crate::kube::deploy::{self, DeployFailed, DeployRequest, Deployed};
 use crate::kube::helm_release::HelmRelease;
 use crate::kube::{history, ps};
 use crate::model::release::Release;
 use crate::progress::Reporter;
 use crate::render::{self, Manifest};
-use crate::store::Store;
+use crate::store::ScopeLock;
 
 /// The values recorded with a revision (`helm get values`), in the shape of Dokku's chart
 /// values: enough for `run`, restarts and rebuilds to find the deployed image again. No config
@@ -76,6 +77,7 @@ pub fn new_deployment_id() -> String {
 
 /// Deploy `release` (already rendered into `manifests`) and wait for it.
 pub async fn deploy_release(
+    lock: &ScopeLock<'_>,
     cluster: &AppCluster,
     release: &Release,
     manifests: &[Manifest],
@@ -85,13 +87,74 @@ pub async fn deploy_release(
         app: cluster.app.to_string(),
         namespace: cluster.namespace.clone(),
         objects: manifests_to_objects(manifests)?,
-        values: release_values(release),
+        values: recorded_values(lock, release)?,
         chart_version: format!("0.0.{}", release.deployment_id),
         timeout: cluster.deploy_timeout(),
         rollback_on_failure: cluster.props.rollback_on_failure(),
         server: cluster.server.clone(),
     };
-    deploy::deploy(&cluster.client, req, progress).await
+    deploy_recorded(lock, cluster, req, progress).await
+}
+
+/// [`release_values`] plus the app-scope config keys, so a rollback to this revision can put
+/// the app's config back in the store ([`restore`](super::restore)).
+fn recorded_values(lock: &ScopeLock<'_>, release: &Release) -> Result<Map<String, Value>> {
+    let mut values = release_values(release);
+    let keys: Vec<String> = lock
+        .store()
+        .env(&release.app, false)
+        .map_err(|e| anyhow!(e.to_string()))?
+        .into_keys()
+        .collect();
+    if let Some(global) = values.get_mut("global").and_then(Value::as_object_mut) {
+        global.insert(restore::CONFIG_KEYS.to_owned(), json!(keys));
+    }
+    Ok(values)
+}
+
+/// Deploy `req`; when the deploy failed and rollback-on-failure rolled it back, the store's
+/// config and scale are put back to the rolled-back revision's too, and the message says so.
+async fn deploy_recorded(
+    lock: &ScopeLock<'_>,
+    cluster: &AppCluster,
+    req: DeployRequest,
+    progress: &dyn Reporter,
+) -> Result<Deployed> {
+    let err = match deploy::deploy(&cluster.client, req, progress).await {
+        Ok(done) => return Ok(done),
+        Err(err) => err,
+    };
+    let Some(failed) = err.downcast_ref::<DeployFailed>() else {
+        return Err(err);
+    };
+    let Some(revision) = failed.rolled_back else {
+        return Err(err);
+    };
+    let told = match restore_store(lock, cluster, revision).await {
+        Ok(sentence) => sentence,
+        Err(e) => format!("the stored config and scale could not be restored: {e:#}"),
+    };
+    Err(DeployFailed {
+        message: format!("{}; {told}", failed.message),
+        revision: failed.revision,
+        rolled_back: failed.rolled_back,
+    }
+    .into())
+}
+
+/// Put revision `revision`'s recorded config and scale back in the store.
+pub async fn restore_store(
+    lock: &ScopeLock<'_>,
+    cluster: &AppCluster,
+    revision: u32,
+) -> Result<String> {
+    let past = history::list(&cluster.client, &cluster.namespace, cluster.app.as_str()).await?;
+    let record = past
+        .iter()
+        .find(|r| r.version == revision)
+        .ok_or_else(|| anyhow!("revision {revision} of {} is gone", cluster.app))?;
+    let recorded = restore::recorded(record)?;
+    restore::restore(lock, revision, &recorded)
 }
 
 /// How a redeploy of the current image treats pods.
@@ -109,11 +172,12 @@ pub enum Redeploy {
 /// Re-render the app from the store with its deployed image and deploy that. Errors when the
 /// app has never been deployed.
 pub async fn redeploy(
-    store: &Store,
+    lock: &ScopeLock<'_>,
     cluster: &AppCluster,
     mode: Redeploy,
     progress: &dyn Reporter,
 ) -> Result<Deployed> {
+    let store = lock.store();
     let current =
         ps::deployed_release(&cluster.client, &cluster.namespace, cluster.app.as_str()).await?;
     let image = deployed_image(&current)?;
@@ -154,13 +218,13 @@ pub async fn redeploy(
         app: cluster.app.to_string(),
         namespace: cluster.namespace.clone(),
         objects,
-        values: release_values(&release),
+        values: recorded_values(lock, &release)?,
         chart_version: format!("0.0.{}", release.deployment_id),
         timeout: cluster.deploy_timeout(),
         rollback_on_failure: cluster.props.rollback_on_failure(),
         server: cluster.server.clone(),
     };
-    deploy::deploy(&cluster.client, req, progress).await
+    deploy_recorded(lock, cluster, req, progress).await
 }
 
 /// True when the app has a deployed revision in its namespace.
@@ -190,13 +254,13 @@ pub async fn deployed_image_of(cluster: &AppCluster) -> Result<Option<String>> {
 
 /// Deploy `image` for `app` from the store with a new deployment id (rename, clone on request).
 pub async fn deploy_image(
-    store: &Store,
+    lock: &ScopeLock<'_>,
     cluster: &AppCluster,
     image: &str,
     progress: &dyn Reporter,
 ) -> Result<Deployed> {
     let release = release_from_store(
-        store,
+        lock.store(),
         &cluster.app,
         image,
         Overrides {
@@ -207,5 +271,5 @@ pub async fn deploy_image(
     // One line, not a chain that repeats its cause.
     .map_err(|e| anyhow!(e.to_string()))?;
     let manifests = render::render(&release);
-    deploy_release(cluster, &release, &manifests, progress).await
+    deploy_release(lock, cluster, &release, &manifests, progress).await
 }

@@ -12,7 +12,12 @@ use crate::model::release::{ImagePull, Release};
 
 /// Name of the config Secret every container reads its environment from.
 pub fn config_name(r: &Release) -> String {
-    fit(&format!("config-{}", r.app), SUBDOMAIN_MAX)
+    config_name_for(r.app.as_str())
+}
+
+/// [`config_name`] from the app's name alone (reading a recorded revision).
+pub fn config_name_for(app: &str) -> String {
+    fit(&format!("config-{app}"), SUBDOMAIN_MAX)
 }
 
 /// Name of the Secret berth manages from a registry login.

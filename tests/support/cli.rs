@@ -99,27 +99,7 @@ impl Env {
     /// Every value of at least 6 characters in the state's 0600 files (config values, registry
     /// passwords, the join token, autoscaling-auth metadata): the canaries no error may print.
     pub fn stored_secrets(&self) -> Vec<String> {
-        use std::os::unix::fs::MetadataExt;
-        let mut files = Vec::new();
-        collect(self.home.path(), &mut files);
-        let mut secrets = Vec::new();
-        for f in files {
-            let private = std::fs::metadata(&f)
-                .map(|m| m.is_file() && m.mode() & 0o077 == 0)
-                .unwrap_or(false);
-            if !private || f.components().any(|c| c.as_os_str() == "locks") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&f).unwrap_or_default();
-            match serde_json::from_str::<serde_json::Value>(&text) {
-                Ok(v) => string_leaves(&v, &mut secrets),
-                Err(_) => secrets.push(text.trim().to_owned()),
-            }
-        }
-        secrets.retain(|s| s.chars().count() >= 6);
-        secrets.sort();
-        secrets.dedup();
-        secrets
+        stored_secrets(self.home.path())
     }
 
     /// Hash of every file under the state directory (path, mode, content), locks excluded.
@@ -170,6 +150,32 @@ impl Env {
             ),
         ]
     }
+}
+
+/// Every value of at least 6 characters in the 0600 files under `home` (config values, registry
+/// passwords, the join token, autoscaling-auth metadata): the canaries no error may print.
+pub fn stored_secrets(home: &Path) -> Vec<String> {
+    use std::os::unix::fs::MetadataExt;
+    let mut files = Vec::new();
+    collect(home, &mut files);
+    let mut secrets = Vec::new();
+    for f in files {
+        let private = std::fs::metadata(&f)
+            .map(|m| m.is_file() && m.mode() & 0o077 == 0)
+            .unwrap_or(false);
+        if !private || f.components().any(|c| c.as_os_str() == "locks") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(v) => string_leaves(&v, &mut secrets),
+            Err(_) => secrets.push(text.trim().to_owned()),
+        }
+    }
+    secrets.retain(|s| s.chars().count() >= 6);
+    secrets.sort();
+    secrets.dedup();
+    secrets
 }
 
 fn string_leaves(v: &serde_json::Value, out: &mut Vec<String>) {

@@ -422,9 +422,24 @@ pub fn ok(env: &BerthEnv, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// berth's own error lines (` !     …`) must never carry a secret the state holds; what a
+/// container prints (`run`, `logs`) is the app's business and is not scanned.
+fn assert_no_stored_secret(env: &BerthEnv, args: &[&str], stderr: &str) {
+    let secrets = cli::stored_secrets(env.home());
+    for line in stderr.lines().filter(|l| l.starts_with(" !     ")) {
+        for secret in &secrets {
+            assert!(
+                !line.contains(secret.as_str()),
+                "berth {args:?} printed the stored secret {secret:?}: {line}"
+            );
+        }
+    }
+}
+
 /// Runs berth expecting failure; returns (exit code, stdout + stderr).
 pub fn fail_output(env: &BerthEnv, args: &[&str]) -> (i32, String) {
     let out = run(env, args);
+    assert_no_stored_secret(env, args, &String::from_utf8_lossy(&out.stderr));
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
@@ -447,6 +462,7 @@ pub fn write(dir: &Path, name: &str, text: &str) -> String {
 /// Runs berth expecting failure; returns (exit code, stderr).
 pub fn fail(env: &BerthEnv, args: &[&str]) -> (i32, String) {
     let out = run(env, args);
+    assert_no_stored_secret(env, args, &String::from_utf8_lossy(&out.stderr));
     assert!(
         !out.status.success(),
         "berth {args:?} succeeded unexpectedly:\n{}",

@@ -236,3 +236,46 @@ fn killed_clones_and_destroys_leave_whole_apps_or_none() {
     );
     assert!(window.killed > 0 && cloned > 0 && destroyed > 0);
 }
+
+#[test]
+fn killed_creates_publish_a_whole_app_or_nothing() {
+    let env = Env::new();
+    env.ok(&["domains:set-global", "example.test"]);
+    let store = Store::at(env.path());
+    let fresh = name("fresh");
+    let mut window = KillWindow::new(
+        &env,
+        &["apps:create", "fresh"],
+        &["apps:destroy", "fresh", "--force"],
+    );
+    let mut rng = rand::rng();
+    let (mut created, mut absent) = (0, 0);
+    for round in 0..rounds() / 2 {
+        let child = if store.app_exists(&fresh) {
+            spawn(&env, &["apps:destroy", "fresh", "--force"])
+        } else {
+            spawn(&env, &["apps:create", "fresh"])
+        };
+        window.kill_at_random(&mut rng, child);
+        touch(&store, &[&fresh]);
+        if store.app_exists(&fresh) {
+            created += 1;
+            // A published app is whole: its default domain came with it.
+            let vhosts = env.ok(&["domains:report", "fresh", "--domains-app-vhosts"]);
+            assert_eq!(vhosts.trim(), "fresh.example.test", "round {round}");
+        } else {
+            absent += 1;
+            env.fail(&["apps:report", "fresh"]);
+        }
+        let leftovers = staged_leftovers(&env);
+        assert!(
+            leftovers.is_empty(),
+            "round {round}: left behind {leftovers:?}"
+        );
+    }
+    eprintln!(
+        "killed creates/destroys: {} killed mid-run, {} finished; app existed {created}, absent {absent} times",
+        window.killed, window.finished
+    );
+    assert!(window.killed > 0 && created > 0 && absent > 0);
+}

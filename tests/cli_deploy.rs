@@ -370,3 +370,137 @@ fn builder_selects_the_start_command() {
     assert!(err.contains("valid properties include: selected"), "{err}");
     assert_eq!(env.state_hash(), before);
 }
+
+/// Containers of `kind` objects in a JSON dry run, as (object name, args).
+fn args_of(out: &str, kind: &str) -> Vec<(String, Vec<String>)> {
+    let list: serde_json::Value = serde_json::from_str(out).expect("JSON List");
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == kind)
+        .map(|o| {
+            let spec = if kind == "CronJob" {
+                &o["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+            } else {
+                &o["spec"]["template"]["spec"]
+            };
+            let args = spec["containers"][0]["args"]
+                .as_array()
+                .map(|a| a.iter().map(|w| w.as_str().unwrap().to_owned()).collect())
+                .unwrap_or_default();
+            (o["metadata"]["name"].as_str().unwrap().to_owned(), args)
+        })
+        .collect()
+}
+
+/// Commands are split as Dokku splits them: quotes, parameter expansion from the app's config
+/// with the default forms; a cron task naming a Procfile entry runs that entry; a Procfile entry
+/// with shell operators runs through /bin/sh (with a warning); a cron command with operators is
+/// refused naming the operator; a healthcheck of a type Dokku does not run is skipped, warned.
+#[test]
+fn commands_are_split_and_expanded_like_dokku() {
+    let env = setup();
+    env.ok(&[
+        "config:set",
+        "--no-restart",
+        "demo",
+        "QUEUES=default mailers",
+    ]);
+    let procfile = write(
+        &env,
+        "Procfile",
+        "web: bin/web -p $PORT\nworker: sidekiq -c ${SIDEKIQ_CONCURRENCY:-5} -q \"$QUEUES\"\nclock: bin/setup && bin/clock\nrelease: ./migrate\n",
+    );
+    let app_json = write(
+        &env,
+        "app.json",
+        r#"{"cron":[{"command":"release","schedule":"@daily"},{"command":"bin/report ${PLAIN} '$PLAIN'","schedule":"@hourly"}],
+            "healthchecks":{"web":[{"type":"http","path":"/health"}]}}"#,
+    );
+    let out = env
+        .cmd(&[
+            "deploy",
+            "demo",
+            "--image",
+            "registry.example.com/demo:1",
+            "--procfile",
+            &procfile,
+            "--app-json",
+            &app_json,
+            "--dry-run",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    let deployments = args_of(&stdout, "Deployment");
+    let find = |name: &str| {
+        deployments
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("no {name} in {deployments:?}"))
+            .1
+            .clone()
+    };
+    assert_eq!(find("demo-web"), ["bin/web", "-p", "5000"]);
+    assert_eq!(
+        find("demo-worker"),
+        ["sidekiq", "-c", "5", "-q", "default mailers"]
+    );
+    assert_eq!(
+        find("demo-clock"),
+        ["/bin/sh", "-c", "bin/setup && bin/clock"]
+    );
+    assert!(
+        stderr.contains("Procfile: command of clock: the shell operator \"&&\" needs a shell, so it runs as /bin/sh -c"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("healthchecks.web[0] has type \"http\", which Dokku does not run"),
+        "{stderr}"
+    );
+    let mut crons: Vec<Vec<String>> = args_of(&stdout, "CronJob")
+        .into_iter()
+        .map(|c| c.1)
+        .collect();
+    crons.sort();
+    assert_eq!(
+        crons,
+        [
+            vec!["./migrate".to_owned()],
+            vec!["bin/report".to_owned(), "1".to_owned(), "$PLAIN".to_owned()]
+        ]
+    );
+
+    // Operators in a cron command are refused, naming them, and nothing changes.
+    let bad = write(
+        &env,
+        "bad.json",
+        r#"{"cron":[{"command":"bin/report > /tmp/log","schedule":"@daily"}]}"#,
+    );
+    let msg = env.fail(&[
+        "deploy",
+        "demo",
+        "--image",
+        "registry.example.com/demo:1",
+        "--app-json",
+        &bad,
+        "--dry-run",
+    ]);
+    assert!(
+        msg.contains(
+            "cron[0].command: the shell operator \">\" needs a shell; put the command in a script"
+        ),
+        "{msg}"
+    );
+}

@@ -30,6 +30,10 @@ pub struct AppJson {
     pub cron: Vec<CronTask>,
     pub healthchecks: BTreeMap<ProcessType, Vec<Healthcheck>>,
     pub scripts: Scripts,
+    /// What was accepted but will not be used, one line each (a deploy prints them as
+    /// warnings): healthchecks of a type Dokku does not run, as Dokku skips them.
+    #[serde(skip)]
+    pub skipped: Vec<String>,
 }
 
 /// `formation.<process>`.
@@ -170,7 +174,13 @@ impl AppJson {
                 let proc_type = process_key(proc_name, &path)?;
                 let mut parsed = Vec::new();
                 for (i, check) in array(checks, &path)?.iter().enumerate() {
-                    parsed.push(parse_healthcheck(check, &format!("{path}[{i}]"))?);
+                    let check_path = format!("{path}[{i}]");
+                    match parse_healthcheck(check, &check_path)? {
+                        Checked::Used(h) => parsed.push(h),
+                        Checked::Skipped(kind) => app.skipped.push(format!(
+                            "app.json: {check_path} has type {kind:?}, which Dokku does not run (startup, liveness, readiness); skipped"
+                        )),
+                    }
                 }
                 app.healthchecks.insert(proc_type, parsed);
             }
@@ -328,18 +338,20 @@ fn parse_cron(v: &Value, path: &str) -> Result<CronTask> {
     })
 }
 
-fn parse_healthcheck(v: &Value, path: &str) -> Result<Healthcheck> {
+/// A healthcheck entry: one to map, or one of a type that is accepted and skipped.
+enum Checked {
+    Used(Healthcheck),
+    Skipped(String),
+}
+
+fn parse_healthcheck(v: &Value, path: &str) -> Result<Checked> {
     let obj = object(v, path)?;
     let kind = match opt(obj, "type", path, string)?.as_deref() {
         // docker-container-healthchecker treats an untyped check as a startup check.
         None | Some("") | Some("startup") => HealthcheckKind::Startup,
         Some("liveness") => HealthcheckKind::Liveness,
         Some("readiness") => HealthcheckKind::Readiness,
-        Some(other) => {
-            return err(format!(
-                "{path}.type {other:?} is not valid, use startup, liveness or readiness"
-            ));
-        }
+        Some(other) => return Ok(Checked::Skipped(other.to_owned())),
     };
     let command = match field(obj, "command") {
         None => Vec::new(),
@@ -392,7 +404,7 @@ fn parse_healthcheck(v: &Value, path: &str) -> Result<Healthcheck> {
     {
         return err(format!("{path}.path {p:?} must start with /"));
     }
-    Ok(Healthcheck {
+    Ok(Checked::Used(Healthcheck {
         kind,
         name: opt(obj, "name", path, string)?.filter(|s| !s.is_empty()),
         path: path_value,
@@ -406,7 +418,7 @@ fn parse_healthcheck(v: &Value, path: &str) -> Result<Healthcheck> {
         http_headers,
         uptime: opt(obj, "uptime", path, count)?,
         port,
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -485,6 +497,21 @@ mod tests {
         );
     }
 
+    #[test]
+    fn healthchecks_of_types_dokku_does_not_run_are_skipped_with_a_note() {
+        let app = AppJson::parse(
+            r#"{"healthchecks":{"web":[{"type":"http","path":"/health"},{"type":"readiness","path":"/ready"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(app.healthchecks[&p("web")].len(), 1);
+        assert_eq!(
+            app.skipped,
+            vec![
+                "app.json: healthchecks.web[0] has type \"http\", which Dokku does not run (startup, liveness, readiness); skipped"
+            ]
+        );
+    }
+
     fn error(text: &str) -> String {
         AppJson::parse(text).unwrap_err().to_string()
     }
@@ -537,10 +564,6 @@ mod tests {
                 "cron[0].concurrency_policy \"never\" is not valid",
             ),
             (r#"{"cron":{}}"#, "cron must be an array"),
-            (
-                r#"{"healthchecks":{"web":[{"type":"sometimes"}]}}"#,
-                "healthchecks.web[0].type \"sometimes\" is not valid",
-            ),
             (
                 r#"{"healthchecks":{"web":[{"attempts":"3"}]}}"#,
                 "healthchecks.web[0].attempts must be a non-negative integer",

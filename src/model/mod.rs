@@ -15,6 +15,7 @@ pub mod registry;
 pub mod release;
 pub mod resources;
 pub mod scheduler_k3s;
+pub mod shell_words;
 
 pub use domain::Domain;
 pub use error::InvalidValue;

@@ -43,10 +43,11 @@ impl Procfile {
                     "line {n}: process {name:?} has no command"
                 )));
             }
-            if shlex::split(command).is_none() {
-                return Err(ProcfileError(format!(
-                    "line {n}: command {command:?} has unbalanced quotes"
-                )));
+            // Shell-only syntax is fine (such an entry runs through /bin/sh); malformed is not.
+            if let Err(e) = super::shell_words::split(command, &|_| None)
+                && !e.needs_shell()
+            {
+                return Err(ProcfileError(format!("line {n}: command {command:?}: {e}")));
             }
             if name == RELEASE_ENTRY {
                 if procfile.release.is_some() {
@@ -120,7 +121,7 @@ mod tests {
             ("Web_1: x", "line 1: invalid process type \"Web_1\""),
             (
                 "web: echo 'x",
-                "line 1: command \"echo 'x\" has unbalanced quotes",
+                "line 1: command \"echo 'x\": unbalanced quotes (a single quote is not closed)",
             ),
         ];
         for (input, want) in cases {

@@ -28,7 +28,7 @@ use super::names::{AppName, ProcessType};
 pub use build::ReleaseError;
 pub use cron::{cron_hash, cron_id};
 pub use inputs::{CertIssuerKind, IngressClass, LetsencryptServer, ReleaseInputs, ResourceSetting};
-pub use interpolate::command_words;
+pub use interpolate::{command_words, shell_args};
 
 /// How the image was built; decides the start command form (Dokku's `dokku.com/builder-type`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

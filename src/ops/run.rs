@@ -15,7 +15,7 @@ use crate::kube::jobs::{self, RunRequest};
 use crate::kube::{exec, ps, run};
 use crate::model::AppName;
 use crate::model::procfile::Procfile;
-use crate::model::release::command_words;
+use crate::model::release::shell_args;
 use crate::progress::Reporter;
 use crate::store::Scope;
 
@@ -70,8 +70,21 @@ fn resolve_command(
             });
         if let Some(cmd) = entry {
             r.info(&format!("Found '{word}' in Procfile, running that command"));
-            return command_words(&cmd, &Default::default())
-                .ok_or_else(|| anyhow!("Procfile command of {word} has unbalanced quotes").into());
+            // Expanded as procfile-get-command does for a one-off: the app's config, PORT 5000.
+            let mut vars = ctx.store.env(app, true)?;
+            vars.insert("PORT".into(), "5000".into());
+            let mut warnings = Vec::new();
+            let words = shell_args(
+                &format!("Procfile command of {word}"),
+                &cmd,
+                &vars,
+                &mut warnings,
+            )
+            .map_err(|e| anyhow!(e))?;
+            for w in &warnings {
+                r.warn(w);
+            }
+            return Ok(words);
         }
     }
     Ok(command)

@@ -48,11 +48,13 @@ mod tasks {
     use super::super::resources::resolve_resources;
     use super::super::*;
     use super::{cron_hash, cron_id};
+    use crate::model::procfile::RELEASE_ENTRY;
 
     /// The app.json cron tasks, each with its id, hash and command words.
     pub(in crate::model::release) fn cron_tasks(
         i: &ReleaseInputs,
         a: &str,
+        warnings: &mut Vec<String>,
     ) -> Result<Vec<CronTask>, ReleaseError> {
         let mut cron_tasks = Vec::new();
         let mut seen_ids = BTreeSet::new();
@@ -66,12 +68,7 @@ mod tasks {
                 ));
             }
             let hash = cron_hash(&id);
-            let args = interpolate::command_words(&c.command, &i.env).ok_or_else(|| {
-                ReleaseError(format!(
-                    "cron[{idx}].command has unbalanced quotes: {:?}",
-                    c.command
-                ))
-            })?;
+            let args = cron_args(i, idx, &c.command, warnings)?;
             cron_tasks.push(CronTask {
                 suffix: hash[..10].to_owned(),
                 resources: resolve_resources(&i.resources, &id)?,
@@ -86,6 +83,50 @@ mod tasks {
         }
 
         Ok(cron_tasks)
+    }
+
+    /// A cron command's argv: a single word naming a Procfile entry runs that entry's command
+    /// (as `run` does); anything else must be a simple command — the cron plugin refuses shell
+    /// operators, and so does berth, naming the character.
+    fn cron_args(
+        i: &ReleaseInputs,
+        idx: usize,
+        command: &str,
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<String>, ReleaseError> {
+        let word = command.trim();
+        let entry = i.procfile.as_ref().and_then(|pf| {
+            if word.contains(char::is_whitespace) {
+                return None;
+            }
+            pf.processes
+                .iter()
+                .find(|(p, _)| p.as_str() == word)
+                .map(|(_, c)| c.as_str())
+                .or_else(|| {
+                    (word == RELEASE_ENTRY)
+                        .then_some(pf.release.as_deref())
+                        .flatten()
+                })
+        });
+        if let Some(entry) = entry {
+            return interpolate::shell_args(
+                &format!("cron[{idx}] (Procfile entry {word})"),
+                entry,
+                &i.env,
+                warnings,
+            )
+            .map_err(ReleaseError);
+        }
+        interpolate::command_words(command, &i.env).map_err(|e| {
+            ReleaseError(if e.needs_shell() {
+                format!(
+                    "cron[{idx}].command: {e}; put the command in a script (or a Procfile entry) and schedule that: {command:?}"
+                )
+            } else {
+                format!("cron[{idx}].command: {e}: {command:?}")
+            })
+        })
     }
 }
 pub(super) use tasks::cron_tasks;

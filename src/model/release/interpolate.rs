@@ -3,63 +3,37 @@
 
 use std::collections::BTreeMap;
 
-/// Expand `$NAME` / `${NAME}` outside single quotes from `vars` (unknown names expand to nothing),
-/// then split into words with POSIX shell quoting. `None` when the quotes are unbalanced.
-pub fn command_words(command: &str, vars: &BTreeMap<String, String>) -> Option<Vec<String>> {
-    let mut out = String::with_capacity(command.len());
-    let mut chars = command.chars().peekable();
-    let mut in_single = false;
-    let mut in_double = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if !in_single => {
-                out.push(c);
-                if let Some(n) = chars.next() {
-                    out.push(n);
-                }
-            }
-            '\'' if !in_double => {
-                in_single = !in_single;
-                out.push(c);
-            }
-            '"' if !in_single => {
-                in_double = !in_double;
-                out.push(c);
-            }
-            '$' if !in_single => {
-                let braced = chars.peek() == Some(&'{');
-                if braced {
-                    chars.next();
-                }
-                let mut name = String::new();
-                while let Some(&n) = chars.peek() {
-                    if n.is_ascii_alphanumeric() || n == '_' {
-                        name.push(n);
-                        chars.next();
-                    } else {
-                        break;
-                    }
-                }
-                if braced {
-                    if chars.peek() == Some(&'}') {
-                        chars.next();
-                    } else {
-                        return None;
-                    }
-                }
-                if name.is_empty() {
-                    out.push('$');
-                    if braced {
-                        out.push_str("{}");
-                    }
-                } else if let Some(v) = vars.get(&name) {
-                    out.push_str(v);
-                }
-            }
-            _ => out.push(c),
+use crate::model::shell_words;
+
+/// The argv of a Procfile entry (or a cron task naming one), split as a shell splits it with
+/// `vars` expanded ([`shell_words`]). A command that only a shell can run (`a && b`,
+/// `x > log`, `$(…)`) runs as `/bin/sh -c <command>` — Heroku runs every Procfile entry through a
+/// shell — and `warnings` says so; a malformed one is an error naming `what`.
+pub fn shell_args(
+    what: &str,
+    command: &str,
+    vars: &BTreeMap<String, String>,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<String>, String> {
+    match shell_words::split_with(command, vars) {
+        Ok(words) => Ok(words),
+        Err(e) if e.needs_shell() => {
+            warnings.push(format!(
+                "{what}: {e}, so it runs as /bin/sh -c {command:?} (the image must have /bin/sh)"
+            ));
+            Ok(vec!["/bin/sh".into(), "-c".into(), command.to_owned()])
         }
+        Err(e) => Err(format!("{what}: {e}: {command:?}")),
     }
-    shlex::split(&out)
+}
+
+/// Split a command the way the cron plugin does: a simple command only (operators refused,
+/// naming the character), parameters expanded from `vars`.
+pub fn command_words(
+    command: &str,
+    vars: &BTreeMap<String, String>,
+) -> Result<Vec<String>, shell_words::WordsError> {
+    shell_words::split_with(command, vars)
 }
 
 /// Substitute trigger metadata placeholders. Accepts the original code's `[[ .APP_NAME ]]`,
@@ -134,7 +108,15 @@ mod tests {
             .unwrap(),
             vec!["gunicorn", "--bind", "0.0.0.0:5000", "$PORT", "a b", "x"]
         );
-        assert_eq!(command_words("echo 'x", &vars), None);
+        assert!(command_words("echo 'x", &vars).is_err());
+        let mut warnings = Vec::new();
+        assert_eq!(
+            shell_args("web", "bin/setup && bin/web -p $PORT", &vars, &mut warnings).unwrap(),
+            vec!["/bin/sh", "-c", "bin/setup && bin/web -p $PORT"]
+        );
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].starts_with("web: the shell operator \"&&\" needs a shell"));
+        assert!(shell_args("web", "echo 'x", &vars, &mut warnings).is_err());
     }
 
     #[test]

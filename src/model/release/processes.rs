@@ -76,11 +76,13 @@ pub(super) fn processes(
         let args = match i.builder {
             BuilderType::Herokuish => vec!["/start".to_owned(), p.to_owned()],
             _ => match command {
-                Some(c) => interpolate::command_words(c, &vars).ok_or_else(|| {
-                    ReleaseError(format!(
-                        "Procfile: command of {p} has unbalanced quotes: {c:?}"
-                    ))
-                })?,
+                Some(c) => interpolate::shell_args(
+                    &format!("Procfile: command of {p}"),
+                    c,
+                    &vars,
+                    warnings,
+                )
+                .map_err(ReleaseError)?,
                 None => Vec::new(),
             },
         };

@@ -504,3 +504,77 @@ fn commands_are_split_and_expanded_like_dokku() {
         "{msg}"
     );
 }
+
+/// app.json `env`: a dry run shows the defaults it would set (generated secrets as a
+/// placeholder) and stores nothing; a required key without a value refuses it, naming every one.
+#[test]
+fn app_json_env_defaults_and_required_keys() {
+    let env = setup();
+    let app_json = write(
+        &env,
+        "app.json",
+        r#"{"env": {"PLAIN": "ignored: already set", "WEB_CONCURRENCY": {"value": "2"},
+                    "SECRET_KEY_BASE": {"generator": "secret"}, "OPTIONAL": {"required": false}}}"#,
+    );
+    let before = env.state_hash();
+    let out = env.ok(&[
+        "deploy",
+        "demo",
+        "--image",
+        "registry.example.com/demo:1",
+        "--app-json",
+        &app_json,
+        "--dry-run",
+        "--show-secrets",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(env.state_hash(), before, "a dry run stores nothing");
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let secret = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "Secret")
+        .unwrap();
+    let decode = |k: &str| {
+        use base64::Engine;
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(
+                    secret["data"][k]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("no {k}")),
+                )
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    assert_eq!(decode("WEB_CONCURRENCY"), "2");
+    assert_eq!(
+        decode("PLAIN"),
+        "1",
+        "an existing value is never overwritten"
+    );
+    assert_eq!(decode("SECRET_KEY_BASE"), "<generated on deploy>");
+    assert!(secret["data"].get("OPTIONAL").is_none());
+
+    let required = write(
+        &env,
+        "required.json",
+        r#"{"env": {"DATABASE_URL": {"description": "Postgres"}, "API_KEY": {"required": true}, "PLAIN": {}}}"#,
+    );
+    let msg = env.fail(&[
+        "deploy",
+        "demo",
+        "--image",
+        "registry.example.com/demo:1",
+        "--app-json",
+        &required,
+        "--dry-run",
+    ]);
+    assert_eq!(
+        msg,
+        "app.json env: required keys have no value, no default and no generator: API_KEY, DATABASE_URL (set them with: berth config:set <app> API_KEY=… DATABASE_URL=…)"
+    );
+}

@@ -998,3 +998,93 @@ async fn clone_deploys_only_on_request() {
     assert_eq!(ready_pods(&client, &n, "copy2", "web").await.len(), 1);
     ns.cleanup().await;
 }
+
+#[tokio::test]
+async fn app_json_env_is_applied_once_and_generated_secrets_are_never_shown() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "deploy-appenv").await;
+    let n = ns.name().to_owned();
+    let app = "envy";
+    let env = app_env(app, &n);
+    let dir = tempfile::tempdir().unwrap();
+    let app_json = write(
+        dir.path(),
+        "app.json",
+        r#"{"env": {"WEB_CONCURRENCY": {"value": "2"}, "SECRET_KEY_BASE": {"generator": "secret"},
+                    "BUILD": {"value": "one", "sync": true}}}"#,
+    );
+    let deploy = |image: &str| {
+        let out = run(
+            &env,
+            &[
+                "deploy",
+                app,
+                "--image",
+                image,
+                "--app-json",
+                &app_json,
+                "-q",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let said = deploy("registry.invalid/envy:1");
+    assert!(
+        said.contains(
+            "Setting 3 env var(s) from app.json: BUILD, SECRET_KEY_BASE, WEB_CONCURRENCY"
+        ),
+        "{said}"
+    );
+    let secret = ok(&env, &["config:get", app, "SECRET_KEY_BASE"])
+        .trim()
+        .to_owned();
+    assert_eq!(secret.len(), 64, "{secret}");
+    assert!(secret.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert!(!said.contains(&secret), "a generated secret was printed");
+    // It is in the running release's config Secret.
+    let live = Api::<Secret>::namespaced(client.clone(), &n)
+        .get(&format!("config-{app}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        live.data.unwrap()["SECRET_KEY_BASE"].0,
+        secret.as_bytes(),
+        "the generated value reaches the pods' config"
+    );
+
+    // Later deploys keep what was set (a user's change included); only sync keys are redone.
+    ok(
+        &env,
+        &[
+            "config:set",
+            "--no-restart",
+            app,
+            "WEB_CONCURRENCY=4",
+            "BUILD=changed",
+        ],
+    );
+    let said = deploy("registry.invalid/envy:2");
+    assert!(
+        said.contains("Setting 1 env var(s) from app.json: BUILD"),
+        "{said}"
+    );
+    assert_eq!(
+        ok(&env, &["config:get", app, "SECRET_KEY_BASE"]).trim(),
+        secret
+    );
+    assert_eq!(
+        ok(&env, &["config:get", app, "WEB_CONCURRENCY"]).trim(),
+        "4"
+    );
+    assert_eq!(ok(&env, &["config:get", app, "BUILD"]).trim(), "one");
+    ns.cleanup().await;
+}

@@ -3,6 +3,7 @@
 //! (an app.json is shared with Heroku-style tooling); a known key with the wrong type or an
 //! impossible value is a one-line error naming the field. JSONC comments are accepted.
 
+mod env;
 mod read;
 mod schedule;
 
@@ -13,6 +14,7 @@ use serde_json::Value;
 
 use super::names::ProcessType;
 
+pub use env::{EnvGenerator, EnvPlan, EnvVar, MissingEnv, plan_env};
 use read::{
     array, boolean, count, err, field, object, opt, process_key, shown, string, strip_jsonc,
 };
@@ -30,6 +32,8 @@ pub struct AppJson {
     pub cron: Vec<CronTask>,
     pub healthchecks: BTreeMap<ProcessType, Vec<Healthcheck>>,
     pub scripts: Scripts,
+    /// `env`: defaults, generated secrets and required keys for the app's config.
+    pub env: BTreeMap<String, EnvVar>,
     /// What was accepted but will not be used, one line each (a deploy prints them as
     /// warnings): healthchecks of a type Dokku does not run, as Dokku skips them.
     #[serde(skip)]
@@ -184,6 +188,9 @@ impl AppJson {
                 }
                 app.healthchecks.insert(proc_type, parsed);
             }
+        }
+        if let Some(v) = field(root, "env") {
+            app.env = env::parse_env(v, &mut app.skipped)?;
         }
         if let Some(v) = field(root, "scripts") {
             let scripts = object(v, "scripts")?;

@@ -12,13 +12,14 @@ use super::release::{deploy_release, new_deployment_id};
 use super::release_inputs::{Overrides, PROCFILE, release_from_store};
 use super::runtime::block_on;
 use crate::model::AppName;
-use crate::model::app_json::AppJson;
+use crate::model::app_json::{AppJson, EnvPlan, plan_env};
+use crate::model::env::EnvMap;
 use crate::model::procfile::Procfile;
 use crate::model::properties::validate_image_reference;
 use crate::model::release::Release;
 use crate::progress::Reporter;
 use crate::render::{self, Manifest};
-use crate::store::docs;
+use crate::store::{Scope, ScopeLock, Secrecy, docs};
 
 /// What to deploy.
 #[derive(Debug, Clone)]
@@ -97,8 +98,56 @@ fn given(opts: &DeployOpts) -> Result<Given> {
     })
 }
 
+/// The property recording that an app's app.json `env` was applied once (Dokku's name).
+const ENV_PROCESSED: &str = "appjson-env-processed";
+const APP_JSON_PLUGIN: &str = "app-json";
+
+/// What app.json `env` sets on this deploy (Dokku's rule: every key without a value on the first
+/// deploy, `sync` keys on later ones); a required key with no value refuses the deploy here,
+/// before anything is applied. With `generate` false (a dry run) secrets are placeholders.
+/// `None` when the app.json has no `env`.
+fn app_json_env(
+    ctx: &Ctx,
+    app: &AppName,
+    given: &Given,
+    generate: bool,
+) -> Result<Option<EnvPlan>> {
+    let app_json = match &given.app_json {
+        Some((a, _)) => a.clone(),
+        None => match ctx.store.app_json_text(app)? {
+            Some(t) => AppJson::parse(&t)?,
+            None => return Ok(None),
+        },
+    };
+    if app_json.env.is_empty() {
+        return Ok(None);
+    }
+    let current = ctx.store.env(app, true)?;
+    let first = ctx
+        .store
+        .property(&Scope::App(app.clone()), APP_JSON_PLUGIN, ENV_PROCESSED)?
+        .as_deref()
+        != Some("executed");
+    let mut secret = || {
+        if generate {
+            hex::encode(rand::random::<[u8; 32]>())
+        } else {
+            "<generated on deploy>".to_owned()
+        }
+    };
+    plan_env(&app_json.env, &current, first, &mut secret)
+        .map(Some)
+        .map_err(|e| crate::model::InvalidValue::new(e.to_string()).into())
+}
+
 /// The release of `given` for `app` from the store; its warnings go to `r`.
-fn build(ctx: &Ctx, app: &AppName, given: Given, r: &dyn Reporter) -> Result<Plan> {
+fn build(
+    ctx: &Ctx,
+    app: &AppName,
+    given: Given,
+    extra_env: std::collections::BTreeMap<String, String>,
+    r: &dyn Reporter,
+) -> Result<Plan> {
     let (procfile, procfile_text) = given.procfile.unzip();
     let (app_json, app_json_text) = given.app_json.unzip();
     let release = release_from_store(
@@ -109,6 +158,7 @@ fn build(ctx: &Ctx, app: &AppName, given: Given, r: &dyn Reporter) -> Result<Pla
             procfile,
             app_json,
             deployment_id: new_deployment_id(),
+            extra_env,
         },
     )?;
     for w in &release.warnings {
@@ -126,12 +176,37 @@ fn build(ctx: &Ctx, app: &AppName, given: Given, r: &dyn Reporter) -> Result<Pla
 pub fn plan(ctx: &Ctx, opts: &DeployOpts, r: &dyn Reporter) -> Result<Plan> {
     ctx.store.require_app(&opts.app)?;
     let given = given(opts)?;
-    build(ctx, &opts.app, given, r)
+    let env = app_json_env(ctx, &opts.app, &given, false)?.unwrap_or_default();
+    build(ctx, &opts.app, given, env.set, r)
 }
 
 /// `deploy --dry-run`: every object the deploy would apply.
 pub fn dry_run(ctx: &Ctx, opts: &DeployOpts, r: &dyn Reporter) -> Result<Vec<Manifest>> {
     Ok(render::render(&plan(ctx, opts, r)?.release))
+}
+
+/// Store what app.json `env` sets (like any config: 0600, only the keys shown) and record that
+/// the app's env was processed, so later deploys only redo `sync` keys.
+fn apply_app_json_env(lock: &ScopeLock<'_>, env: &EnvPlan, r: &dyn Reporter) -> Result<()> {
+    if !env.set.is_empty() {
+        lock.update_json(docs::CONFIG, |config: &mut EnvMap| {
+            config.extend(env.set.clone());
+            Ok::<_, crate::store::StoreError>(())
+        })?;
+        let keys: Vec<&str> = env.set.keys().map(String::as_str).collect();
+        r.info(&format!(
+            "Setting {} env var(s) from app.json: {}",
+            keys.len(),
+            keys.join(", ")
+        ));
+    }
+    lock.set_property(
+        APP_JSON_PLUGIN,
+        ENV_PROCESSED,
+        Some("executed"),
+        Secrecy::Public,
+    )?;
+    Ok(())
 }
 
 /// `deploy`: render from the store, apply, prune, wait, record (rolling back on failure when
@@ -142,7 +217,10 @@ pub fn deploy(ctx: &Ctx, opts: &DeployOpts, r: &dyn Reporter) -> Result<Deployed
     let given = given(opts)?;
     // The stored inputs are read under the lock: a concurrent config change lands before or after.
     let lock = lock_app(ctx, &opts.app, opts.wait)?;
-    let plan = build(ctx, &opts.app, given, r)?;
+    if let Some(env) = app_json_env(ctx, &opts.app, &given, true)? {
+        apply_app_json_env(&lock, &env, r)?;
+    }
+    let plan = build(ctx, &opts.app, given, Default::default(), r)?;
     let manifests = render::render(&plan.release);
     let done = block_on(async {
         let cluster = connect(&ctx.store, &opts.app).await?;

@@ -32,6 +32,8 @@ pub struct Overrides {
     pub app_json: Option<AppJson>,
     /// Dokku's deployment id (Unix seconds of the deploy).
     pub deployment_id: String,
+    /// Config added over the stored one (a dry run's app.json `env` defaults, not stored).
+    pub extra_env: std::collections::BTreeMap<String, String>,
 }
 
 /// Anything that stops a release from being assembled. `Display` is one line naming the input.
@@ -160,7 +162,8 @@ pub fn release_from_store(
             .unwrap_or_default(),
     };
 
-    let env = store.env(app, true)?;
+    let mut env = store.env(app, true)?;
+    env.extend(overrides.extra_env);
     let mut scale = store.scale(app)?;
     // Processes scaled before the current Procfile was set are not an error for a deploy.
     if let Some(pf) = &procfile {

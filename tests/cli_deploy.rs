@@ -578,3 +578,66 @@ fn app_json_env_defaults_and_required_keys() {
         "app.json env: required keys have no value, no default and no generator: API_KEY, DATABASE_URL (set them with: berth config:set <app> API_KEY=… DATABASE_URL=…)"
     );
 }
+
+/// `--dry-run` lists every task Job a deploy runs, each marked with when it runs.
+#[test]
+fn dry_run_lists_every_task_and_when_it_runs() {
+    let env = setup();
+    let procfile = write(&env, "Procfile", "web: ./server\nrelease: ./migrate\n");
+    let app_json = write(
+        &env,
+        "app.json",
+        r#"{"scripts": {"dokku": {"predeploy": "./pre", "postdeploy": "./post"}, "postdeploy": {"command": "./seed"}}}"#,
+    );
+    let out = env.ok(&[
+        "deploy",
+        "demo",
+        "--image",
+        "registry.example.com/demo:1",
+        "--procfile",
+        &procfile,
+        "--app-json",
+        &app_json,
+        "--dry-run",
+        "--format",
+        "json",
+    ]);
+    let list: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let tasks: Vec<(String, String, String)> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == "Job")
+        .map(|o| {
+            let name = o["metadata"]["name"].as_str().unwrap();
+            // demo-<task>-<deployment id>
+            let task = name
+                .strip_prefix("demo-")
+                .and_then(|n| n.rsplit_once('-'))
+                .unwrap()
+                .0
+                .to_owned();
+            (
+                task,
+                o["metadata"]["annotations"]["dokku.com/task-runs"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                o["spec"]["template"]["spec"]["containers"][0]["args"][2]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let t = |a: &str, b: &str, c: &str| (a.to_owned(), b.to_owned(), c.to_owned());
+    assert_eq!(
+        tasks,
+        [
+            t("predeploy", "before-rollout", "./pre"),
+            t("release", "before-rollout", "./migrate"),
+            t("postdeploy", "after-rollout", "./post"),
+            t("heroku-postdeploy", "after-first-rollout", "./seed"),
+        ]
+    );
+}

@@ -301,3 +301,133 @@ async fn release_tasks_run_in_the_new_image_and_a_failing_one_stops_the_deploy()
     }
     j.end().await;
 }
+
+/// app.json `scripts.dokku.postdeploy` runs in the new image after its pods are Ready, on every
+/// deploy; Heroku's `scripts.postdeploy` runs once, after the app's first deploy; a failing
+/// postdeploy fails the deploy and `rollback-on-failure` puts the previous release back.
+#[tokio::test]
+async fn postdeploy_tasks_run_after_the_rollout_and_heroku_postdeploy_only_once() {
+    use k8s_openapi::api::batch::v1::Job;
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::ResourceExt;
+    use kube::api::{Api, ListParams};
+    let j = Journey::start("e2e-postdeploy").await;
+    let (real, client, ns) = (&j.real, &j.client, &j.ns);
+    let app = "seeded";
+    let host = &host(app);
+    let env = j.app(app);
+    ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "60s"]);
+    let app_json = j.file(
+        "app.json",
+        r#"{"scripts": {"dokku": {"postdeploy": "echo postdeploy-ran-version=$TESTAPP_VERSION"},
+                        "postdeploy": "echo seeded-once"}}"#,
+    );
+    let jobs: Api<Job> = Api::namespaced(client.clone(), ns.name());
+    let named = |part: &'static str| {
+        let jobs = jobs.clone();
+        async move {
+            jobs.list(&ListParams::default())
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .filter(|j| j.name_any().contains(part))
+                .collect::<Vec<_>>()
+        }
+    };
+    let out = deploy(
+        &env,
+        app,
+        &real.image("testapp:1"),
+        &["--app-json", &app_json],
+    );
+    let _ = out;
+    real.wait_http(host, "/", ROUTE_TIMEOUT, "v1 served", |s, b| {
+        s == 200 && b.contains("version=1")
+    });
+    let logs = pod_logs_of_jobs(client, ns.name(), "postdeploy").await;
+    assert!(logs.contains("postdeploy-ran-version=1"), "{logs}");
+    assert!(logs.contains("seeded-once"), "{logs}");
+
+    // It ran after the new pods were Ready: its Job was created after their Ready transition.
+    let pods: Api<Pod> = Api::namespaced(client.clone(), ns.name());
+    let ready_at = pods
+        .list(&ListParams::default().labels(&format!(
+            "app.kubernetes.io/part-of={app},app.kubernetes.io/name=web"
+        )))
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .filter_map(|p| {
+            p.status
+                .as_ref()?
+                .conditions
+                .as_ref()?
+                .iter()
+                .find(|c| c.type_ == "Ready" && c.status == "True")?
+                .last_transition_time
+                .clone()
+        })
+        .max()
+        .expect("a Ready web pod");
+    let post = named("-postdeploy-").await;
+    let dokku_post = post
+        .iter()
+        .find(|j| !j.name_any().contains("heroku"))
+        .expect("postdeploy Job");
+    assert!(
+        dokku_post.metadata.creation_timestamp.clone().unwrap() >= ready_at,
+        "postdeploy started before the web pods were Ready"
+    );
+    assert_eq!(
+        dokku_post.annotations()["dokku.com/task-runs"],
+        "after-rollout"
+    );
+
+    // A second deploy: postdeploy again, Heroku's not.
+    deploy(
+        &env,
+        app,
+        &real.image("testapp:2"),
+        &["--app-json", &app_json],
+    );
+    assert_eq!(
+        named("heroku-postdeploy").await.len(),
+        1,
+        "Heroku's postdeploy ran twice"
+    );
+    let logs = pod_logs_of_jobs(client, ns.name(), "postdeploy").await;
+    assert!(logs.contains("postdeploy-ran-version=2"), "{logs}");
+
+    // A failing postdeploy fails the deploy, names the task, and the rollback restores v2.
+    ok(
+        &env,
+        &["scheduler-k3s:set", app, "rollback-on-failure", "true"],
+    );
+    let failing = j.file(
+        "failing.json",
+        r#"{"scripts": {"dokku": {"postdeploy": "echo seed failed; exit 4"}}}"#,
+    );
+    let (_, out) = fail_output(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            &real.image("testapp:1"),
+            "--app-json",
+            &failing,
+        ],
+    );
+    assert!(out.contains("postdeploy task failed"), "{out}");
+    assert!(
+        out.contains("seed failed"),
+        "the task's last log lines are shown: {out}"
+    );
+    assert!(out.contains("rolled back to revision"), "{out}");
+    real.wait_http(host, "/", ROUTE_TIMEOUT, "v2 served again", |s, b| {
+        s == 200 && b.contains("version=2")
+    });
+    j.end().await;
+}

@@ -40,6 +40,8 @@ pub struct DeployRequest {
 pub struct Deployed {
     pub revision: u32,
     pub pruned: Vec<ObjectKey>,
+    /// Names of the task Jobs this deploy started (predeploy, release, postdeploy, …).
+    pub tasks: Vec<String>,
 }
 
 /// A deploy that did not finish; the message says what failed and what was done about it.
@@ -51,6 +53,8 @@ pub struct DeployFailed {
     pub revision: u32,
     /// The revision written by the automatic rollback, when one ran and succeeded.
     pub rolled_back: Option<u32>,
+    /// Names of the task Jobs the failed deploy started.
+    pub tasks: Vec<String>,
 }
 
 /// Label selector for every object of `app`.
@@ -138,8 +142,9 @@ pub async fn deploy(
         "=====> Installing {} (revision {revision})",
         req.app
     ));
+    let mut tasks = Vec::new();
     let outcome = tokio::select! {
-        r = deadline.bound_with_slack("rolling out", WAIT_SLACK, roll_out(&resolver, ns, &req.app, &objects, &deadline, progress)) => r,
+        r = deadline.bound_with_slack("rolling out", WAIT_SLACK, roll_out(&resolver, ns, &req.app, &objects, &deadline, &mut tasks, progress)) => r,
         signal = interrupt::interrupted() => {
             // Leave no revision pending: record the cancellation, then stop.
             progress.close();
@@ -169,7 +174,11 @@ pub async fn deploy(
                 .await?;
             }
             history::trim(client, ns, &req.app).await?;
-            Ok(Deployed { revision, pruned })
+            Ok(Deployed {
+                revision,
+                pruned,
+                tasks,
+            })
         }
         Err(err) => {
             let why = format!("{err:#}");
@@ -192,6 +201,7 @@ pub async fn deploy(
                     message,
                     revision,
                     rolled_back: None,
+                    tasks,
                 }
                 .into());
             }
@@ -239,6 +249,7 @@ pub async fn deploy(
                 message,
                 revision,
                 rolled_back,
+                tasks,
             }
             .into())
         }
@@ -246,24 +257,34 @@ pub async fn deploy(
 }
 
 /// Apply `objects`, prune what they no longer contain, and wait for the Deployments among them.
+#[allow(clippy::too_many_arguments)]
 async fn roll_out(
     resolver: &Resolver,
     ns: &str,
     app: &str,
     objects: &[Value],
     deadline: &Deadline,
+    tasks: &mut Vec<String>,
     progress: &dyn Reporter,
 ) -> Result<Vec<ObjectKey>> {
-    // Release tasks (Jobs) run to completion, in order, before anything after them is applied.
+    // Tasks marked to run after the rollout wait for it; the others (Jobs) run to completion, in
+    // order, before anything after them is applied.
+    let (after, objects): (Vec<&Value>, Vec<&Value>) = objects.iter().partition(|o| {
+        o["kind"] == "Job"
+            && o["metadata"]["annotations"][crate::render::TASK_RUNS]
+                .as_str()
+                .is_some_and(|r| r.starts_with("after-"))
+    });
     let mut applied = Vec::new();
     let mut batch: Vec<Value> = Vec::new();
-    for obj in objects {
+    for obj in &objects {
         if obj["kind"] == "Job" {
             applied.extend(apply::apply_objects(resolver, ns, &batch).await?);
             batch.clear();
+            tasks.push(job_name(obj));
             run_release_task(resolver, ns, obj, deadline.remaining(), progress).await?;
         } else {
-            batch.push(obj.clone());
+            batch.push((*obj).clone());
         }
     }
     applied.extend(apply::apply_objects(resolver, ns, &batch).await?);
@@ -273,7 +294,7 @@ async fn roll_out(
     for key in &pruned {
         progress.line(&format!("       Removed {key}"));
     }
-    let targets = deployment_targets(objects);
+    let targets = deployment_targets(&objects.iter().map(|o| (*o).clone()).collect::<Vec<_>>());
     wait::wait_rollout(
         resolver.client(),
         ns,
@@ -286,7 +307,16 @@ async fn roll_out(
     )
     .await
     .map_err(|f| anyhow!(f.to_string()))?;
+    // Postdeploy tasks run in the new image once its processes are up; a failure fails the deploy.
+    for job in after {
+        tasks.push(job_name(job));
+        run_release_task(resolver, ns, job, deadline.remaining(), progress).await?;
+    }
     Ok(pruned)
+}
+
+fn job_name(job: &Value) -> String {
+    job["metadata"]["name"].as_str().unwrap_or("job").to_owned()
 }
 
 /// Create a release-task Job and wait for it; a failed task fails the deploy with its logs.
@@ -395,8 +425,10 @@ pub async fn rollback_to(
     progress.line(&format!(
         "=====> Rolling back {app} to revision {target} (revision {revision})"
     ));
+    // A rollback re-applies recorded objects only: task Jobs are never part of them.
+    let mut rollback_tasks = Vec::new();
     let outcome = tokio::select! {
-        r = deadline.bound_with_slack("rolling back", WAIT_SLACK, roll_out(&resolver, ns, app, &objects, &deadline, progress)) => r,
+        r = deadline.bound_with_slack("rolling back", WAIT_SLACK, roll_out(&resolver, ns, app, &objects, &deadline, &mut rollback_tasks, progress)) => r,
         signal = interrupt::interrupted() => {
             progress.close();
             let msg = format!("Rollback of {app} to revision {target} has been cancelled ({signal})");
@@ -414,7 +446,11 @@ pub async fn rollback_to(
                 mark(client, server, &mut prev, Status::Superseded, "Superseded").await?;
             }
             history::trim(client, ns, app).await?;
-            Ok(Deployed { revision, pruned })
+            Ok(Deployed {
+                revision,
+                pruned,
+                tasks: Vec::new(),
+            })
         }
         Err(err) => {
             let why = format!("{err:#}");

@@ -144,6 +144,8 @@ pub struct HttpHeader {
 pub struct Scripts {
     pub predeploy: Option<String>,
     pub postdeploy: Option<String>,
+    /// Heroku's `scripts.postdeploy`: run once, after the app's first successful deploy.
+    pub heroku_postdeploy: Option<String>,
 }
 
 type Result<T> = std::result::Result<T, AppJsonError>;
@@ -201,6 +203,18 @@ impl AppJson {
                 app.scripts.postdeploy = opt(dokku, "postdeploy", "scripts.dokku", string)?
                     .filter(|s| !s.trim().is_empty());
             }
+            // Heroku allows a string or `{"command": "...", "size": ...}`.
+            app.scripts.heroku_postdeploy = match field(scripts, "postdeploy") {
+                None => None,
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(v) => opt(
+                    object(v, "scripts.postdeploy")?,
+                    "command",
+                    "scripts.postdeploy",
+                    string,
+                )?,
+            }
+            .filter(|s| !s.trim().is_empty());
         }
         Ok(app)
     }

@@ -240,10 +240,33 @@ pub struct CronTask {
 /// A task run to completion before the rollout (app.json `scripts.dokku.predeploy`, Procfile `release`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReleaseTask {
-    /// `predeploy` or `release`.
+    /// `predeploy`, `release`, `postdeploy` or `heroku-postdeploy`.
     pub name: String,
     pub command: String,
     pub resources: Resources,
+    pub runs: TaskRuns,
+}
+
+/// When a deploy runs a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TaskRuns {
+    /// Before the new processes roll out (predeploy, the Procfile `release` entry).
+    BeforeRollout,
+    /// After a successful rollout (`scripts.dokku.postdeploy`).
+    AfterRollout,
+    /// After the app's first successful rollout only, once (Heroku's `scripts.postdeploy`).
+    AfterFirstRollout,
+}
+
+impl TaskRuns {
+    /// The `dokku.com/task-runs` annotation value the deploy engine and `--dry-run` show.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskRuns::BeforeRollout => "before-rollout",
+            TaskRuns::AfterRollout => "after-rollout",
+            TaskRuns::AfterFirstRollout => "after-first-rollout",
+        }
+    }
 }
 
 /// Where a user annotation or label was set, from weakest to strongest.

@@ -13,7 +13,7 @@ use crate::kube::{history, ps};
 use crate::model::release::Release;
 use crate::progress::Reporter;
 use crate::render::{self, Manifest};
-use crate::store::ScopeLock;
+use crate::store::{Scope, ScopeLock, Secrecy};
 
 /// The values recorded with a revision (`helm get values`), in the shape of Dokku's chart
 /// values: enough for `run`, restarts and rebuilds to find the deployed image again. No config
@@ -117,10 +117,51 @@ fn recorded_values(lock: &ScopeLock<'_>, release: &Release) -> Result<Map<String
 async fn deploy_recorded(
     lock: &ScopeLock<'_>,
     cluster: &AppCluster,
-    req: DeployRequest,
+    mut req: DeployRequest,
     progress: &dyn Reporter,
 ) -> Result<Deployed> {
-    let err = match deploy::deploy(&cluster.client, req, progress).await {
+    // Heroku's postdeploy runs once, after the app's first successful rollout: drop it when the
+    // app already ran it or is deployed; record it as soon as it has been started (as Dokku does,
+    // so a failed one never runs twice).
+    let once: Vec<String> = req
+        .objects
+        .iter()
+        .filter(|o| is_first_rollout_task(o))
+        .filter_map(|o| o["metadata"]["name"].as_str().map(str::to_owned))
+        .collect();
+    if !once.is_empty() {
+        let ran = lock
+            .store()
+            .property(
+                &Scope::App(cluster.app.clone()),
+                "app-json",
+                HEROKU_POSTDEPLOY,
+            )
+            .map_err(|e| anyhow!(e.to_string()))?
+            .as_deref()
+            == Some("executed");
+        if ran || is_deployed(cluster).await? {
+            req.objects.retain(|o| !is_first_rollout_task(o));
+        }
+    }
+    let result = deploy::deploy(&cluster.client, req, progress).await;
+    let started = match &result {
+        Ok(done) => done.tasks.clone(),
+        Err(e) => e
+            .downcast_ref::<DeployFailed>()
+            .map(|f| f.tasks.clone())
+            .unwrap_or_default(),
+    };
+    if started.iter().any(|t| once.contains(t)) {
+        lock.set_property(
+            "app-json",
+            HEROKU_POSTDEPLOY,
+            Some("executed"),
+            Secrecy::Public,
+        )
+        .map_err(|e| anyhow!(e.to_string()))?;
+    }
+    let err = match result {
         Ok(done) => return Ok(done),
         Err(err) => err,
     };
@@ -138,8 +179,17 @@ async fn deploy_recorded(
         message: format!("{}; {told}", failed.message),
         revision: failed.revision,
         rolled_back: failed.rolled_back,
+        tasks: failed.tasks.clone(),
     }
     .into())
+}
+
+/// Dokku's property recording that Heroku's `scripts.postdeploy` was started.
+const HEROKU_POSTDEPLOY: &str = "heroku.postdeploy";
+
+fn is_first_rollout_task(o: &Value) -> bool {
+    o["kind"] == "Job"
+        && o["metadata"]["annotations"][crate::render::TASK_RUNS] == "after-first-rollout"
 }
 
 /// Put revision `revision`'s recorded config and scale back in the store.

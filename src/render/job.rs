@@ -1,6 +1,8 @@
-//! Release tasks as Jobs (app.json `scripts.dokku.predeploy`, Procfile `release`). The original runs
-//! them with Docker on the Dokku host; berth has no Docker, so they run in the cluster with the new
-//! image and the app's config, and the deploy engine waits for them before the rollout. The name
+//! Deployment tasks as Jobs (app.json `scripts.dokku.predeploy`, Procfile `release`,
+//! `scripts.dokku.postdeploy`, Heroku's `scripts.postdeploy`). The original runs them with Docker on
+//! the Dokku host; berth has no Docker, so they run in the cluster with the new image and the app's
+//! config: the deploy engine runs the first two before the rollout and the postdeploy ones after
+//! it, as the `dokku.com/task-runs` annotation says. The name
 //! carries the deployment id because a Job's pod template is immutable.
 
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
@@ -15,6 +17,10 @@ use crate::model::release::{Release, ReleaseTask};
 const ACTIVE_DEADLINE_SECONDS: i64 = 86_400;
 /// Keep finished tasks an hour so their logs can be read after a failed deploy.
 const TTL_SECONDS_AFTER_FINISHED: i32 = 3_600;
+
+/// The annotation saying when a task Job runs: `before-rollout`, `after-rollout`,
+/// `after-first-rollout`.
+pub const TASK_RUNS: &str = "dokku.com/task-runs";
 
 pub fn name(r: &Release, t: &ReleaseTask) -> String {
     fit(
@@ -31,6 +37,8 @@ fn render_one(r: &Release, t: &ReleaseTask) -> Job {
     let fixed = fixed_labels(&instance, &t.name, app);
     let mut annotations = workload_annotations(r, &container_name);
     annotations.insert("dokku.com/job-suffix".into(), r.deployment_id.clone());
+    // When the deploy engine runs it (and what --dry-run shows).
+    annotations.insert(TASK_RUNS.into(), t.runs.as_str().into());
     // One map for job and pod, as the original does for one-off jobs.
     let user = {
         let mut m = meta::user_annotations(r, Some(&t.name), "job");

@@ -23,6 +23,7 @@ mod traefik;
 mod values;
 
 pub use cluster_issuer::{CLUSTER_ISSUERS_NAMESPACE, CLUSTER_ISSUERS_RELEASE, cluster_issuers};
+pub use job::TASK_RUNS;
 pub use keda::cluster_trigger_authentications;
 pub use manifest::{Manifest, to_json, to_yaml};
 pub use secret::config_name_for;

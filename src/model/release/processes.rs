@@ -148,6 +148,7 @@ pub(super) fn release_tasks(
             name: "predeploy".into(),
             command: cmd.clone(),
             resources: resolve_resources(&i.resources, "predeploy")?,
+            runs: TaskRuns::BeforeRollout,
         });
     }
     if let Some(cmd) = &procfile.release {
@@ -155,6 +156,23 @@ pub(super) fn release_tasks(
             name: "release".into(),
             command: cmd.clone(),
             resources: resolve_resources(&i.resources, "release")?,
+            runs: TaskRuns::BeforeRollout,
+        });
+    }
+    if let Some(cmd) = &i.app_json.scripts.postdeploy {
+        release_tasks.push(ReleaseTask {
+            name: "postdeploy".into(),
+            command: cmd.clone(),
+            resources: resolve_resources(&i.resources, "postdeploy")?,
+            runs: TaskRuns::AfterRollout,
+        });
+    }
+    if let Some(cmd) = &i.app_json.scripts.heroku_postdeploy {
+        release_tasks.push(ReleaseTask {
+            name: "heroku-postdeploy".into(),
+            command: cmd.clone(),
+            resources: resolve_resources(&i.resources, "postdeploy")?,
+            runs: TaskRuns::AfterFirstRollout,
         });
     }
 

@@ -854,6 +854,39 @@ async fn registry_login_creates_and_references_a_pull_secret() {
         secrets.get_opt("pull-secret-priv").await.unwrap().is_none(),
         "pull-secret-priv not pruned"
     );
+
+    // An entry someone else added (as `kubectl edit` would) does not survive the next rollout:
+    // the release owns the whole list, as Dokku's Helm release does.
+    let deployments = Api::<Deployment>::namespaced(client.clone(), &n);
+    deployments
+        .patch(
+            "priv-web",
+            &kube::api::PatchParams {
+                field_manager: Some("kubectl-edit".into()),
+                ..Default::default()
+            },
+            &kube::api::Patch::Strategic(serde_json::json!({"spec": {"template": {"spec": {
+                "imagePullSecrets": [{"name": "hand-added"}]}}}})),
+        )
+        .await
+        .unwrap();
+    let names = |d: Deployment| {
+        pod_spec(d)
+            .image_pull_secrets
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| r.name)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(deployment(&client, &n, "priv-web").await.unwrap()),
+        vec!["hand-added", "team-registry"]
+    );
+    ok(&env, &["ps:rebuild", app, "-q"]);
+    assert_eq!(
+        names(deployment(&client, &n, "priv-web").await.unwrap()),
+        vec!["team-registry"]
+    );
     ns.cleanup().await;
 }
 

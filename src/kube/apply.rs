@@ -208,13 +208,77 @@ pub async fn apply_objects(
             }
         }
         obj.as_object_mut().map(|o| o.remove("status"));
-        api.patch(&key.name, &params, &Patch::Apply(&obj))
+        let live = api
+            .patch(&key.name, &params, &Patch::Apply(&obj))
             .await
             .map_err(describe)
             .with_context(|| format!("applying {key} in namespace {ns}"))?;
+        own_lists(&api, &key, &obj, &live.data, ns).await?;
         applied.push(key);
     }
     Ok(applied)
+}
+
+/// Put `value` at JSON `pointer` in `root`, creating the objects on the way.
+fn set_at(root: &mut Value, pointer: &str, value: Value) {
+    let mut at = root;
+    let parts: Vec<&str> = pointer.trim_start_matches('/').split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        let Some(obj) = at.as_object_mut() else {
+            return;
+        };
+        if i + 1 == parts.len() {
+            obj.insert((*part).to_owned(), value);
+            return;
+        }
+        at = obj
+            .entry((*part).to_owned())
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+    }
+}
+
+/// Lists the release defines completely, as JSON pointers into the object. Server-side apply
+/// merges a keyed list with entries other managers added (`kubectl edit` adding a pull secret);
+/// Dokku's Helm release owns these whole lists, so berth does too.
+const OWNED_LISTS: [&str; 2] = [
+    "/spec/template/spec/imagePullSecrets",
+    "/spec/jobTemplate/spec/template/spec/imagePullSecrets",
+];
+
+/// Replace each owned list that holds entries berth did not apply with exactly berth's: a JSON
+/// merge patch (RFC 7386) replaces a list whole, where apply and strategic merge would merge it.
+async fn own_lists(
+    api: &kube::Api<kube::api::DynamicObject>,
+    key: &ObjectKey,
+    wanted: &Value,
+    live: &Value,
+    ns: &str,
+) -> Result<()> {
+    let mut patch = Value::Object(serde_json::Map::new());
+    for pointer in OWNED_LISTS {
+        let Some(live_list) = live.pointer(pointer) else {
+            continue;
+        };
+        let want = wanted.pointer(pointer).cloned().unwrap_or(Value::Null);
+        if *live_list != want {
+            set_at(&mut patch, pointer, want);
+        }
+    }
+    if patch.as_object().is_some_and(|o| o.is_empty()) {
+        return Ok(());
+    }
+    api.patch(
+        &key.name,
+        &PatchParams {
+            field_manager: Some(FIELD_MANAGER.into()),
+            ..PatchParams::default()
+        },
+        &Patch::Merge(&patch),
+    )
+    .await
+    .map_err(describe)
+    .with_context(|| format!("taking ownership of the lists of {key} in namespace {ns}"))?;
+    Ok(())
 }
 
 /// Delete objects of the app in `ns` (selected by `selector` over [`APP_KINDS`] plus `extra_kinds`)

@@ -641,3 +641,59 @@ fn dry_run_lists_every_task_and_when_it_runs() {
         ]
     );
 }
+
+/// `deploy --builder` says how the image was built for this deploy (over `builder:set`): a
+/// herokuish image starts `/start <process>`, a CNB image runs through `launcher`.
+#[test]
+fn deploy_builder_flag_sets_the_start_command_form() {
+    let env = setup();
+    let procfile = write(&env, "Procfile", "web: ./server\nworker: ./worker\n");
+    let run = |builder: &str| {
+        env.ok(&[
+            "deploy",
+            "demo",
+            "--image",
+            "registry.example.com/demo:1",
+            "--procfile",
+            &procfile,
+            "--builder",
+            builder,
+            "--dry-run",
+            "--format",
+            "json",
+        ])
+    };
+    let herokuish = run("herokuish");
+    let deployments = args_of(&herokuish, "Deployment");
+    assert!(
+        deployments.contains(&(
+            "demo-worker".to_owned(),
+            vec!["/start".to_owned(), "worker".to_owned()]
+        )),
+        "{deployments:?}"
+    );
+    let pack: serde_json::Value = serde_json::from_str(&run("pack")).unwrap();
+    let worker = pack["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["metadata"]["name"] == "demo-worker")
+        .unwrap();
+    assert_eq!(
+        worker["spec"]["template"]["spec"]["containers"][0]["command"],
+        serde_json::json!(["launcher"])
+    );
+    let msg = env.fail(&[
+        "deploy",
+        "demo",
+        "--image",
+        "x:1",
+        "--builder",
+        "nope",
+        "--dry-run",
+    ]);
+    assert_eq!(
+        msg,
+        "invalid --builder \"nope\" (valid values: dockerfile, herokuish, pack)"
+    );
+}

@@ -7,6 +7,7 @@ use super::args::existing_app;
 use super::output::{info1, warn};
 use super::terminal::Terminal;
 use super::{CliError, Ctx};
+use crate::model::release::BuilderType;
 use crate::ops::deploy::{self, DeployOpts};
 use crate::ops::lock::LockWait;
 use crate::render::{self, Manifest};
@@ -33,6 +34,10 @@ pub struct DeployArgs {
     /// app.json to use instead of the stored one (`app-json:set`)
     #[arg(long, value_name = "PATH")]
     pub app_json: Option<std::path::PathBuf>,
+    /// How the image was built, for this deploy: dockerfile, herokuish (`/start <process>`) or
+    /// pack (`launcher`); default: `builder:set`, else dockerfile
+    #[arg(long, value_name = "TYPE")]
+    pub builder: Option<String>,
     /// Print the manifests instead of applying them
     #[arg(long)]
     pub dry_run: bool,
@@ -67,6 +72,18 @@ pub fn deploy_opts(ctx: &Ctx, args: &DeployArgs) -> Result<DeployOpts, CliError>
         image: args.image.clone(),
         procfile: args.procfile.clone(),
         app_json: args.app_json.clone(),
+        builder: args
+            .builder
+            .as_deref()
+            .map(|b| {
+                BuilderType::parse(b).ok_or_else(|| {
+                    CliError::msg(format!(
+                        "invalid --builder {b:?} (valid values: {})",
+                        BuilderType::NAMES.join(", ")
+                    ))
+                })
+            })
+            .transpose()?,
         wait: if args.no_wait {
             LockWait::NoWait
         } else {

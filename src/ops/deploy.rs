@@ -33,6 +33,9 @@ pub struct DeployOpts {
     pub app_json: Option<PathBuf>,
     /// How long to wait for another deploy of the app.
     pub wait: LockWait,
+    /// `--builder`: how the image was built, for this deploy (else `builder:set`, else
+    /// dockerfile).
+    pub builder: Option<crate::model::release::BuilderType>,
 }
 
 /// A release ready to render or deploy, with the file texts it was built from.
@@ -57,6 +60,7 @@ fn read_file(path: &Path, kind: crate::input::FileKind) -> Result<String> {
 /// The command-line inputs of a deploy, read and checked.
 struct Given {
     image: String,
+    builder: Option<crate::model::release::BuilderType>,
     procfile: Option<(Procfile, String)>,
     app_json: Option<(AppJson, String)>,
 }
@@ -93,6 +97,7 @@ fn given(opts: &DeployOpts) -> Result<Given> {
     };
     Ok(Given {
         image,
+        builder: opts.builder,
         procfile,
         app_json,
     })
@@ -159,6 +164,7 @@ fn build(
             app_json,
             deployment_id: new_deployment_id(),
             extra_env,
+            builder: given.builder,
         },
     )?;
     for w in &release.warnings {

@@ -34,6 +34,8 @@ pub struct Overrides {
     pub deployment_id: String,
     /// Config added over the stored one (a dry run's app.json `env` defaults, not stored).
     pub extra_env: std::collections::BTreeMap<String, String>,
+    /// `deploy --builder`: the image's builder type for this deploy, over `builder:set`.
+    pub builder: Option<BuilderType>,
 }
 
 /// Anything that stops a release from being assembled. `Display` is one line naming the input.
@@ -222,12 +224,15 @@ pub fn release_from_store(
         trigger_auth: store.autoscaling_auth(&scope)?,
         global_trigger_auth: global_auth.keys().cloned().collect::<BTreeSet<_>>(),
         shm_size: props.shm_size().map(str::to_owned),
-        builder: {
-            let name = store.selected_builder(app)?;
-            BuilderType::parse(&name).ok_or_else(|| Error::Builder {
-                app: app.clone(),
-                name: name.clone(),
-            })?
+        builder: match overrides.builder {
+            Some(b) => b,
+            None => {
+                let name = store.selected_builder(app)?;
+                BuilderType::parse(&name).ok_or_else(|| Error::Builder {
+                    app: app.clone(),
+                    name: name.clone(),
+                })?
+            }
         },
         ..ReleaseInputs::default()
     };

@@ -184,6 +184,7 @@ pub fn set_app_json(ctx: &Ctx, app: &AppName, text: Option<&str>) -> Result<()> 
                 app_json: Some(parsed),
                 deployment_id: super::release::new_deployment_id(),
                 extra_env: Default::default(),
+                builder: None,
             },
         )?;
     }

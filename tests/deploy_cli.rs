@@ -1121,3 +1121,86 @@ async fn app_json_env_is_applied_once_and_generated_secrets_are_never_shown() {
     assert_eq!(ok(&env, &["config:get", app, "BUILD"]).trim(), "one");
     ns.cleanup().await;
 }
+
+/// An `http` trigger in a cluster that serves the KEDA HTTP add-on (the test cluster has its
+/// CRD): the deploy creates the HTTPScaledObject from the trigger's metadata and the interceptor
+/// Service, and routes the Ingress through it.
+#[tokio::test]
+async fn http_autoscaling_renders_the_add_on_objects_when_the_cluster_serves_them() {
+    use k8s_openapi::api::core::v1::Service;
+    use k8s_openapi::api::networking::v1::Ingress;
+    use kube::core::GroupVersionKind;
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "deploy-http").await;
+    let n = ns.name().to_owned();
+    let app = "burst";
+    let env = app_env(app, &n);
+    ok(&env, &["domains:set", app, "burst.example.com"]);
+    let dir = tempfile::tempdir().unwrap();
+    let app_json = write(
+        dir.path(),
+        "app.json",
+        r#"{"formation": {"web": {"autoscaling": {"min_quantity": 0, "max_quantity": 3,
+             "triggers": [{"type": "http", "metadata": {"scale_by": "concurrency", "concurrency_target_value": "20"}}]}}}}"#,
+    );
+    ok(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            "registry.invalid/burst:1",
+            "--app-json",
+            &app_json,
+            "-q",
+        ],
+    );
+    let gvk = GroupVersionKind::gvk("http.keda.sh", "v1alpha1", "HTTPScaledObject");
+    let (resource, _) = kube::discovery::pinned_kind(&client, &gvk).await.unwrap();
+    let hso = Api::<DynamicObject>::namespaced_with(client.clone(), &n, &resource)
+        .get("burst-web")
+        .await
+        .unwrap();
+    assert_eq!(
+        hso.data["spec"]["hosts"],
+        serde_json::json!(["burst.example.com"])
+    );
+    assert_eq!(
+        hso.data["spec"]["scalingMetric"],
+        serde_json::json!({"concurrency": {"targetValue": 20}})
+    );
+    assert_eq!(
+        hso.data["spec"]["replicas"],
+        serde_json::json!({"min": 0, "max": 3})
+    );
+    let kip = Api::<Service>::namespaced(client.clone(), &n)
+        .get("kip-burst-web")
+        .await
+        .unwrap();
+    assert_eq!(
+        kip.spec.unwrap().external_name.as_deref(),
+        Some("keda-add-ons-http-interceptor-proxy.keda.svc.cluster.local")
+    );
+    let ingresses = Api::<Ingress>::namespaced(client.clone(), &n)
+        .list(&ListParams::default())
+        .await
+        .unwrap();
+    let backend = ingresses.items[0]
+        .spec
+        .as_ref()
+        .unwrap()
+        .rules
+        .as_ref()
+        .unwrap()[0]
+        .http
+        .as_ref()
+        .unwrap()
+        .paths[0]
+        .backend
+        .service
+        .clone()
+        .unwrap();
+    assert_eq!(backend.name, "kip-burst-web");
+    assert_eq!(backend.port.unwrap().number, Some(8080));
+    ns.cleanup().await;
+}

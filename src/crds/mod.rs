@@ -6,4 +6,5 @@
 pub mod cert_manager;
 pub mod helm;
 pub mod keda;
+pub mod keda_http;
 pub mod traefik;

@@ -77,6 +77,15 @@ async fn connect_checked(
     }
 }
 
+/// Whether the cluster serves `kind` in `group_version` (e.g. the KEDA HTTP add-on's
+/// `http.keda.sh/v1alpha1` `HTTPScaledObject`): Dokku renders such objects only when it does.
+pub async fn serves(client: &Client, group_version: &str, kind: &str) -> bool {
+    match client.list_api_group_resources(group_version).await {
+        Ok(list) => list.resources.iter().any(|r| r.kind == kind),
+        Err(_) => false,
+    }
+}
+
 /// Context names of a kubeconfig file; a file that is not a kubeconfig is an error naming it.
 pub fn kubeconfig_contexts(path: &str) -> Result<Vec<String>, String> {
     let text = crate::input::read_text(std::path::Path::new(path), crate::input::KUBECONFIG)

@@ -205,6 +205,28 @@ pub struct Autoscaling {
     pub triggers: Vec<ScaleTrigger>,
     /// Replicas KEDA falls back to when a non-cpu/memory scaler fails (the scale count).
     pub fallback_replicas: u32,
+    /// The `http` trigger's settings, for the KEDA HTTP add-on's HTTPScaledObject.
+    pub http: Option<HttpScaling>,
+}
+
+/// An `http` trigger (reference §5.8): how the KEDA HTTP add-on scales the process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HttpScaling {
+    pub scaledown_period_seconds: u32,
+    pub metric: HttpMetric,
+}
+
+/// `scale_by`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum HttpMetric {
+    RequestRate {
+        granularity_seconds: u32,
+        target_value: u32,
+        window_seconds: u32,
+    },
+    Concurrency {
+        target_value: u32,
+    },
 }
 
 /// One long-running process type → one Deployment.
@@ -353,6 +375,8 @@ pub struct Release {
     pub trigger_auth: BTreeMap<String, BTreeMap<String, String>>,
     /// `/dev/shm` size (memory quantity), if set.
     pub shm_size: Option<String>,
+    /// See [`inputs::ReleaseInputs::http_addon`].
+    pub http_addon: bool,
     /// Things the user should know that do not stop the deploy (e.g. ignored port mappings).
     pub warnings: Vec<String>,
 }

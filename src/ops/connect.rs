@@ -15,6 +15,8 @@ pub struct AppCluster {
     pub client: Client,
     /// The API server's URL (named when it does not answer).
     pub server: String,
+    /// The cluster serves the KEDA HTTP add-on (`http` triggers get an HTTPScaledObject).
+    pub http_addon: bool,
     pub app: AppName,
     pub namespace: String,
     pub props: ResolvedProperties,
@@ -33,9 +35,12 @@ pub async fn connect(store: &Store, app: &AppName) -> Result<AppCluster> {
     let (client, server) =
         crate::kube::client::connect_client_at(props.kubeconfig_path(), props.kube_context())
             .await?;
+    let http_addon =
+        crate::kube::client::serves(&client, "http.keda.sh/v1alpha1", "HTTPScaledObject").await;
     Ok(AppCluster {
         client,
         server,
+        http_addon,
         app: app.clone(),
         namespace: props.namespace().to_owned(),
         props,

@@ -226,10 +226,12 @@ pub fn deploy(ctx: &Ctx, opts: &DeployOpts, r: &dyn Reporter) -> Result<Deployed
     if let Some(env) = app_json_env(ctx, &opts.app, &given, true)? {
         apply_app_json_env(&lock, &env, r)?;
     }
-    let plan = build(ctx, &opts.app, given, Default::default(), r)?;
-    let manifests = render::render(&plan.release);
+    let mut plan = build(ctx, &opts.app, given, Default::default(), r)?;
     let done = block_on(async {
         let cluster = connect(&ctx.store, &opts.app).await?;
+        // What the cluster serves decides some objects, as Helm capabilities do for Dokku.
+        plan.release.http_addon = cluster.http_addon;
+        let manifests = render::render(&plan.release);
         deploy_release(&lock, &cluster, &plan.release, &manifests, r).await
     })?;
     // The Procfile / app.json this revision was deployed with become the app's, so restarts,

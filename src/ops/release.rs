@@ -235,7 +235,7 @@ pub async fn redeploy(
         (Redeploy::Rebuild, _) | (_, None) => new_deployment_id(),
         (_, Some(id)) => id,
     };
-    let release = release_from_store(
+    let mut release = release_from_store(
         store,
         &cluster.app,
         &image,
@@ -246,6 +246,7 @@ pub async fn redeploy(
     )
     // One line, not a chain that repeats its cause.
     .map_err(|e| anyhow!(e.to_string()))?;
+    release.http_addon = cluster.http_addon;
     let mut manifests = render::render(&release);
     // Release tasks ran when the image was deployed; a restart or scale does not re-run them.
     manifests.retain(|m| !matches!(m, Manifest::Job(_)));
@@ -309,7 +310,7 @@ pub async fn deploy_image(
     image: &str,
     progress: &dyn Reporter,
 ) -> Result<Deployed> {
-    let release = release_from_store(
+    let mut release = release_from_store(
         lock.store(),
         &cluster.app,
         image,
@@ -320,6 +321,7 @@ pub async fn deploy_image(
     )
     // One line, not a chain that repeats its cause.
     .map_err(|e| anyhow!(e.to_string()))?;
+    release.http_addon = cluster.http_addon;
     let manifests = render::render(&release);
     deploy_release(lock, cluster, &release, &manifests, progress).await
 }

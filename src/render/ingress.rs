@@ -7,7 +7,7 @@ use k8s_openapi::api::networking::v1::{
 
 use super::meta::{self, fixed_labels, layer, map, object_meta};
 use super::naming::{SUBDOMAIN_MAX, fit};
-use super::{certificate, process_name, service};
+use super::{certificate, keda, process_name, service};
 use crate::model::release::{PortMap, PortScheme, Process, Release};
 
 /// The Service port the Ingress targets: any `https-443-*`, else `http-80-*`, else the first
@@ -53,25 +53,43 @@ pub fn render(r: &Release, p: &Process) -> Vec<Ingress> {
     web.domains
         .iter()
         .map(|d| {
-            let paths = backend_port
-                .as_ref()
-                .map(|port| {
-                    vec![HTTPIngressPath {
-                        path: Some("/".into()),
-                        path_type: "ImplementationSpecific".into(),
-                        backend: IngressBackend {
-                            service: Some(IngressServiceBackend {
-                                name: service::name(r, p),
-                                port: Some(ServiceBackendPort {
-                                    name: Some(port.clone()),
-                                    number: None,
-                                }),
+            let paths = if keda::http_routed(r, p) {
+                // Through the KEDA HTTP add-on's interceptor, which counts and holds requests.
+                vec![HTTPIngressPath {
+                    path: Some("/".into()),
+                    path_type: "Prefix".into(),
+                    backend: IngressBackend {
+                        service: Some(IngressServiceBackend {
+                            name: keda::interceptor_service_name(r, p),
+                            port: Some(ServiceBackendPort {
+                                name: None,
+                                number: Some(keda::INTERCEPTOR_PORT),
                             }),
-                            ..IngressBackend::default()
-                        },
-                    }]
-                })
-                .unwrap_or_default();
+                        }),
+                        ..IngressBackend::default()
+                    },
+                }]
+            } else {
+                backend_port
+                    .as_ref()
+                    .map(|port| {
+                        vec![HTTPIngressPath {
+                            path: Some("/".into()),
+                            path_type: "ImplementationSpecific".into(),
+                            backend: IngressBackend {
+                                service: Some(IngressServiceBackend {
+                                    name: service::name(r, p),
+                                    port: Some(ServiceBackendPort {
+                                        name: Some(port.clone()),
+                                        number: None,
+                                    }),
+                                }),
+                                ..IngressBackend::default()
+                            },
+                        }]
+                    })
+                    .unwrap_or_default()
+            };
             Ingress {
                 metadata: object_meta(
                     r,

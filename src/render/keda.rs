@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::ByteString;
-use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::core::v1::{Secret, Service, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::meta::{self, fixed_labels, layer, map, object_meta};
@@ -16,7 +16,11 @@ use crate::crds::keda::{
     ScaleTargetRef, ScaleTrigger, ScaledObject, ScaledObjectSpec, SecretTargetRef,
     TriggerAuthentication, TriggerAuthenticationSpec,
 };
-use crate::model::release::{Process, Release};
+use crate::crds::keda_http::{
+    Concurrency, HTTPScaledObject, HTTPScaledObjectSpec, HttpReplicas, HttpScaleTargetRef,
+    RequestRate, ScalingMetric,
+};
+use crate::model::release::{HttpMetric, Process, Release};
 
 fn int(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
@@ -186,4 +190,125 @@ pub fn cluster_trigger_authentications(
         },
     };
     (secret, auth)
+}
+
+/// The interceptor proxy's address in the add-on's namespace.
+const INTERCEPTOR: &str = "keda-add-ons-http-interceptor-proxy.keda.svc.cluster.local";
+/// The interceptor proxy's port.
+pub const INTERCEPTOR_PORT: i32 = 8080;
+
+/// Whether requests to `p` go through the KEDA HTTP add-on: an `http` trigger on a web process,
+/// in a cluster that serves `http.keda.sh/v1alpha1`.
+pub fn http_routed(r: &Release, p: &Process) -> bool {
+    r.http_addon && p.web.is_some() && p.autoscaling.as_ref().is_some_and(|a| a.http.is_some())
+}
+
+/// `kip-<app>-<process>`: the ExternalName Service the Ingress points at instead of the app's
+/// Service, so requests reach the add-on's interceptor (which counts them and wakes the app).
+pub fn interceptor_service_name(r: &Release, p: &Process) -> String {
+    fit(
+        &format!("kip-{}", process_name(r, p.proc_type.as_str())),
+        LABEL_MAX,
+    )
+}
+
+/// The HTTPScaledObject of a process routed through the add-on (reference §5.8).
+pub fn http_scaled_object(r: &Release, p: &Process) -> Option<HTTPScaledObject> {
+    if !http_routed(r, p) {
+        return None;
+    }
+    let auto = p.autoscaling.as_ref()?;
+    let http = auto.http.as_ref()?;
+    let web = p.web.as_ref()?;
+    let app = r.app.as_str();
+    let proc_type = p.proc_type.as_str();
+    let name = process_name(r, proc_type);
+    let annotations = map([
+        (meta::VERSION, r.deployment_id.as_str()),
+        // berth renders the ScaledObject itself (with the external-push trigger).
+        (
+            "httpscaledobject.keda.sh/skip-scaledobject-creation",
+            "true",
+        ),
+    ]);
+    let port = web
+        .port_maps
+        .iter()
+        .find(|m| m.container_port == web.primary_port)
+        .or(web.port_maps.first())
+        .map_or(80, |m| i32::from(m.host_port));
+    let scaling_metric = match &http.metric {
+        HttpMetric::RequestRate {
+            granularity_seconds,
+            target_value,
+            window_seconds,
+        } => ScalingMetric {
+            request_rate: Some(RequestRate {
+                granularity: format!("{granularity_seconds}s"),
+                target_value: i64::from(*target_value),
+                window: format!("{window_seconds}s"),
+            }),
+            concurrency: None,
+        },
+        HttpMetric::Concurrency { target_value } => ScalingMetric {
+            request_rate: None,
+            concurrency: Some(Concurrency {
+                target_value: i64::from(*target_value),
+            }),
+        },
+    };
+    Some(HTTPScaledObject {
+        metadata: object_meta(
+            r,
+            &name,
+            Some(&r.namespace),
+            app,
+            Some(proc_type),
+            fixed_labels(&name, proc_type, app),
+            annotations,
+        ),
+        spec: HTTPScaledObjectSpec {
+            hosts: web.domains.iter().map(|d| d.name.clone()).collect(),
+            scale_target_ref: HttpScaleTargetRef {
+                api_version: "apps/v1".into(),
+                kind: "Deployment".into(),
+                name: name.clone(),
+                service: super::service::name(r, p),
+                port,
+            },
+            replicas: HttpReplicas {
+                min: int(auto.min_replicas),
+                max: int(auto.max_replicas),
+            },
+            scaledown_period: int(http.scaledown_period_seconds),
+            scaling_metric,
+        },
+    })
+}
+
+/// The `kip-<app>-<process>` ExternalName Service of a process routed through the add-on.
+pub fn interceptor_service(r: &Release, p: &Process) -> Option<Service> {
+    if !http_routed(r, p) {
+        return None;
+    }
+    let app = r.app.as_str();
+    let proc_type = p.proc_type.as_str();
+    let instance = process_name(r, proc_type);
+    Some(Service {
+        metadata: object_meta(
+            r,
+            &interceptor_service_name(r, p),
+            Some(&r.namespace),
+            app,
+            Some(proc_type),
+            fixed_labels(&instance, proc_type, app),
+            map([(meta::VERSION, r.deployment_id.as_str())]),
+        ),
+        spec: Some(ServiceSpec {
+            type_: Some("ExternalName".into()),
+            external_name: Some(INTERCEPTOR.into()),
+            ..ServiceSpec::default()
+        }),
+        ..Service::default()
+    })
 }

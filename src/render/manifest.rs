@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::crds::cert_manager::{Certificate, ClusterIssuer, Issuer};
 use crate::crds::keda::{ClusterTriggerAuthentication, ScaledObject, TriggerAuthentication};
+use crate::crds::keda_http::HTTPScaledObject;
 use crate::crds::traefik::{IngressRoute, Middleware};
 
 /// A typed Kubernetes object berth renders. Variants differ in size; a handful per release are
@@ -33,6 +34,8 @@ pub enum Manifest {
     TriggerAuthentication(TriggerAuthentication),
     ClusterTriggerAuthentication(ClusterTriggerAuthentication),
     ScaledObject(ScaledObject),
+    /// KEDA HTTP add-on (rendered only when the cluster serves it).
+    HTTPScaledObject(HTTPScaledObject),
 }
 
 macro_rules! each {
@@ -53,6 +56,7 @@ macro_rules! each {
             Manifest::TriggerAuthentication($o) => $e,
             Manifest::ClusterTriggerAuthentication($o) => $e,
             Manifest::ScaledObject($o) => $e,
+            Manifest::HTTPScaledObject($o) => $e,
         }
     };
 }

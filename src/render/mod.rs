@@ -54,6 +54,12 @@ pub fn render(r: &Release) -> Vec<Manifest> {
             .filter_map(|p| service::render(r, p))
             .map(Manifest::Service),
     );
+    out.extend(
+        r.processes
+            .iter()
+            .filter_map(|p| keda::interceptor_service(r, p))
+            .map(Manifest::Service),
+    );
     for p in &r.processes {
         match r.ingress_class {
             IngressClass::Nginx => {
@@ -85,6 +91,12 @@ pub fn render(r: &Release) -> Vec<Manifest> {
             .iter()
             .filter_map(|p| keda::scaled_object(r, p))
             .map(Manifest::ScaledObject),
+    );
+    out.extend(
+        r.processes
+            .iter()
+            .filter_map(|p| keda::http_scaled_object(r, p))
+            .map(Manifest::HTTPScaledObject),
     );
     out
 }

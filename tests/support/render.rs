@@ -257,6 +257,18 @@ pub fn examples() -> Vec<Example> {
     );
     v.push(e);
 
+    // 9b. HTTP autoscaling through the KEDA HTTP add-on (the cluster serves it): an
+    //     HTTPScaledObject, the interceptor proxy Service and the Ingress routed through it.
+    let mut i = base("httpscaled");
+    i.domains = domains(&["api.example.com"]);
+    i.http_addon = true;
+    i.app_json = app_json(
+        r#"{"formation": {"web": {"quantity": 1, "autoscaling": {"min_quantity": 0, "max_quantity": 5,
+              "triggers": [{"type": "http", "metadata": {"scaledown_period_seconds": "150",
+                "request_rate_target_value": "50"}}]}}}}"#,
+    );
+    v.push(Example::new("http_autoscaling", i));
+
     // 10. User labels and annotations at global, app and process scope, on each resource type.
     let mut i = base("meta");
     i.procfile = procfile("web: ./web\nworker: ./worker\n");

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::build::{ReleaseError, fail};
 use super::interpolate;
-use super::{Autoscaling, ScaleTrigger, TriggerAuthRef};
+use super::{Autoscaling, HttpMetric, HttpScaling, ScaleTrigger, TriggerAuthRef};
 use crate::model::app_json;
 use crate::model::names::ProcessType;
 
@@ -35,6 +35,12 @@ pub(crate) fn resolve(
                 ));
             }
             let mut triggers = Vec::new();
+            let mut http = None;
+            if auto.triggers.iter().filter(|t| t.kind == "http").count() > 1 {
+                return fail(format!(
+                    "formation.{p}.autoscaling: Only one http trigger is allowed"
+                ));
+            }
             for (idx, t) in auto.triggers.iter().enumerate() {
                 let mut metadata = BTreeMap::new();
                 for (k, v) in &t.metadata {
@@ -48,6 +54,7 @@ pub(crate) fn resolve(
                 }
                 let mut kind = t.kind.clone();
                 if kind == "http" {
+                    http = Some(http_scaling(p, idx, &metadata)?);
                     // Without the KEDA HTTP add-on berth renders the external-push form
                     // the original falls back to.
                     kind = "external-push".into();
@@ -89,8 +96,49 @@ pub(crate) fn resolve(
                 cooldown_seconds: auto.cooldown_seconds.unwrap_or(300),
                 triggers,
                 fallback_replicas: replicas,
+                http,
             })
         }
         _ => None,
+    })
+}
+
+/// The `http` trigger's metadata with Dokku's defaults: `scale_by` `request_rate` (or
+/// `concurrency`), `scaledown_period_seconds` 300, `request_rate_granularity_seconds` 1,
+/// `request_rate_target_value` 100, `request_rate_window_seconds` 60, `concurrency_target_value`
+/// 100.
+fn http_scaling(
+    p: &str,
+    idx: usize,
+    metadata: &BTreeMap<String, String>,
+) -> Result<HttpScaling, ReleaseError> {
+    let number = |key: &str, default: u32| -> Result<u32, ReleaseError> {
+        match metadata.get(key).map(|v| v.trim()) {
+            None | Some("") => Ok(default),
+            Some(v) => v.parse::<u32>().map_err(|_| {
+                ReleaseError(format!(
+                    "formation.{p}.autoscaling.triggers[{idx}].metadata.{key}: {v:?} is not a whole number"
+                ))
+            }),
+        }
+    };
+    let metric = match metadata.get("scale_by").map(|v| v.trim()) {
+        None | Some("") | Some("request_rate") => HttpMetric::RequestRate {
+            granularity_seconds: number("request_rate_granularity_seconds", 1)?,
+            target_value: number("request_rate_target_value", 100)?,
+            window_seconds: number("request_rate_window_seconds", 60)?,
+        },
+        Some("concurrency") => HttpMetric::Concurrency {
+            target_value: number("concurrency_target_value", 100)?,
+        },
+        Some(other) => {
+            return fail(format!(
+                "formation.{p}.autoscaling.triggers[{idx}].metadata.scale_by: Invalid http scale method: {other} (use request_rate or concurrency)"
+            ));
+        }
+    };
+    Ok(HttpScaling {
+        scaledown_period_seconds: number("scaledown_period_seconds", 300)?,
+        metric,
     })
 }

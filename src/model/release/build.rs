@@ -216,6 +216,7 @@ impl Release {
             labels: i.labels,
             trigger_auth: i.trigger_auth,
             shm_size: i.shm_size.filter(|s| !s.is_empty()),
+            http_addon: i.http_addon,
             warnings,
         })
     }

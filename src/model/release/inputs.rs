@@ -127,4 +127,7 @@ pub struct ReleaseInputs {
     /// Trigger types with a global (cluster) trigger authentication.
     pub global_trigger_auth: BTreeSet<String>,
     pub shm_size: Option<String>,
+    /// The cluster serves the KEDA HTTP add-on's `http.keda.sh/v1alpha1` (Dokku checks the
+    /// cluster's capabilities): `http` triggers then get an HTTPScaledObject and routing.
+    pub http_addon: bool,
 }

@@ -431,3 +431,38 @@ async fn postdeploy_tasks_run_after_the_rollout_and_heroku_postdeploy_only_once(
     });
     j.end().await;
 }
+
+/// app.json `env`: a generated secret reaches the running container (the test app answers with
+/// `$BERTH_TEST_MESSAGE`), and it is the value berth stored.
+#[tokio::test]
+async fn app_json_env_generated_values_reach_the_running_container() {
+    let j = Journey::start("e2e-appenv").await;
+    let real = &j.real;
+    let app = "genenv";
+    let host = &host(app);
+    let env = j.app(app);
+    ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "60s"]);
+    let app_json = j.file(
+        "app.json",
+        r#"{"env": {"BERTH_TEST_MESSAGE": {"generator": "secret"}}}"#,
+    );
+    let out = deploy(
+        &env,
+        app,
+        &real.image("testapp:1"),
+        &["--app-json", &app_json],
+    );
+    let generated = ok(&env, &["config:get", app, "BERTH_TEST_MESSAGE"])
+        .trim()
+        .to_owned();
+    assert_eq!(generated.len(), 64, "{generated}");
+    assert!(!out.contains(&generated), "the generated value was printed");
+    real.wait_http(
+        host,
+        "/",
+        ROUTE_TIMEOUT,
+        "the generated value served",
+        |s, b| s == 200 && b.contains(&generated),
+    );
+    j.end().await;
+}

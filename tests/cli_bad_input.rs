@@ -270,8 +270,16 @@ const CASES: &[(&[&str], &str)] = &[
         "invalid scheduler \"docker-local\": berth only provides the k3s scheduler (valid values: k3s)",
     ),
     (
-        &["scheduler:set", "web", "shell", "bash"],
-        "invalid scheduler property \"shell\", valid properties include: selected",
+        &["scheduler:set", "web", "shell", "ba sh"],
+        "invalid shell \"ba sh\": use the path of a shell in the image, e.g. /bin/sh",
+    ),
+    (
+        &["scheduler:set", "web", "nope", "x"],
+        "invalid scheduler property \"nope\", valid properties include: selected, shell",
+    ),
+    (
+        &["builder:set", "web", "skip-cleanup", "maybe"],
+        "invalid skip-cleanup \"maybe\": use true or false",
     ),
     (
         &["app-json:set", "web", "--file", "/nonexistent/app.json"],

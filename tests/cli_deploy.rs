@@ -366,9 +366,21 @@ fn builder_selects_the_start_command() {
         err.contains("invalid builder \"nixpack\" (valid values: dockerfile, herokuish, pack)"),
         "{err}"
     );
-    let err = env.fail(&["builder:set", "demo", "build-dir", "x"]);
-    assert!(err.contains("valid properties include: selected"), "{err}");
+    let err = env.fail(&["builder:set", "demo", "build-dir", "../x"]);
+    assert!(err.starts_with("invalid build-dir \"../x\""), "{err}");
+    let err = env.fail(&["builder:set", "demo", "nope", "x"]);
+    assert!(
+        err.contains("valid properties include: selected, build-dir, skip-cleanup"),
+        "{err}"
+    );
     assert_eq!(env.state_hash(), before);
+    // Dokku's other builder properties are stored and reported.
+    env.ok(&["builder:set", "demo", "build-dir", "apps/api"]);
+    let report: serde_json::Value =
+        serde_json::from_str(&env.ok(&["builder:report", "demo", "--format", "json"])).unwrap();
+    assert_eq!(report["builder-build-dir"], "apps/api");
+    assert_eq!(report["builder-computed-build-dir"], "apps/api");
+    assert_eq!(report["builder-detected"], "");
 }
 
 /// Containers of `kind` objects in a JSON dry run, as (object name, args).

@@ -5,17 +5,17 @@
 use clap::Subcommand;
 
 use super::output::Format;
-use super::selected::SelectedProperty;
+use super::selected::{OtherProperty, SelectedProperty};
 use super::{CliError, Ctx};
 use crate::model::release::BuilderType;
 use crate::store::{Store, plugins};
 
 #[derive(Debug, Subcommand)]
 pub enum Builder {
-    /// Set or clear (empty value) a builder property (selected: dockerfile, herokuish, pack)
+    /// Set or clear (empty value) a builder property: selected (dockerfile, herokuish, pack), build-dir, skip-cleanup
     #[command(
         name = "builder:set",
-        after_help = "Examples:\n  berth builder:set my-app selected herokuish\n  berth builder:set --global selected pack\n  berth builder:set my-app selected"
+        after_help = "Examples:\n  berth builder:set my-app selected herokuish\n  berth builder:set --global selected pack\n  berth builder:set my-app selected\n  berth builder:set my-app build-dir apps/api"
     )]
     Set {
         #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
@@ -49,6 +49,32 @@ const PROPERTY: SelectedProperty = SelectedProperty {
         )),
     },
     computed: Store::selected_builder,
+    // Dokku's other builder properties. berth deploys built images, so they are stored and
+    // reported for scripts that set them, and change nothing.
+    others: &[
+        OtherProperty {
+            name: "build-dir",
+            default: "",
+            validate: |v| {
+                if v.starts_with('/') || v.split('/').any(|p| p == "..") {
+                    Err(format!(
+                        "invalid build-dir {v:?}: use a path inside the repository, without .."
+                    ))
+                } else {
+                    Ok(())
+                }
+            },
+        },
+        OtherProperty {
+            name: "skip-cleanup",
+            default: "",
+            validate: |v| match v {
+                "true" | "false" => Ok(()),
+                _ => Err(format!("invalid skip-cleanup {v:?}: use true or false")),
+            },
+        },
+    ],
+    report_only: &["detected"],
 };
 
 impl Builder {

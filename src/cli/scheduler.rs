@@ -4,16 +4,16 @@
 use clap::Subcommand;
 
 use super::output::Format;
-use super::selected::SelectedProperty;
+use super::selected::{OtherProperty, SelectedProperty};
 use super::{CliError, Ctx};
 use crate::store::{Store, plugins};
 
 #[derive(Debug, Subcommand)]
 pub enum Scheduler {
-    /// Set or clear (empty value) a scheduler property (selected)
+    /// Set or clear (empty value) a scheduler property: selected, shell (what `run` starts without a command)
     #[command(
         name = "scheduler:set",
-        after_help = "Examples:\n  berth scheduler:set my-app selected k3s\n  berth scheduler:set --global selected k3s"
+        after_help = "Examples:\n  berth scheduler:set my-app selected k3s\n  berth scheduler:set --global selected k3s\n  berth scheduler:set my-app shell /bin/sh"
     )]
     Set {
         #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
@@ -46,6 +46,21 @@ const PROPERTY: SelectedProperty = SelectedProperty {
         )),
     },
     computed: Store::selected_scheduler,
+    // The shell `run` starts when given no command.
+    others: &[OtherProperty {
+        name: "shell",
+        default: "/bin/bash",
+        validate: |v| {
+            if v.chars().any(|c| c.is_control() || c.is_whitespace()) {
+                Err(format!(
+                    "invalid shell {v:?}: use the path of a shell in the image, e.g. /bin/sh"
+                ))
+            } else {
+                Ok(())
+            }
+        },
+    }],
+    report_only: &[],
 };
 
 impl Scheduler {

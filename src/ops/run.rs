@@ -52,7 +52,14 @@ fn resolve_command(
     r: &dyn Reporter,
 ) -> Result<Vec<String>> {
     if command.is_empty() {
-        return Ok(vec!["/bin/bash".into()]);
+        // The app shell: `scheduler:set <app|--global> shell`, else /bin/bash (Dokku's default).
+        let shell = ctx.store.computed_property(
+            Some(app),
+            crate::store::plugins::SCHEDULER,
+            "shell",
+            "/bin/bash",
+        )?;
+        return Ok(vec![shell]);
     }
     if let [word] = command.as_slice()
         && let Some(text) = ctx.store.read_text(&Scope::App(app.clone()), PROCFILE)?

@@ -887,6 +887,39 @@ async fn registry_login_creates_and_references_a_pull_secret() {
         names(deployment(&client, &n, "priv-web").await.unwrap()),
         vec!["team-registry"]
     );
+
+    // The same for a container's env (`kubectl set env`): the release defines the whole list.
+    deployments
+        .patch(
+            "priv-web",
+            &kube::api::PatchParams {
+                field_manager: Some("kubectl-set".into()),
+                ..Default::default()
+            },
+            &kube::api::Patch::Strategic(serde_json::json!({"spec": {"template": {"spec": {
+                "containers": [{"name": "priv-web", "env": [{"name": "HAND_SET", "value": "1"}]}]}}}})),
+        )
+        .await
+        .unwrap();
+    let env_names = |d: Deployment| {
+        pod_spec(d).containers[0]
+            .env
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.name)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        env_names(deployment(&client, &n, "priv-web").await.unwrap())
+            .contains(&"HAND_SET".to_owned())
+    );
+    ok(&env, &["ps:rebuild", app, "-q"]);
+    assert!(
+        !env_names(deployment(&client, &n, "priv-web").await.unwrap())
+            .contains(&"HAND_SET".to_owned()),
+        "an env var another manager added survived the rollout"
+    );
     ns.cleanup().await;
 }
 

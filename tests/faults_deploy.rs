@@ -235,8 +235,9 @@ async fn a_frozen_api_server_fails_the_deploy_at_its_deadline_and_the_next_deplo
         "{description}"
     );
 
-    // ...and a re-run converges.
+    // ...and a re-run converges (with time for the control plane to settle after the fault).
     never_ready(&env, app, false);
+    ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "90s"]);
     let out = ok(
         &env,
         &["deploy", app, "--image", "registry.invalid/f:2", "-q"],
@@ -279,8 +280,10 @@ async fn a_killed_api_server_fails_the_deploy_and_the_next_deploy_repairs_and_co
     );
     drop(killed);
 
-    // The next deploy marks the interrupted revision failed (and says so), then converges.
+    // The next deploy marks the interrupted revision failed (and says so), then converges (with
+    // time for the controllers and kwok to reconnect to the restarted server).
     never_ready(&env, app, false);
+    ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "90s"]);
     let out = env
         .std_cmd()
         .args(["deploy", app, "--image", "registry.invalid/k:2", "-q"])

@@ -237,16 +237,54 @@ fn set_at(root: &mut Value, pointer: &str, value: Value) {
     }
 }
 
-/// Lists the release defines completely, as JSON pointers into the object. Server-side apply
-/// merges a keyed list with entries other managers added (`kubectl edit` adding a pull secret);
-/// Dokku's Helm release owns these whole lists, so berth does too.
-const OWNED_LISTS: [&str; 2] = [
-    "/spec/template/spec/imagePullSecrets",
-    "/spec/jobTemplate/spec/template/spec/imagePullSecrets",
+/// Where the pod spec of the kinds berth renders lives.
+const POD_SPECS: [&str; 2] = [
+    "/spec/template/spec",
+    "/spec/jobTemplate/spec/template/spec",
 ];
 
-/// Replace each owned list that holds entries berth did not apply with exactly berth's: a JSON
-/// merge patch (RFC 7386) replaces a list whole, where apply and strategic merge would merge it.
+/// The `name`s of a keyed list (`containers`, `env`, `volumes`, `imagePullSecrets`, …).
+fn names(list: Option<&Value>) -> BTreeSet<&str> {
+    list.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|e| e["name"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+/// Whether `live` holds an entry (by name) that `want` does not: someone else added it.
+fn foreign(live: Option<&Value>, want: Option<&Value>) -> bool {
+    !names(live).is_subset(&names(want))
+}
+
+/// Whether a live container list holds a container, or a container an env var, port or volume
+/// mount, that the release does not define.
+fn foreign_in_containers(live: Option<&Value>, want: Option<&Value>) -> bool {
+    if foreign(live, want) {
+        return true;
+    }
+    let wanted: Vec<&Value> = want
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .collect();
+    live.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|c| {
+            let Some(w) = wanted.iter().find(|w| w["name"] == c["name"]) else {
+                return false;
+            };
+            ["env", "ports", "volumeMounts"]
+                .iter()
+                .any(|k| foreign(c.get(*k), w.get(*k)))
+        })
+}
+
+/// Take back the keyed lists of the pod spec the release defines whole — containers (with
+/// their env, ports and mounts), volumes, imagePullSecrets — when another manager added entries
+/// (`kubectl edit`, `kubectl set env`): server-side apply keeps those, Dokku's Helm release owns
+/// the lists, so berth replaces each such list with exactly its own. A JSON merge patch
+/// (RFC 7386) replaces a list whole, where apply and strategic merge would merge it. Defaults the
+/// API server filled in are not entries, so an untouched object costs no extra request.
 async fn own_lists(
     api: &kube::Api<kube::api::DynamicObject>,
     key: &ObjectKey,
@@ -255,13 +293,21 @@ async fn own_lists(
     ns: &str,
 ) -> Result<()> {
     let mut patch = Value::Object(serde_json::Map::new());
-    for pointer in OWNED_LISTS {
-        let Some(live_list) = live.pointer(pointer) else {
+    for spec in POD_SPECS {
+        let (Some(live_spec), Some(want_spec)) = (live.pointer(spec), wanted.pointer(spec)) else {
             continue;
         };
-        let want = wanted.pointer(pointer).cloned().unwrap_or(Value::Null);
-        if *live_list != want {
-            set_at(&mut patch, pointer, want);
+        for list in ["imagePullSecrets", "volumes"] {
+            if foreign(live_spec.get(list), want_spec.get(list)) {
+                let want = want_spec.get(list).cloned().unwrap_or(Value::Null);
+                set_at(&mut patch, &format!("{spec}/{list}"), want);
+            }
+        }
+        for list in ["containers", "initContainers"] {
+            if foreign_in_containers(live_spec.get(list), want_spec.get(list)) {
+                let want = want_spec.get(list).cloned().unwrap_or(Value::Null);
+                set_at(&mut patch, &format!("{spec}/{list}"), want);
+            }
         }
     }
     if patch.as_object().is_some_and(|o| o.is_empty()) {

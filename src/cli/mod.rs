@@ -212,15 +212,14 @@ fn one_line(s: &str) -> String {
 fn clap_error(e: clap::Error) -> i32 {
     use clap::error::ErrorKind;
     match e.kind() {
-        ErrorKind::DisplayHelp
-        | ErrorKind::DisplayVersion
-        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             let _ = e.print();
-            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-                1
-            } else {
-                0
-            }
+            0
+        }
+        // `berth --` (no command): the help bare `berth` prints, on stdout, exit 0.
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            print!("{}", e.render());
+            0
         }
         _ => {
             // First paragraph of clap's message, on one line (the usage block is dropped).

@@ -142,6 +142,28 @@ fn exit_within(child: &mut Child, limit: Duration, what: &str) -> Duration {
     }
 }
 
+/// The kernel's state letter of the running kube-apiserver (`T` while frozen), from the pid
+/// `scripts/test-cluster status` reports.
+fn apiserver_state() -> char {
+    let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/test-cluster"))
+        .arg("status")
+        .output()
+        .expect("scripts/test-cluster status");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let pid = text
+        .lines()
+        .find_map(|l| {
+            let mut w = l.split_whitespace();
+            (w.next() == Some("kube-apiserver") && w.next() == Some("pid")).then(|| w.next())?
+        })
+        .unwrap_or_else(|| panic!("no kube-apiserver in: {text}"));
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // `pid (comm) S …`: the state follows the last ')'.
+    stat.rsplit_once(')')
+        .and_then(|(_, rest)| rest.trim_start().chars().next())
+        .unwrap()
+}
+
 fn finish(child: Child) -> (Option<i32>, String) {
     let out = child.wait_with_output().unwrap();
     (
@@ -200,6 +222,12 @@ async fn a_frozen_api_server_fails_the_deploy_at_its_deadline_and_the_next_deplo
         &mut child,
         Duration::from_secs(60),
         "the API server was frozen",
+    );
+    // Observed, not timed: berth had given up while the server was still frozen.
+    assert_eq!(
+        apiserver_state(),
+        'T',
+        "the API server was resumed before berth gave up"
     );
     drop(frozen);
     let (code, err) = finish(child);

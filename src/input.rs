@@ -37,6 +37,11 @@ pub const INSTALLER: FileKind = FileKind {
     what: "k3s installer",
     max_bytes: 16 * MIB,
 };
+/// An environment to import (`config:import`).
+pub const ENV_FILE: FileKind = FileKind {
+    what: "env file",
+    max_bytes: MIB,
+};
 /// A secret given on stdin (`--password-stdin`).
 pub const SECRET_STDIN: FileKind = FileKind {
     what: "password",

@@ -9,19 +9,19 @@ use support::cli::Env;
 const CASES: &[(&[&str], &str)] = &[
     (
         &["apps:create", "Web"],
-        "invalid app name \"Web\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+        "Invalid app name \"Web\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
     ),
     (
         &["apps:create", "-web"],
-        "invalid app name \"-web\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+        "Invalid app name \"-web\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
     ),
     (
         &["apps:create", "web-"],
-        "invalid app name \"web-\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+        "Invalid app name \"web-\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
     ),
     (
         &["apps:create", "we_b"],
-        "invalid app name \"we_b\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+        "Invalid app name \"we_b\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
     ),
     (
         &["apps:create", "web"],
@@ -32,7 +32,7 @@ const CASES: &[(&[&str], &str)] = &[
             "apps:create",
             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         ],
-        "invalid app name \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+        "Invalid app name \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
     ),
     (
         &["apps:destroy", "nope", "--force"],
@@ -45,7 +45,7 @@ const CASES: &[(&[&str], &str)] = &[
     (&["apps:rename", "nope", "other"], "App nope does not exist"),
     (
         &["apps:rename", "web", "Bad"],
-        "invalid app name \"Bad\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+        "Invalid app name \"Bad\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
     ),
     (
         &["apps:clone", "web", "web"],
@@ -54,31 +54,31 @@ const CASES: &[(&[&str], &str)] = &[
     (&["apps:report", "nope"], "App nope does not exist"),
     (
         &["apps:exists", "UPPER"],
-        "invalid app name \"UPPER\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+        "Invalid app name \"UPPER\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
     ),
     (
         &["config:set", "web", "NOEQUALS"],
-        "invalid config pair #1 (not shown, it may hold a secret): use KEY=VALUE",
+        "Invalid config pair #1 (not shown, it may hold a secret): use KEY=VALUE",
     ),
     (
         &["config:set", "web", "A=1", "pasted-canary-token"],
-        "invalid config pair #2 (not shown, it may hold a secret): use KEY=VALUE",
+        "Invalid config pair #2 (not shown, it may hold a secret): use KEY=VALUE",
     ),
     (
         &["scheduler-k3s:cluster-add", "ssh://root@0"],
-        "invalid ssh target \"ssh://root@0\": host \"0\" (0.0.0.0) is the unspecified address, not a host; use the node's address",
+        "Invalid ssh target \"ssh://root@0\": host \"0\" (0.0.0.0) is the unspecified address, not a host; use the node's address",
     ),
     (
         &["scheduler-k3s:cluster-add", "ssh://root:pw-canary@10.0.0.9"],
-        "invalid ssh target \"ssh://root:***@10.0.0.9\": passwords in ssh:// URLs are not supported; authenticate with a key (BERTH_SSH_KEY or ~/.ssh/id_ed25519)",
+        "Invalid ssh target \"ssh://root:***@10.0.0.9\": passwords in ssh:// URLs are not supported; authenticate with a key (BERTH_SSH_KEY or ~/.ssh/id_ed25519)",
     ),
     (
         &["scheduler-k3s:set", "--global", "token", "tok canary"],
-        "invalid token (value not shown): use a k3s join token without whitespace (at most 512 characters)",
+        "Invalid token (value not shown): use a k3s join token without whitespace (at most 512 characters)",
     ),
     (
         &["scheduler-k3s:set", "--global", "token", "tok\tcanary"],
-        "invalid token (value not shown): control characters (newlines, tabs) are not allowed",
+        "Invalid token (value not shown): control characters (newlines, tabs) are not allowed",
     ),
     (
         &[
@@ -90,7 +90,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--metadata",
             "canary-no-equals",
         ],
-        "invalid --metadata #2 (not shown, it may hold a secret): use key=value",
+        "Invalid --metadata #2 (not shown, it may hold a secret): use key=value",
     ),
     (
         &["run", "web", "--env", "canary-no-equals", "true"],
@@ -98,94 +98,94 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     (
         &["config:set", "web", "1KEY=v"],
-        "invalid config key \"1KEY\": use letters, digits and '_', not starting with a digit (at most 256)",
+        "Invalid config key \"1KEY\": use letters, digits and '_', not starting with a digit (at most 256)",
     ),
     (
         &["config:set", "web", "KEY-DASH=v"],
-        "invalid config key \"KEY-DASH\": use letters, digits and '_', not starting with a digit (at most 256)",
+        "Invalid config key \"KEY-DASH\": use letters, digits and '_', not starting with a digit (at most 256)",
     ),
     (
         &["config:set", "web", "=v"],
-        "invalid config key \"\": use letters, digits and '_', not starting with a digit (at most 256)",
+        "Invalid config key \"\": use letters, digits and '_', not starting with a digit (at most 256)",
     ),
     (&["config:set", "nope", "A=b"], "App nope does not exist"),
     (
         &["config:set", "--encoded", "web", "A=!!!notbase64"],
-        "invalid --encoded value for A: not valid base64",
+        "Invalid --encoded value for A: not valid base64",
     ),
     (
         &["config:unset", "web", "bad-key"],
-        "invalid config key \"bad-key\": use letters, digits and '_', not starting with a digit (at most 256)",
+        "Invalid config key \"bad-key\": use letters, digits and '_', not starting with a digit (at most 256)",
     ),
     (
         &["config:get", "web", "9X"],
-        "invalid config key \"9X\": use letters, digits and '_', not starting with a digit (at most 256)",
+        "Invalid config key \"9X\": use letters, digits and '_', not starting with a digit (at most 256)",
     ),
     (
         &["config:show", "Bad"],
-        "invalid app name \"Bad\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+        "Invalid app name \"Bad\": use 1-48 lowercase letters, digits and dashes, starting and ending with a letter or digit",
     ),
     (
         &["config:export", "--format", "xml", "web"],
-        "invalid value 'xml' for '--format <FORMAT>' [possible values: exports, envfile, docker-args, shell, json, json-list, pretty] (see --help)",
+        "Invalid format: xml (valid: exports, envfile, docker-args, docker-args-keys, shell, json, json-list, pretty)",
     ),
     (
         &["ps:scale", "web", "web"],
-        "invalid scale \"web\": use process=count, e.g. web=2",
+        "Invalid scale \"web\": use process=count, e.g. web=2",
     ),
     (
         &["ps:scale", "web", "web=-1"],
-        "invalid scale \"web=-1\": the count must be a whole number from 0 to 10000",
+        "Invalid scale \"web=-1\": the count must be a whole number from 0 to 10000",
     ),
     (
         &["ps:scale", "web", "Web=1"],
-        "invalid process type \"Web\": use 1-32 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+        "Invalid process type \"Web\": use 1-32 lowercase letters, digits and dashes, starting and ending with a letter or digit",
     ),
     (
         &["ps:scale", "web", "web=many"],
-        "invalid scale \"web=many\": the count must be a whole number from 0 to 10000",
+        "Invalid scale \"web=many\": the count must be a whole number from 0 to 10000",
     ),
     (
         &["ps:scale", "web", "web=100000"],
-        "invalid scale \"web=100000\": the count must be a whole number from 0 to 10000",
+        "Invalid scale \"web=100000\": the count must be a whole number from 0 to 10000",
     ),
     (&["ps:scale", "nope", "web=1"], "App nope does not exist"),
     (
         &["domains:add", "web", "bad_domain.com"],
-        "invalid domain \"bad_domain.com\": use a hostname of dot-separated labels (letters, digits and dashes, 1-63 chars each, 253 in total), optionally starting with \"*.\"",
+        "Invalid domain \"bad_domain.com\": use a hostname of dot-separated labels (letters, digits and dashes, 1-63 chars each, 253 in total), optionally starting with \"*.\"",
     ),
     (
         &["domains:add", "web", "-a.com"],
-        "invalid domain \"-a.com\": use a hostname of dot-separated labels (letters, digits and dashes, 1-63 chars each, 253 in total), optionally starting with \"*.\"",
+        "Invalid domain \"-a.com\": use a hostname of dot-separated labels (letters, digits and dashes, 1-63 chars each, 253 in total), optionally starting with \"*.\"",
     ),
     (
         &["domains:add", "web", "10.0.0.1"],
-        "invalid domain \"10.0.0.1\": an IP address cannot be an ingress host; use a DNS name",
+        "Invalid domain \"10.0.0.1\": an IP address cannot be an ingress host; use a DNS name",
     ),
     (
         &["domains:add", "web", "a..b"],
-        "invalid domain \"a..b\": use a hostname of dot-separated labels (letters, digits and dashes, 1-63 chars each, 253 in total), optionally starting with \"*.\"",
+        "Invalid domain \"a..b\": use a hostname of dot-separated labels (letters, digits and dashes, 1-63 chars each, 253 in total), optionally starting with \"*.\"",
     ),
     (
         &["domains:set-global", "http://example.com"],
-        "invalid domain \"http://example.com\": use a hostname of dot-separated labels (letters, digits and dashes, 1-63 chars each, 253 in total), optionally starting with \"*.\"",
+        "Invalid domain \"http://example.com\": use a hostname of dot-separated labels (letters, digits and dashes, 1-63 chars each, 253 in total), optionally starting with \"*.\"",
     ),
     (&["domains:add", "nope", "a.com"], "App nope does not exist"),
     (
         &["ports:add", "web", "http:80"],
-        "invalid port mapping \"http:80\": use scheme:host-port:container-port, e.g. http:80:5000",
+        "Invalid port mapping \"http:80\": use scheme:host-port:container-port, e.g. http:80:5000",
     ),
     (
         &["ports:add", "web", "ftp:21:21"],
-        "invalid port mapping \"ftp:21:21\": scheme \"ftp\" must be one of http, https, tcp, udp",
+        "Invalid port mapping \"ftp:21:21\": scheme \"ftp\" must be one of http, https, tcp, udp",
     ),
     (
         &["ports:add", "web", "http:0:5000"],
-        "invalid port mapping \"http:0:5000\": host port \"0\" must be a number from 1 to 65535",
+        "Invalid port mapping \"http:0:5000\": host port \"0\" must be a number from 1 to 65535",
     ),
     (
         &["ports:add", "web", "http:80:70000"],
-        "invalid port mapping \"http:80:70000\": container port \"70000\" must be a number from 1 to 65535",
+        "Invalid port mapping \"http:80:70000\": container port \"70000\" must be a number from 1 to 65535",
     ),
     (
         &["ports:set", "web", "http:80:5000", "tcp:80:3000"],
@@ -193,23 +193,23 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     (
         &["ports:remove", "web", "99999"],
-        "invalid host port \"99999\": use a number from 1 to 65535",
+        "Invalid host port \"99999\": use a number from 1 to 65535",
     ),
     (
         &["resource:limit", "web", "--memory", "1.5Gi"],
-        "invalid memory quantity \"1.5Gi\": use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T (no unit means Mi), e.g. 512Mi",
+        "Invalid memory quantity \"1.5Gi\": use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T (no unit means Mi), e.g. 512Mi",
     ),
     (
         &["resource:limit", "web", "--memory", "512m"],
-        "invalid memory quantity \"512m\": use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T (no unit means Mi), e.g. 512Mi",
+        "Invalid memory quantity \"512m\": use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T (no unit means Mi), e.g. 512Mi",
     ),
     (
         &["resource:limit", "web", "--cpu", "-1"],
-        "invalid cpu quantity \"-1\": use cores (1, 0.5) or millicores (250m), at least 1m and at most 4096 cores",
+        "Invalid cpu quantity \"-1\": use cores (1, 0.5) or millicores (250m), at least 1m and at most 4096 cores",
     ),
     (
         &["resource:limit", "web", "--cpu", "1.5m"],
-        "invalid cpu quantity \"1.5m\": use cores (1, 0.5) or millicores (250m), at least 1m and at most 4096 cores",
+        "Invalid cpu quantity \"1.5m\": use cores (1, 0.5) or millicores (250m), at least 1m and at most 4096 cores",
     ),
     (
         &[
@@ -220,7 +220,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--cpu",
             "1",
         ],
-        "invalid process type \"Web\": use 1-32 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+        "Invalid process type \"Web\": use 1-32 lowercase letters, digits and dashes, starting and ending with a letter or digit",
     ),
     (
         &["resource:reserve", "web", "--nvidia-gpu", "1"],
@@ -228,31 +228,31 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     (
         &["resource:limit", "web", "--nvidia-gpu", "100"],
-        "invalid nvidia-gpu count \"100\": use a whole number from 0 to 64",
+        "Invalid nvidia-gpu count \"100\": use a whole number from 0 to 64",
     ),
     (
         &["registry:set", "web", "server", "https://ghcr.io"],
-        "invalid registry server \"https://ghcr.io\": use host[:port] such as ghcr.io or registry.example.com:5000 (no scheme or path)",
+        "Invalid registry server \"https://ghcr.io\": use host[:port] such as ghcr.io or registry.example.com:5000 (no scheme or path)",
     ),
     (
         &["registry:set", "web", "image-repo", "Acme/App"],
-        "invalid image-repo \"Acme/App\": use lowercase path components such as team/my-app",
+        "Invalid image-repo \"Acme/App\": use lowercase path components such as team/my-app",
     ),
     (
         &["registry:set", "web", "push-on-release", "yes"],
-        "invalid push-on-release \"yes\": valid values are true and false",
+        "Invalid push-on-release \"yes\": valid values are true and false",
     ),
     (
         &["registry:set", "web", "colour", "red"],
-        "invalid registry property \"colour\", valid properties include: image-repo, push-on-release, server",
+        "Invalid property specified, valid properties include: image-repo, push-on-release, server; got \"colour\"",
     ),
     (
-        &["registry:login", "web", "ghcr.io", "bot"],
-        "missing password: pass it as the last argument or use --password-stdin",
+        &["registry:login", "web", "ghcr.io"],
+        "Missing password argument",
     ),
     (
         &["registry:login", "web", "ghcr.io/x", "bot", "pw"],
-        "invalid registry server \"ghcr.io/x\": use host[:port] such as ghcr.io or registry.example.com:5000 (no scheme or path)",
+        "Invalid registry server \"ghcr.io/x\": use host[:port] such as ghcr.io or registry.example.com:5000 (no scheme or path)",
     ),
     (
         &[
@@ -267,19 +267,19 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     (
         &["scheduler:set", "web", "selected", "docker-local"],
-        "invalid scheduler \"docker-local\": berth only provides the k3s scheduler (valid values: k3s)",
+        "Invalid scheduler \"docker-local\": berth only provides the k3s scheduler (valid values: k3s)",
     ),
     (
         &["scheduler:set", "web", "shell", "ba sh"],
-        "invalid shell \"ba sh\": use the path of a shell in the image, e.g. /bin/sh",
+        "Invalid shell \"ba sh\": use the path of a shell in the image, e.g. /bin/sh",
     ),
     (
         &["scheduler:set", "web", "nope", "x"],
-        "invalid scheduler property \"nope\", valid properties include: selected, shell",
+        "Invalid property specified, valid properties include: selected, shell; got \"nope\"",
     ),
     (
         &["builder:set", "web", "skip-cleanup", "maybe"],
-        "invalid skip-cleanup \"maybe\": use true or false",
+        "Invalid skip-cleanup \"maybe\": use true or false",
     ),
     (
         &["app-json:set", "web", "--file", "/nonexistent/app.json"],
@@ -287,43 +287,43 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     (
         &["scheduler-k3s:set", "web", "deploy-timeout", "soon"],
-        "invalid deploy-timeout \"soon\": use a duration such as 60s, 5m or 1h30m (a bare integer means seconds)",
+        "Invalid deploy-timeout \"soon\": use a duration such as 60s, 5m or 1h30m (a bare integer means seconds)",
     ),
     (
         &["scheduler-k3s:set", "web", "deploy-timeout", "0"],
-        "invalid deploy-timeout \"0\": use a duration such as 60s, 5m or 1h30m (a bare integer means seconds)",
+        "Invalid deploy-timeout \"0\": use a duration such as 60s, 5m or 1h30m (a bare integer means seconds)",
     ),
     (
         &["scheduler-k3s:set", "web", "rollback-on-failure", "maybe"],
-        "invalid rollback-on-failure \"maybe\": valid values are true and false",
+        "Invalid rollback-on-failure \"maybe\": valid values are true and false",
     ),
     (
         &["scheduler-k3s:set", "web", "letsencrypt-server", "yes"],
-        "invalid letsencrypt-server \"yes\": valid values are prod, production, stag, staging, and false",
+        "Invalid letsencrypt-server \"yes\": valid values are prod, production, stag, staging, and false",
     ),
     (
         &["scheduler-k3s:set", "web", "namespace", "Kube_System"],
-        "invalid namespace \"Kube_System\": use a DNS-1123 label: 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+        "Invalid namespace \"Kube_System\": use a DNS-1123 label: 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit",
     ),
     (
         &["scheduler-k3s:set", "web", "namespace", "a.b"],
-        "invalid namespace \"a.b\": use a DNS-1123 label: 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+        "Invalid namespace \"a.b\": use a DNS-1123 label: 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit",
     ),
     (
         &["scheduler-k3s:set", "web", "cert-issuer-kind", "Foo"],
-        "invalid cert-issuer-kind \"Foo\": valid values are Issuer and ClusterIssuer",
+        "Invalid cert-issuer-kind \"Foo\": valid values are Issuer and ClusterIssuer",
     ),
     (
         &["scheduler-k3s:set", "web", "cert-issuer-name", "Bad_Name"],
-        "invalid cert-issuer-name \"Bad_Name\": use a DNS-1123 subdomain (lowercase letters, digits, '-' and '.') or false",
+        "Invalid cert-issuer-name \"Bad_Name\": use a DNS-1123 subdomain (lowercase letters, digits, '-' and '.') or false",
     ),
     (
         &["scheduler-k3s:set", "web", "image-pull-secrets", "a,,b"],
-        "invalid image-pull-secrets \"a,,b\": use Secret names (DNS-1123 subdomains: lowercase letters, digits, '-' and '.'), comma-separated",
+        "Invalid image-pull-secrets \"a,,b\": use Secret names (DNS-1123 subdomains: lowercase letters, digits, '-' and '.'), comma-separated",
     ),
     (
         &["scheduler-k3s:set", "web", "kustomize-root-path", "../etc"],
-        "invalid kustomize-root-path \"../etc\": use a path relative to the repository root without '..', e.g. config/kustomize",
+        "Invalid kustomize-root-path \"../etc\": use a path relative to the repository root without '..', e.g. config/kustomize",
     ),
     (
         &[
@@ -332,11 +332,11 @@ const CASES: &[(&[&str], &str)] = &[
             "letsencrypt-email-prod",
             "not-an-email",
         ],
-        "invalid letsencrypt-email-prod \"not-an-email\": use an email address such as admin@example.com",
+        "Invalid letsencrypt-email-prod \"not-an-email\": use an email address such as admin@example.com",
     ),
     (
         &["scheduler-k3s:set", "web", "shm-size", "0"],
-        "invalid shm-size \"0\": the size must be greater than zero, e.g. 64Mi",
+        "Invalid shm-size \"0\": the size must be greater than zero, e.g. 64Mi",
     ),
     (
         &["scheduler-k3s:set", "web", "ingress-class", "nginx"],
@@ -348,7 +348,7 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     (
         &["scheduler-k3s:set", "--global", "ingress-class", "haproxy"],
-        "invalid ingress-class \"haproxy\": valid values are nginx and traefik",
+        "Invalid ingress-class \"haproxy\": valid values are nginx and traefik",
     ),
     (
         &[
@@ -357,7 +357,7 @@ const CASES: &[(&[&str], &str)] = &[
             "kubeconfig-path",
             "relative.yaml",
         ],
-        "invalid kubeconfig-path \"relative.yaml\": use an absolute path to a kubeconfig file",
+        "Invalid kubeconfig-path \"relative.yaml\": use an absolute path to a kubeconfig file",
     ),
     (
         &[
@@ -366,7 +366,7 @@ const CASES: &[(&[&str], &str)] = &[
             "kubeconfig-path",
             "/nonexistent/k3s.yaml",
         ],
-        "invalid kubeconfig-path \"/nonexistent/k3s.yaml\": not an existing readable file",
+        "Invalid kubeconfig-path \"/nonexistent/k3s.yaml\": not an existing readable file",
     ),
     (
         &[
@@ -375,7 +375,7 @@ const CASES: &[(&[&str], &str)] = &[
             "network-interface",
             "eth0/1",
         ],
-        "invalid network-interface \"eth0/1\": use a network interface name such as eth0 (at most 15 letters, digits, '-', '_', '.', '@' or ':')",
+        "Invalid network-interface \"eth0/1\": use a network interface name such as eth0 (at most 15 letters, digits, '-', '_', '.', '@' or ':')",
     ),
     (
         &[
@@ -384,11 +384,11 @@ const CASES: &[(&[&str], &str)] = &[
             "node-sysctls-image",
             "Busybox:1",
         ],
-        "invalid node-sysctls-image \"Busybox:1\": use an image reference such as busybox:1.36 or registry.example.com/team/app:tag",
+        "Invalid node-sysctls-image \"Busybox:1\": use an image reference such as busybox:1.36 or registry.example.com/team/app:tag",
     ),
     (
         &["scheduler-k3s:set", "web", "no-such-property", "x"],
-        "invalid property \"no-such-property\", valid properties include: cert-issuer-kind, cert-issuer-name, deploy-timeout, image…",
+        "Invalid property specified, valid properties include: cert-issuer-kind, cert-issuer-name, deploy-timeout, image…",
     ),
     (
         &["scheduler-k3s:set", "web", "", "x"],
@@ -422,7 +422,7 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     (
         &["scheduler-k3s:report", "web", "--format", "yaml"],
-        "invalid value 'yaml' for '--format <FORMAT>' [possible values: stdout, json] (see --help)",
+        "Invalid format: yaml (valid: stdout, json)",
     ),
     (
         &["scheduler-k3s:annotations:set", "web", "key", "v"],
@@ -437,7 +437,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--resource-type",
             "pods",
         ],
-        "invalid annotation resource type \"pods\": use one of certificate, cronjob, deployment, ingress, job, keda_scaled_object, …",
+        "Invalid annotation resource type \"pods\": use one of certificate, cronjob, deployment, ingress, job, keda_scaled_object, …",
     ),
     (
         &[
@@ -448,7 +448,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--resource-type",
             "pod",
         ],
-        "invalid annotation key \"-bad\": use [prefix/]name where name is 1-63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, and prefix is a lowercase DNS subdomain",
+        "Invalid annotation key \"-bad\": use [prefix/]name where name is 1-63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, and prefix is a lowercase DNS subdomain",
     ),
     (
         &[
@@ -459,7 +459,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--resource-type",
             "pod",
         ],
-        "invalid annotation key \"Example.com/key\": use [prefix/]name where name is 1-63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, and prefix is a lowercase DNS subdomain",
+        "Invalid annotation key \"Example.com/key\": use [prefix/]name where name is 1-63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, and prefix is a lowercase DNS subdomain",
     ),
     (
         &[
@@ -470,7 +470,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--resource-type",
             "pod",
         ],
-        "invalid annotation key \"a/b/c\": use [prefix/]name where name is 1-63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, and prefix is a lowercase DNS subdomain",
+        "Invalid annotation key \"a/b/c\": use [prefix/]name where name is 1-63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, and prefix is a lowercase DNS subdomain",
     ),
     (
         &[
@@ -483,7 +483,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--process-type",
             "Web",
         ],
-        "invalid process type \"Web\": use 1-32 lowercase letters, digits and dashes, starting and ending with a letter or digit",
+        "Invalid process type \"Web\": use 1-32 lowercase letters, digits and dashes, starting and ending with a letter or digit",
     ),
     (
         &[
@@ -494,7 +494,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--resource-type",
             "pod",
         ],
-        "invalid label value \"bad value\": use at most 63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit",
+        "Invalid label value \"bad value\": use at most 63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit",
     ),
     (
         &[
@@ -505,7 +505,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--resource-type",
             "keda_secret",
         ],
-        "invalid label resource type \"keda_secret\": use one of certificate, cronjob, deployment, ingress, job, pod, secret, service, serviceaccount, traefik_ingressroute, traefik_middleware",
+        "Invalid label resource type \"keda_secret\": use one of certificate, cronjob, deployment, ingress, job, pod, secret, service, serviceaccount, traefik_ingressroute, traefik_middleware",
     ),
     (
         &[
@@ -516,7 +516,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--resource-type",
             "pod",
         ],
-        "invalid label value \"-v\": use at most 63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit",
+        "Invalid label value \"-v\": use at most 63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit",
     ),
     (
         &[
@@ -527,7 +527,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--resource-type",
             "pod",
         ],
-        "invalid label key \"k y\": use [prefix/]name where name is 1-63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, and prefix is a lowercase DNS subdomain",
+        "Invalid label key \"k y\": use [prefix/]name where name is 1-63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, and prefix is a lowercase DNS subdomain",
     ),
     (
         &[
@@ -536,7 +536,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--resource-type",
             "nope",
         ],
-        "invalid annotation resource type \"nope\": use one of certificate, cronjob, deployment, ingress, job, keda_scaled_object, …",
+        "Invalid annotation resource type \"nope\": use one of certificate, cronjob, deployment, ingress, job, keda_scaled_object, …",
     ),
     (
         &[
@@ -546,7 +546,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--metadata",
             "a=b",
         ],
-        "invalid trigger type \"Prometheus\": use a KEDA trigger type such as prometheus or aws-sqs-queue (lowercase letters, digits and '-')",
+        "Invalid trigger type \"Prometheus\": use a KEDA trigger type such as prometheus or aws-sqs-queue (lowercase letters, digits and '-')",
     ),
     (
         &[
@@ -556,7 +556,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--metadata",
             "novalue",
         ],
-        "invalid --metadata #1 (not shown, it may hold a secret): use key=value",
+        "Invalid --metadata #1 (not shown, it may hold a secret): use key=value",
     ),
     (
         &[
@@ -566,7 +566,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--metadata",
             "a=",
         ],
-        "invalid --metadata value for a: must be non-empty text",
+        "Invalid --metadata value for a: must be non-empty text",
     ),
     (
         &[
@@ -576,7 +576,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--metadata",
             "a b=c",
         ],
-        "invalid --metadata key \"a b\": use letters, digits, '-', '_' and '.'",
+        "Invalid --metadata key \"a b\": use letters, digits, '-', '_' and '.'",
     ),
     (
         &[
@@ -613,11 +613,11 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     (
         &["config:set", "web", "A=b", "--encoded", "B=%%%"],
-        "invalid --encoded value for A: not valid base64",
+        "Invalid --encoded value for A: not valid base64",
     ),
     (
         &["ports:add", "web", "http:80:5000:1"],
-        "invalid port mapping \"http:80:5000:1\": use scheme:host-port:container-port, e.g. http:80:5000",
+        "Invalid port mapping \"http:80:5000:1\": use scheme:host-port:container-port, e.g. http:80:5000",
     ),
     (
         &[
@@ -626,11 +626,11 @@ const CASES: &[(&[&str], &str)] = &[
             "letsencrypt-email-stag",
             "a@b",
         ],
-        "invalid letsencrypt-email-stag \"a@b\": use an email address such as admin@example.com",
+        "Invalid letsencrypt-email-stag \"a@b\": use an email address such as admin@example.com",
     ),
     (
         &["scheduler-k3s:set", "--global", "kube-context", " padded"],
-        "invalid kube-context \" padded\": use a context name from the kubeconfig (at most 253 characters, no surrounding spaces)",
+        "Invalid kube-context \" padded\": use a context name from the kubeconfig (at most 253 characters, no surrounding spaces)",
     ),
     (
         &[
@@ -639,7 +639,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--memory",
             "99999999999999999999999",
         ],
-        "invalid memory quantity \"99999999999999999999999\": use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T (no unit means Mi), e.g. 512Mi",
+        "Invalid memory quantity \"99999999999999999999999\": use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T (no unit means Mi), e.g. 512Mi",
     ),
 ];
 
@@ -784,7 +784,7 @@ fn kubeconfigs_that_do_not_fit_are_refused() {
     let msg = env.fail(&["scheduler-k3s:set", "--global", "kubeconfig-path", not_yaml]);
     assert!(
         msg.starts_with(&format!(
-            "invalid kubeconfig-path {not_yaml:?}: not a kubeconfig ("
+            "Invalid kubeconfig-path {not_yaml:?}: not a kubeconfig ("
         )),
         "{msg}"
     );
@@ -936,7 +936,7 @@ fn file_arguments_are_regular_files_of_bounded_size() {
             ["scheduler-k3s:set", "--global", "kubeconfig-path", fifo]
                 .map(String::from)
                 .to_vec(),
-            format!("invalid kubeconfig-path {fifo:?}: not an existing readable file"),
+            format!("Invalid kubeconfig-path {fifo:?}: not an existing readable file"),
         ),
     ];
     for (args, expected) in &cases {

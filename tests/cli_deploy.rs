@@ -158,11 +158,11 @@ fn bad_input_is_one_line_and_changes_nothing() {
                 &bad_proc,
                 "--dry-run",
             ],
-            "invalid process type \"Web\"",
+            "Invalid process type \"Web\"",
         ),
         (
             vec!["deploy", "demo", "--image", "not an image", "--dry-run"],
-            "invalid image",
+            "Invalid image",
         ),
         (
             vec!["deploy", "nope", "--image", "nginx", "--dry-run"],
@@ -182,7 +182,7 @@ fn bad_input_is_one_line_and_changes_nothing() {
         );
     }
     let err = env.fail(&["procfile:set", "demo", "--file", &bad_proc]);
-    assert!(err.contains("line 1: invalid process type"), "{err}");
+    assert!(err.contains("line 1: Invalid process type"), "{err}");
     assert_eq!(env.state_hash(), before);
 }
 
@@ -363,11 +363,11 @@ fn builder_selects_the_start_command() {
     let before = env.state_hash();
     let err = env.fail(&["builder:set", "demo", "selected", "nixpack"]);
     assert!(
-        err.contains("invalid builder \"nixpack\" (valid values: dockerfile, herokuish, pack)"),
+        err.contains("Invalid builder \"nixpack\" (valid values: dockerfile, herokuish, pack)"),
         "{err}"
     );
     let err = env.fail(&["builder:set", "demo", "build-dir", "../x"]);
-    assert!(err.starts_with("invalid build-dir \"../x\""), "{err}");
+    assert!(err.starts_with("Invalid build-dir \"../x\""), "{err}");
     let err = env.fail(&["builder:set", "demo", "nope", "x"]);
     assert!(
         err.contains("valid properties include: selected, build-dir, skip-cleanup"),
@@ -706,6 +706,6 @@ fn deploy_builder_flag_sets_the_start_command_form() {
     ]);
     assert_eq!(
         msg,
-        "invalid --builder \"nope\" (valid values: dockerfile, herokuish, pack)"
+        "Invalid --builder \"nope\" (valid values: dockerfile, herokuish, pack)"
     );
 }

@@ -36,13 +36,13 @@ fn unknown_chart_name_lists_the_valid_ones() {
 fn bad_timeout_is_rejected() {
     let env = Env::new();
     let msg = env.fail(&["scheduler-k3s:ensure-charts", "--timeout", "soon"]);
-    assert!(msg.contains("invalid duration \"soon\""), "{msg}");
+    assert!(msg.contains("Invalid duration \"soon\""), "{msg}");
 }
 
 #[test]
 fn listed_in_help() {
     let env = Env::new();
-    let out = env.ok(&["help"]);
+    let out = env.ok(&["scheduler-k3s:help"]);
     assert!(out.contains("scheduler-k3s:ensure-charts"), "{out}");
     let help = env.ok(&["scheduler-k3s:ensure-charts", "--help"]);
     assert!(

@@ -409,7 +409,7 @@ async fn cluster_add_refuses_bad_targets_hosts_and_users() {
         "root@host",
         "ssh://root:pw@host",
     ] {
-        h.fails(&["scheduler-k3s:cluster-add", url], "invalid ssh target");
+        h.fails(&["scheduler-k3s:cluster-add", url], "Invalid ssh target");
     }
     h.fails(
         &[

@@ -80,7 +80,7 @@ proptest! {
         match def.validate(&value) {
             Err(e) => {
                 one_line(&e.to_string());
-                let prefix = format!("invalid {}", def.name);
+                let prefix = format!("Invalid {}", def.name);
                 prop_assert!(e.to_string().starts_with(&prefix), "{}", e);
             }
             Ok(stored) => {

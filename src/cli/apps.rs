@@ -36,8 +36,14 @@ pub enum Apps {
         skip_cluster: bool,
     },
     /// List apps
-    #[command(name = "apps:list", after_help = "Example:\n  berth apps:list")]
-    List,
+    #[command(
+        name = "apps:list",
+        after_help = "Examples:\n  berth apps:list\n  berth apps:list --format json"
+    )]
+    List {
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
     /// Exit 0 when an app exists, 1 otherwise
     #[command(
         name = "apps:exists",
@@ -103,13 +109,17 @@ impl Apps {
             } => {
                 let app: AppName = app.parse()?;
                 store.require_app(&app)?;
-                if !force {
+                if !force && !super::global_flags::current().force {
                     confirm(&app)?;
                 }
                 apps::destroy(ctx, &app, skip_cluster, &Terminal::new(false))?;
             }
-            Apps::List => {
+            Apps::List { format } => {
                 let apps = store.list_apps()?;
+                if format == Format::Json {
+                    let names: Vec<String> = apps.iter().map(ToString::to_string).collect();
+                    return super::output::print_json(&names);
+                }
                 info2("My Apps");
                 if apps.is_empty() {
                     warn("You haven't deployed any applications yet");

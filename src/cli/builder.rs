@@ -44,7 +44,7 @@ const PROPERTY: SelectedProperty = SelectedProperty {
     validate: |v| match BuilderType::parse(v) {
         Some(_) => Ok(()),
         None => Err(format!(
-            "invalid builder {v:?} (valid values: {})",
+            "Invalid builder {v:?} (valid values: {})",
             BuilderType::NAMES.join(", ")
         )),
     },
@@ -58,7 +58,7 @@ const PROPERTY: SelectedProperty = SelectedProperty {
             validate: |v| {
                 if v.starts_with('/') || v.split('/').any(|p| p == "..") {
                     Err(format!(
-                        "invalid build-dir {v:?}: use a path inside the repository, without .."
+                        "Invalid build-dir {v:?}: use a path inside the repository, without .."
                     ))
                 } else {
                     Ok(())
@@ -70,7 +70,7 @@ const PROPERTY: SelectedProperty = SelectedProperty {
             default: "",
             validate: |v| match v {
                 "true" | "false" => Ok(()),
-                _ => Err(format!("invalid skip-cleanup {v:?}: use true or false")),
+                _ => Err(format!("Invalid skip-cleanup {v:?}: use true or false")),
             },
         },
     ],

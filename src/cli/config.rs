@@ -18,6 +18,7 @@ pub enum ExportFormatArg {
     Exports,
     Envfile,
     DockerArgs,
+    DockerArgsKeys,
     Shell,
     Json,
     JsonList,
@@ -30,12 +31,20 @@ impl From<ExportFormatArg> for ExportFormat {
             ExportFormatArg::Exports => ExportFormat::Exports,
             ExportFormatArg::Envfile => ExportFormat::Envfile,
             ExportFormatArg::DockerArgs => ExportFormat::DockerArgs,
+            ExportFormatArg::DockerArgsKeys => ExportFormat::DockerArgsKeys,
             ExportFormatArg::Shell => ExportFormat::Shell,
             ExportFormatArg::Json => ExportFormat::Json,
             ExportFormatArg::JsonList => ExportFormat::JsonList,
             ExportFormatArg::Pretty => ExportFormat::Pretty,
         }
     }
+}
+
+/// `config:import --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportFormat {
+    Envfile,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,7 +58,7 @@ pub enum Config {
         #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
         target: String,
         /// KEY=VALUE pairs
-        #[arg(value_name = "KEY=VALUE", required = true)]
+        #[arg(value_name = "KEY=VALUE")]
         pairs: Vec<String>,
         /// Do not restart a deployed app (the change applies at its next deploy or restart)
         #[arg(long)]
@@ -66,8 +75,29 @@ pub enum Config {
     Unset {
         #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
         target: String,
-        #[arg(value_name = "KEY", required = true)]
+        #[arg(value_name = "KEY")]
         keys: Vec<String>,
+        /// Do not restart a deployed app (the change applies at its next deploy or restart)
+        #[arg(long)]
+        no_restart: bool,
+    },
+    /// Set env vars from an envfile or JSON object (a file, or `-` for stdin)
+    #[command(
+        name = "config:import",
+        after_help = "Examples:\n  berth config:import my-app .env\n  berth config:export other-app | berth config:import my-app -\n  berth config:import --replace --format json my-app env.json\n\nEnvfile lines are KEY=value, export KEY='value' or KEY=\"value\" (what config:export writes);\n--replace drops every var the file does not set."
+    )]
+    Import {
+        #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
+        target: String,
+        /// The file to read; `-` (the default) reads stdin
+        #[arg(value_name = "FILE|-", default_value = "-")]
+        file: String,
+        /// envfile (default) or json
+        #[arg(long, value_enum, default_value = "envfile")]
+        format: ImportFormat,
+        /// Replace the whole environment instead of merging into it
+        #[arg(long)]
+        replace: bool,
         /// Do not restart a deployed app (the change applies at its next deploy or restart)
         #[arg(long)]
         no_restart: bool,
@@ -156,12 +186,12 @@ fn decode(key: &str, value: &str) -> Result<String, CliError> {
         .decode(value)
         .map_err(|_| {
             CliError::msg(format!(
-                "invalid --encoded value for {key}: not valid base64"
+                "Invalid --encoded value for {key}: not valid base64"
             ))
         })?;
     String::from_utf8(bytes).map_err(|_| {
         CliError::msg(format!(
-            "invalid --encoded value for {key}: decodes to non-UTF-8 bytes"
+            "Invalid --encoded value for {key}: decodes to non-UTF-8 bytes"
         ))
     })
 }
@@ -190,6 +220,9 @@ impl Config {
                 no_restart,
                 encoded,
             } => {
+                if pairs.is_empty() {
+                    return Err(CliError::msg("At least one env pair must be given"));
+                }
                 let scope = existing_scope(store, &target)?;
                 let mut parsed = Vec::new();
                 for (k, v) in parse_env_pairs(&pairs)? {
@@ -204,11 +237,41 @@ impl Config {
                 keys,
                 no_restart,
             } => {
+                if keys.is_empty() {
+                    return Err(CliError::msg("At least one key must be given"));
+                }
                 let scope = existing_scope(store, &target)?;
                 for k in &keys {
                     validate_env_key(k)?;
                 }
                 change(ctx, &scope, Change::Unset(keys), no_restart)?;
+            }
+            Config::Import {
+                target,
+                file,
+                format,
+                replace,
+                no_restart,
+            } => {
+                let scope = existing_scope(store, &target)?;
+                if file == "-" {
+                    super::output::info1_quiet("Reading config vars from stdin");
+                }
+                let text = crate::input::read_text_or_stdin(&file, crate::input::ENV_FILE)?;
+                let env = match format {
+                    ImportFormat::Envfile => crate::model::env_file::parse_envfile(&text)?,
+                    ImportFormat::Json => crate::model::env_file::parse_json(&text)?,
+                };
+                if env.is_empty() {
+                    return Err(CliError::msg("No config vars to set"));
+                }
+                let pairs: Vec<(String, String)> = env.into_iter().collect();
+                let what = if replace {
+                    Change::Replace(pairs)
+                } else {
+                    Change::Set(pairs)
+                };
+                change(ctx, &scope, what, no_restart)?;
             }
             Config::Clear { target, no_restart } => {
                 let scope = existing_scope(store, &target)?;

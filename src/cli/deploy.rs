@@ -78,7 +78,7 @@ pub fn deploy_opts(ctx: &Ctx, args: &DeployArgs) -> Result<DeployOpts, CliError>
             .map(|b| {
                 BuilderType::parse(b).ok_or_else(|| {
                     CliError::msg(format!(
-                        "invalid --builder {b:?} (valid values: {})",
+                        "Invalid --builder {b:?} (valid values: {})",
                         BuilderType::NAMES.join(", ")
                     ))
                 })

@@ -14,7 +14,7 @@ pub enum Enter {
     /// Run a command in a running container (a TTY when the terminal is one)
     #[command(
         name = "enter",
-        after_help = "Examples:\n  berth enter my-app web\n  berth enter my-app web.2 -- ls -la\n  berth enter my-app --container-id my-app-web-5c7659b5d4-f7j97 -- env"
+        after_help = "Examples:\n  berth enter my-app web\n  berth enter my-app web ls -lah\n  berth enter my-app web.2 -- ls -la\n  berth enter my-app --container-id my-app-web-5c7659b5d4-f7j97 env"
     )]
     Enter {
         app: String,
@@ -23,8 +23,8 @@ pub enum Enter {
         /// Exact pod name
         #[arg(long)]
         container_id: Option<String>,
-        /// Command and arguments (default: /bin/bash); put `--` before them
-        #[arg(last = true)]
+        /// Command and arguments (default: /bin/bash); `--` before them is optional
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
     },
 }
@@ -38,6 +38,15 @@ impl Enter {
             command,
         } = self;
         let app = existing_app(&ctx.store, &app)?;
+        // With --container-id there is no process type: the first word starts the command.
+        let (process_type, command) = match (&container_id, process_type) {
+            (Some(_), Some(first)) => (None, std::iter::once(first).chain(command).collect()),
+            (_, process_type) => (process_type, command),
+        };
+        let command: Vec<String> = match command.split_first() {
+            Some((dashes, rest)) if dashes == "--" => rest.to_vec(),
+            _ => command,
+        };
         let (process_type, index) = match process_type.as_deref() {
             Some(p) => {
                 let (p, i) = process_and_index(p)?;

@@ -63,9 +63,9 @@ pub enum K3sCluster {
     },
     /// Install k3s on another host over SSH and join it to the cluster (prints the node name)
     #[command(
-        name = "scheduler-k3s:cluster-add",
-        visible_alias = "scheduler-k3s:cluster:add",
-        after_help = "Examples:\n  berth scheduler-k3s:cluster-add ssh://root@10.0.0.2\n  berth scheduler-k3s:cluster-add --role server --taint-scheduling ssh://admin@10.0.0.3:2222\n\nThe host key must be in known_hosts (BERTH_SSH_KNOWN_HOSTS, default ~/.ssh/known_hosts) unless\n--insecure-allow-unknown-hosts; the key is BERTH_SSH_KEY (default ~/.ssh/id_ed25519, then id_rsa).\nThe remote user must be root or have passwordless sudo."
+        name = "scheduler-k3s:cluster:add",
+        alias = "scheduler-k3s:cluster-add",
+        after_help = "Examples:\n  berth scheduler-k3s:cluster:add ssh://root@10.0.0.2\n  berth scheduler-k3s:cluster:add --role server --taint-scheduling ssh://admin@10.0.0.3:2222\n\nThe host key must be in known_hosts (BERTH_SSH_KNOWN_HOSTS, default ~/.ssh/known_hosts) unless\n--insecure-allow-unknown-hosts; the key is BERTH_SSH_KEY (default ~/.ssh/id_ed25519, then id_rsa).\nThe remote user must be root or have passwordless sudo."
     )]
     ClusterAdd {
         /// ssh://user@host[:port]
@@ -82,9 +82,9 @@ pub enum K3sCluster {
     },
     /// List the cluster's nodes: name, ready, roles, version, address, taints
     #[command(
-        name = "scheduler-k3s:cluster-list",
-        visible_alias = "scheduler-k3s:cluster:list",
-        after_help = "Examples:\n  berth scheduler-k3s:cluster-list\n  berth scheduler-k3s:cluster-list --format json"
+        name = "scheduler-k3s:cluster:list",
+        alias = "scheduler-k3s:cluster-list",
+        after_help = "Examples:\n  berth scheduler-k3s:cluster:list\n  berth scheduler-k3s:cluster:list --format json"
     )]
     ClusterList {
         #[arg(long, value_enum, default_value_t)]
@@ -92,12 +92,12 @@ pub enum K3sCluster {
     },
     /// Cordon and drain a node, uninstall k3s on it over SSH, and delete it from the cluster
     #[command(
-        name = "scheduler-k3s:cluster-remove",
-        visible_alias = "scheduler-k3s:cluster:remove",
-        after_help = "Examples:\n  berth scheduler-k3s:cluster-remove ip-10-0-0-2-ab12cd34ef\n  berth scheduler-k3s:cluster-remove ip-10-0-0-2-ab12cd34ef --drain-timeout 10m\n\nEvictions respect PodDisruptionBudgets. The last server cannot be removed.\nThe uninstall script is BERTH_K3S_UNINSTALLER (servers) / BERTH_K3S_AGENT_UNINSTALLER (workers)."
+        name = "scheduler-k3s:cluster:remove",
+        alias = "scheduler-k3s:cluster-remove",
+        after_help = "Examples:\n  berth scheduler-k3s:cluster:remove ip-10-0-0-2-ab12cd34ef\n  berth scheduler-k3s:cluster:remove ip-10-0-0-2-ab12cd34ef --drain-timeout 10m\n\nEvictions respect PodDisruptionBudgets. The last server cannot be removed.\nThe uninstall script is BERTH_K3S_UNINSTALLER (servers) / BERTH_K3S_AGENT_UNINSTALLER (workers)."
     )]
     ClusterRemove {
-        /// Node name (see scheduler-k3s:cluster-list)
+        /// Node name (see scheduler-k3s:cluster:list)
         #[arg(value_name = "NODE", allow_hyphen_values = true)]
         node: String,
         /// Give up draining after this long (the node stays cordoned)
@@ -123,7 +123,7 @@ pub enum K3sCluster {
     /// Remove k3s from this host with k3s's uninstall script (root; asks to confirm unless --force)
     #[command(
         name = "scheduler-k3s:uninstall",
-        after_help = "Examples:\n  sudo berth scheduler-k3s:uninstall\n  sudo berth scheduler-k3s:uninstall --force\n\nOther nodes are not touched (remove them first with scheduler-k3s:cluster-remove).\nThe join token is kept and reused by the next initialize."
+        after_help = "Examples:\n  sudo berth scheduler-k3s:uninstall\n  sudo berth scheduler-k3s:uninstall --force\n\nOther nodes are not touched (remove them first with scheduler-k3s:cluster:remove).\nThe join token is kept and reused by the next initialize."
     )]
     Uninstall {
         /// Do not ask for confirmation
@@ -232,7 +232,7 @@ impl K3sCluster {
                     ));
                 }
                 ops::uninstall_script()?;
-                if !force {
+                if !force && !super::global_flags::current().force {
                     super::output::confirm(
                         "This command removes k3s, every workload and all cluster data from this host.",
                         "uninstall",

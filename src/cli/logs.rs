@@ -39,7 +39,7 @@ pub fn process_and_index(spec: &str) -> Result<(String, Option<usize>), CliError
         Some((p, n)) => {
             let index: usize = n.parse().ok().filter(|i| *i >= 1).ok_or_else(|| {
                 CliError::msg(format!(
-                    "invalid process {spec:?}: use <process-type> or <process-type>.<n> with n >= 1"
+                    "Invalid process {spec:?}: use <process-type> or <process-type>.<n> with n >= 1"
                 ))
             })?;
             Ok((p.to_owned(), Some(index)))
@@ -59,7 +59,7 @@ impl Logs {
         let app = existing_app(&ctx.store, &app)?;
         if num < 0 {
             return Err(CliError::msg(format!(
-                "invalid --num {num}: use 0 (all lines) or a positive count"
+                "Invalid --num {num}: use 0 (all lines) or a positive count"
             )));
         }
         let (process_type, index) = match process.as_deref() {

@@ -15,6 +15,7 @@ pub mod cron;
 pub mod deploy;
 pub mod domains;
 pub mod enter;
+pub mod global_flags;
 pub mod k3s_autoscaling;
 pub mod k3s_charts_install;
 pub mod k3s_cluster;
@@ -35,6 +36,7 @@ pub mod selected;
 pub mod terminal;
 
 mod help;
+mod help_text;
 
 use clap::{CommandFactory, FromArgMatches};
 
@@ -167,13 +169,26 @@ pub fn run() -> i32 {
 }
 
 /// Run with explicit arguments (`args[0]` is the program name).
-pub fn run_with(mut args: Vec<String>) -> i32 {
+pub fn run_with(args: Vec<String>) -> i32 {
+    let (flags, mut args) = match global_flags::split(args) {
+        Ok(split) => split,
+        Err(e) => {
+            output::warn(&e.message);
+            return e.code;
+        }
+    };
+    if flags.trace || std::env::var_os("RUST_LOG").is_some() {
+        init_tracing(flags.trace);
+    }
+    global_flags::install(flags);
     // Dokku aliases the `k3s:` prefix to `scheduler-k3s:`.
     if let Some(rest) = args.get(1).and_then(|a| a.strip_prefix("k3s:")) {
         args[1] = format!("scheduler-k3s:{rest}");
     }
-    if let Some(code) = help::handle(&args) {
-        return code;
+    match help::handle(&args) {
+        Some(help::Handled::Exit(code)) => return code,
+        Some(help::Handled::Rewrite(rewritten)) => args = rewritten,
+        None => {}
     }
     let args = args::rewrite_info_flags(&command(), args);
     let matches = match command().try_get_matches_from(&args) {
@@ -200,6 +215,21 @@ pub fn run_with(mut args: Vec<String>) -> i32 {
     }
 }
 
+/// `--trace` (Dokku's `set -x`): every API request and berth's debug events on stderr.
+/// `RUST_LOG` chooses the filter when set.
+fn init_tracing(trace: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(f) => EnvFilter::new(f),
+        Err(_) if trace => EnvFilter::new("berth=debug,kube=debug,kube_client=debug,russh=info"),
+        Err(_) => return,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 fn one_line(s: &str) -> String {
     s.lines()
         .map(str::trim)
@@ -221,18 +251,77 @@ fn clap_error(e: clap::Error) -> i32 {
             print!("{}", e.render());
             0
         }
-        _ => {
-            // First paragraph of clap's message, on one line (the usage block is dropped).
-            let rendered = e.render().to_string();
-            let para: Vec<&str> = rendered
-                .lines()
-                .map(str::trim)
-                .take_while(|l| !l.is_empty())
-                .collect();
-            let msg = para.join(" ");
-            let msg = msg.strip_prefix("error: ").unwrap_or(&msg);
-            output::warn(format!("{msg} (see --help)"));
+        // Dokku: "`apps:craete` is not a dokku command."; berth adds clap's suggestion.
+        ErrorKind::InvalidSubcommand => {
+            let name = context_string(&e, clap::error::ContextKind::InvalidSubcommand);
+            let hint = match help::closest_command(&name) {
+                Some(s) => format!(" Did you mean `{s}`?"),
+                None => String::new(),
+            };
+            output::warn(format!(
+                "`{name}` is not a berth command.{hint} See `berth help` for a list of available commands."
+            ));
             1
         }
+        // `--format yaml` → `Invalid format: yaml (valid: stdout, json)`, Dokku's wording.
+        ErrorKind::InvalidValue => {
+            use clap::error::ContextKind;
+            let arg = context_string(&e, ContextKind::InvalidArg);
+            let value = context_string(&e, ContextKind::InvalidValue);
+            let valid = context_strings(&e, ContextKind::ValidValue).join(", ");
+            let name = arg
+                .trim_start_matches('-')
+                .split([' ', '=', '<'])
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            if name.is_empty() || valid.is_empty() {
+                return clap_generic(&e);
+            }
+            output::warn(format!("Invalid {name}: {value} (valid: {valid})"));
+            1
+        }
+        // A value parser's own message (`Invalid memory value …`) says it all.
+        ErrorKind::ValueValidation => match std::error::Error::source(&e) {
+            Some(source) => {
+                output::warn(one_line(&source.to_string()));
+                1
+            }
+            None => clap_generic(&e),
+        },
+        _ => clap_generic(&e),
     }
+}
+
+fn context_string(e: &clap::Error, kind: clap::error::ContextKind) -> String {
+    match e.get(kind) {
+        Some(clap::error::ContextValue::String(s)) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+fn context_strings(e: &clap::Error, kind: clap::error::ContextKind) -> Vec<String> {
+    match e.get(kind) {
+        Some(clap::error::ContextValue::Strings(v)) => v.clone(),
+        Some(clap::error::ContextValue::String(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+fn clap_generic(e: &clap::Error) -> i32 {
+    // First paragraph of clap's message, on one line (the usage block is dropped).
+    let rendered = e.render().to_string();
+    let para: Vec<&str> = rendered
+        .lines()
+        .map(str::trim)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let msg = para.join(" ");
+    let msg = msg.strip_prefix("error: ").unwrap_or(&msg);
+    let hint = match context_strings(e, clap::error::ContextKind::SuggestedArg).first() {
+        Some(arg) => format!("; did you mean {arg}?"),
+        None => String::new(),
+    };
+    output::warn(format!("{msg}{hint} (see --help)"));
+    1
 }

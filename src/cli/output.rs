@@ -10,9 +10,24 @@ pub fn info1(msg: impl AsRef<str>) {
     println!("-----> {}", msg.as_ref());
 }
 
-/// `=====> text` on stdout.
+/// `=====> text` on stdout: a heading, dropped under `--quiet` (Dokku's `LogInfo2Quiet`, which
+/// is what every report, listing and property-set heading uses).
 pub fn info2(msg: impl AsRef<str>) {
-    println!("=====> {}", msg.as_ref());
+    if !quiet() {
+        println!("=====> {}", msg.as_ref());
+    }
+}
+
+/// `-----> text` on stdout, dropped under `--quiet` (Dokku's `LogInfo1Quiet`).
+pub fn info1_quiet(msg: impl AsRef<str>) {
+    if !quiet() {
+        info1(msg);
+    }
+}
+
+/// `--quiet` was given.
+pub fn quiet() -> bool {
+    super::global_flags::current().quiet
 }
 
 /// `       text` on stdout.

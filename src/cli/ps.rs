@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use clap::Subcommand;
 
 use super::args::existing_app;
-use super::output::{Format, Report, Row, emit_reports, info1, warn};
+use super::output::{Format, Report, Row, emit_reports, info1, info1_quiet, warn};
 use super::{CliError, Ctx};
 use crate::model::resources::parse_scale_arg;
 
@@ -15,7 +15,7 @@ pub enum Ps {
     /// Set how many containers of each process type run (no arguments: show the scale)
     #[command(
         name = "ps:scale",
-        after_help = "Examples:\n  berth ps:scale my-app web=2 worker=1\n  berth ps:scale my-app"
+        after_help = "Examples:\n  berth ps:scale my-app web=2 worker=1\n  berth ps:scale my-app\n  berth ps:scale my-app --format json"
     )]
     Scale {
         app: String,
@@ -25,6 +25,9 @@ pub enum Ps {
         /// Only record the scale; do not apply it to a running app
         #[arg(long)]
         skip_deploy: bool,
+        /// Output of the report form (no pairs): stdout or json
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
     /// Show the process formation of an app (all apps when none is given)
     #[command(
@@ -48,15 +51,26 @@ impl Ps {
                 app,
                 pairs,
                 skip_deploy,
+                format,
             } => {
                 let app = existing_app(store, &app)?;
                 if pairs.is_empty() {
                     let scale = store.scale(&app)?;
-                    info1(format!("Scaling for {app}"));
-                    println!("proctype: qty");
-                    println!("--------: ---");
+                    if format == Format::Json {
+                        let formations: Vec<serde_json::Value> = scale
+                            .iter()
+                            .map(|(p, n)| serde_json::json!({"process_type": p, "quantity": n}))
+                            .collect();
+                        return super::output::print_json(&formations);
+                    }
+                    // Dokku's layout: `web:  1` (the key padded to 5), headings unless --quiet.
+                    info1_quiet(format!("Scaling for {app}"));
+                    if !super::output::quiet() {
+                        println!("proctype: qty");
+                        println!("--------: ---");
+                    }
                     for (p, n) in scale {
-                        println!("{:<9} {n}", format!("{p}:"));
+                        println!("{:<5} {n}", format!("{p}:"));
                     }
                     return Ok(());
                 }

@@ -29,18 +29,31 @@ pub enum Registry {
     /// Store registry credentials (password from --password-stdin or the argument)
     #[command(
         name = "registry:login",
-        after_help = "Examples:\n  echo \"$TOKEN\" | berth registry:login --global --password-stdin ghcr.io deploy-bot\n  berth registry:login my-app registry.example.com:5000 deploy s3cret"
+        after_help = "Examples:\n  echo \"$TOKEN\" | berth registry:login --global --password-stdin ghcr.io deploy-bot\n  berth registry:login my-app registry.example.com:5000 deploy s3cret\n\nDokku's deprecated form without --global (SERVER USERNAME [PASSWORD]) logs in globally, with a warning."
     )]
     Login {
-        #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
-        target: String,
-        server: String,
-        username: String,
-        /// Password (prefer --password-stdin: arguments are visible to other users)
-        password: Option<String>,
+        /// Log in for every app
+        #[arg(long)]
+        global: bool,
+        /// [APP] SERVER USERNAME [PASSWORD] (prefer --password-stdin: arguments are visible to other users)
+        #[arg(value_name = "ARGS", num_args = 0..=4)]
+        args: Vec<String>,
         /// Read the password from standard input
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Remove stored registry credentials for a server
+    #[command(
+        name = "registry:logout",
+        after_help = "Examples:\n  berth registry:logout my-app registry.example.com:5000\n  berth registry:logout --global ghcr.io"
+    )]
+    Logout {
+        /// Log out for every app
+        #[arg(long)]
+        global: bool,
+        /// [APP] SERVER (one argument alone is a global logout, as in Dokku)
+        #[arg(value_name = "ARGS", num_args = 0..=2)]
+        args: Vec<String>,
     },
     /// Show registry properties and which servers have stored logins
     #[command(
@@ -70,7 +83,7 @@ impl Registry {
                 let value = value.filter(|v| !v.is_empty());
                 if !REGISTRY_PROPERTIES.iter().any(|p| p.0 == property) {
                     return Err(CliError::msg(format!(
-                        "invalid registry property {property:?}, valid properties include: image-repo, push-on-release, server"
+                        "Invalid property specified, valid properties include: image-repo, push-on-release, server; got {property:?}"
                     )));
                 }
                 let stored = value
@@ -90,38 +103,92 @@ impl Registry {
                 }
             }
             Registry::Login {
-                target,
-                server,
-                username,
-                password,
+                global,
+                args,
                 password_stdin,
             } => {
-                let scope = existing_scope(store, &target)?;
+                // Dokku's shapes: --global SERVER USER [PASS]; APP SERVER USER [PASS]; and the
+                // deprecated SERVER USER [PASS] (global, with a warning).
+                let global_count = if password_stdin { 2 } else { 3 };
+                let deprecated = !global && args.len() == global_count;
+                let (scope, rest) = if global || deprecated {
+                    (Scope::Global, &args[..])
+                } else if args.len() > global_count {
+                    (existing_scope(store, &args[0])?, &args[1..])
+                } else {
+                    (Scope::Global, &args[..])
+                };
+                let server = rest
+                    .first()
+                    .ok_or_else(|| CliError::msg("Missing server argument"))?;
+                let username = rest
+                    .get(1)
+                    .ok_or_else(|| CliError::msg("Missing username argument"))?;
+                if global && rest.len() > if password_stdin { 2 } else { 3 } {
+                    return Err(CliError::msg(
+                        "registry:login --global takes SERVER USERNAME [PASSWORD], not an app name",
+                    ));
+                }
+                let server = docker_hub_alias(server);
                 validate_registry_server(&server)?;
-                let password = match (password, password_stdin) {
+                let password = match (rest.get(2), password_stdin) {
                     (Some(_), true) => {
                         return Err(CliError::msg(
                             "pass the password either as an argument or with --password-stdin, not both",
                         ));
                     }
-                    (Some(p), false) => p,
+                    (Some(p), false) => p.clone(),
                     (None, true) => {
                         let s = crate::input::read_text_or_stdin("-", crate::input::SECRET_STDIN)?;
-                        s.trim_end_matches(['\n', '\r']).to_owned()
+                        s.trim().to_owned()
                     }
-                    (None, false) => {
-                        return Err(CliError::msg(
-                            "missing password: pass it as the last argument or use --password-stdin",
-                        ));
-                    }
+                    (None, false) => return Err(CliError::msg("Missing password argument")),
                 };
-                validate_login(&username, &password)?;
+                validate_login(username, &password)?;
+                // Warned once the input is known good, so a refusal stays one line.
+                if deprecated {
+                    warn("Deprecated: please use --global flag for global registry login");
+                }
                 let login = RegistryLogin {
                     username: username.clone(),
                     password,
                 };
                 settings::registry_login(ctx, &scope, &server, login)?;
                 info1(format!("Credentials for {username} at {server} saved"));
+                match &scope {
+                    Scope::App(app) => warn(format!("Login Succeeded for {app}")),
+                    Scope::Global => warn("Login Succeeded for global registry"),
+                }
+            }
+            Registry::Logout { global, args } => {
+                let (scope, server) = match (global, args.as_slice()) {
+                    (true, [server]) | (false, [server]) => (Scope::Global, server),
+                    (false, [app, server]) => (existing_scope(store, app)?, server),
+                    (_, []) => return Err(CliError::msg("Missing server argument")),
+                    (true, _) => {
+                        return Err(CliError::msg(
+                            "registry:logout --global takes only SERVER, not an app name",
+                        ));
+                    }
+                    (false, _) => return Err(CliError::msg("Missing server argument")),
+                };
+                let server = docker_hub_alias(server);
+                validate_registry_server(&server)?;
+                if !settings::registry_logout(ctx, &scope, &server)? {
+                    return Err(CliError::msg(match &scope {
+                        Scope::App(app) => {
+                            format!("No registry credentials found for app {app} at {server}")
+                        }
+                        Scope::Global => {
+                            format!("No global registry credentials found for {server}")
+                        }
+                    }));
+                }
+                info1(format!("Removed the credentials for {server}"));
+                match &scope {
+                    Scope::App(app) => warn(format!("Logout Succeeded for {app}")),
+                    Scope::Global => warn("Logout Succeeded for global registry"),
+                }
             }
             Registry::Report {
                 target,
@@ -187,5 +254,13 @@ impl Registry {
             }
         }
         Ok(())
+    }
+}
+
+/// Dokku stores Docker Hub logins under `docker.io`, whichever name was typed.
+fn docker_hub_alias(server: &str) -> String {
+    match server {
+        "hub.docker.com" | "docker.com" => "docker.io".to_owned(),
+        other => other.to_owned(),
     }
 }

@@ -42,7 +42,7 @@ const PROPERTY: SelectedProperty = SelectedProperty {
     validate: |v| match v {
         "k3s" => Ok(()),
         _ => Err(format!(
-            "invalid scheduler {v:?}: berth only provides the k3s scheduler (valid values: k3s)"
+            "Invalid scheduler {v:?}: berth only provides the k3s scheduler (valid values: k3s)"
         )),
     },
     computed: Store::selected_scheduler,
@@ -53,7 +53,7 @@ const PROPERTY: SelectedProperty = SelectedProperty {
         validate: |v| {
             if v.chars().any(|c| c.is_control() || c.is_whitespace()) {
                 Err(format!(
-                    "invalid shell {v:?}: use the path of a shell in the image, e.g. /bin/sh"
+                    "Invalid shell {v:?}: use the path of a shell in the image, e.g. /bin/sh"
                 ))
             } else {
                 Ok(())

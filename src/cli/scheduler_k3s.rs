@@ -78,7 +78,7 @@ pub fn validate_property(def: &PropertyDef, value: &str) -> Result<String, CliEr
             && std::fs::File::open(&stored).is_ok();
         if !readable {
             return Err(CliError::msg(format!(
-                "invalid {} {value:?}: not an existing readable file",
+                "Invalid {} {value:?}: not an existing readable file",
                 def.name
             )));
         }
@@ -91,7 +91,7 @@ fn set_chart_value(ctx: &Ctx, chart: &str, key: &str, value: Option<&str>) -> Re
         && v.contains('\0')
     {
         return Err(CliError::msg(format!(
-            "invalid value for chart.{chart}.{key}: NUL characters are not allowed"
+            "Invalid value for chart.{chart}.{key}: NUL characters are not allowed"
         )));
     }
     crate::ops::settings::set_chart_value(ctx, chart, key, value)?;

@@ -53,8 +53,7 @@ impl SelectedProperty {
             let mut names = vec!["selected"];
             names.extend(self.others.iter().map(|o| o.name));
             return Err(CliError::msg(format!(
-                "invalid {} property {property:?}, valid properties include: {}",
-                self.plugin,
+                "Invalid property specified, valid properties include: {}; got {property:?}",
                 names.join(", ")
             )));
         };

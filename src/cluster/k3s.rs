@@ -234,7 +234,7 @@ pub fn parse_kubelet_args(values: &[String]) -> Result<Vec<String>, String> {
         }
         let Some((key, _)) = kv.split_once('=') else {
             return Err(format!(
-                "invalid kubelet arg {kv:?}: expected key=value (for example max-pods=200)"
+                "Invalid kubelet arg {kv:?}: expected key=value (for example max-pods=200)"
             ));
         };
         let key_ok = !key.is_empty()
@@ -244,7 +244,7 @@ pub fn parse_kubelet_args(values: &[String]) -> Result<Vec<String>, String> {
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_');
         if !key_ok || kv.chars().any(char::is_whitespace) {
             return Err(format!(
-                "invalid kubelet arg {kv:?}: the key must be a kubelet flag name without leading dashes (letters, digits, '-', '.', '_') and the value must not contain whitespace"
+                "Invalid kubelet arg {kv:?}: the key must be a kubelet flag name without leading dashes (letters, digits, '-', '.', '_') and the value must not contain whitespace"
             ));
         }
         out.push(kv.to_owned());

@@ -550,7 +550,7 @@ mod tests {
             ),
             (
                 r#"{"formation":{"Web":{}}}"#,
-                "formation.Web: invalid process type",
+                "formation.Web: Invalid process type",
             ),
             (
                 r#"{"formation":{"web":{"autoscaling":{"min_quantity":5,"max_quantity":2}}}}"#,

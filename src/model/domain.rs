@@ -60,13 +60,13 @@ impl FromStr for Domain {
             && host.split('.').all(is_host_label);
         if !ok {
             return Err(InvalidValue(format!(
-                "invalid domain {}: use a hostname of dot-separated labels (letters, digits and dashes, 1-63 chars each, 253 in total), optionally starting with \"*.\"",
+                "Invalid domain {}: use a hostname of dot-separated labels (letters, digits and dashes, 1-63 chars each, 253 in total), optionally starting with \"*.\"",
                 q(s)
             )));
         }
         if host.parse::<std::net::Ipv4Addr>().is_ok() {
             return Err(InvalidValue(format!(
-                "invalid domain {}: an IP address cannot be an ingress host; use a DNS name",
+                "Invalid domain {}: an IP address cannot be an ingress host; use a DNS name",
                 q(s)
             )));
         }
@@ -76,7 +76,7 @@ impl FromStr for Domain {
             .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
         {
             return Err(InvalidValue(format!(
-                "invalid domain {}: the last label must not be all digits",
+                "Invalid domain {}: the last label must not be all digits",
                 q(s)
             )));
         }
@@ -192,7 +192,7 @@ mod tests {
             &long,
         ] {
             let e = bad.parse::<Domain>().unwrap_err();
-            assert!(e.0.starts_with("invalid domain"), "{bad}: {e}");
+            assert!(e.0.starts_with("Invalid domain"), "{bad}: {e}");
         }
     }
 

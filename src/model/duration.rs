@@ -20,7 +20,7 @@ pub const MAX_DURATION_SECS: f64 = 7.0 * 24.0 * 3600.0;
 
 fn bad(s: &str) -> InvalidValue {
     InvalidValue(format!(
-        "invalid duration {}: use a positive number with a unit (ns, us, ms, s, m, h), e.g. 60s, 5m or 1h30m; a bare integer means seconds",
+        "Invalid duration {}: use a positive number with a unit (ns, us, ms, s, m, h), e.g. 60s, 5m or 1h30m; a bare integer means seconds",
         q(s)
     ))
 }

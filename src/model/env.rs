@@ -20,7 +20,7 @@ pub fn validate_env_key(key: &str) -> Valid<()> {
         Ok(())
     } else {
         Err(InvalidValue(format!(
-            "invalid config key {}: use letters, digits and '_', not starting with a digit (at most {ENV_KEY_MAX})",
+            "Invalid config key {}: use letters, digits and '_', not starting with a digit (at most {ENV_KEY_MAX})",
             q(key)
         )))
     }
@@ -30,7 +30,7 @@ pub fn validate_env_key(key: &str) -> Valid<()> {
 pub fn validate_env_value(key: &str, value: &str) -> Valid<()> {
     if value.contains('\0') {
         return Err(InvalidValue(format!(
-            "invalid value for config key {key}: NUL characters cannot be stored in an environment"
+            "Invalid value for config key {key}: NUL characters cannot be stored in an environment"
         )));
     }
     Ok(())
@@ -40,7 +40,7 @@ pub fn validate_env_value(key: &str, value: &str) -> Valid<()> {
 /// pasted secret, so the error never shows it.
 pub fn parse_env_pair(pair: &str) -> Valid<(String, String)> {
     let (k, v) = pair.split_once('=').ok_or_else(|| {
-        InvalidValue::new("invalid config pair (not shown, it may hold a secret): use KEY=VALUE")
+        InvalidValue::new("Invalid config pair (not shown, it may hold a secret): use KEY=VALUE")
     })?;
     validate_env_key(k)?;
     validate_env_value(k, v)?;
@@ -56,7 +56,7 @@ pub fn parse_env_pairs(pairs: &[String]) -> Valid<Vec<(String, String)>> {
         .map(|(i, pair)| {
             if !pair.contains('=') {
                 return Err(InvalidValue(format!(
-                    "invalid config pair #{} (not shown, it may hold a secret): use KEY=VALUE",
+                    "Invalid config pair #{} (not shown, it may hold a secret): use KEY=VALUE",
                     i + 1
                 )));
             }
@@ -79,6 +79,8 @@ pub enum ExportFormat {
     Envfile,
     /// `--env=KEY='value'` joined by spaces.
     DockerArgs,
+    /// `--env=KEY` joined by spaces (the values come from the environment).
+    DockerArgsKeys,
     /// `KEY='value'` joined by spaces.
     Shell,
     /// `{"KEY": "value"}`.
@@ -105,6 +107,11 @@ pub fn export(env: &EnvMap, format: ExportFormat) -> String {
         ExportFormat::DockerArgs => env
             .iter()
             .map(|(k, v)| format!("--env={k}={}", shell_quote(v)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        ExportFormat::DockerArgsKeys => env
+            .keys()
+            .map(|k| format!("--env={k}"))
             .collect::<Vec<_>>()
             .join(" "),
         ExportFormat::Shell => env

@@ -105,7 +105,7 @@ impl ResourceType {
             .ok_or_else(|| {
                 let names: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
                 InvalidValue(format!(
-                    "invalid {} resource type {}: use one of {}",
+                    "Invalid {} resource type {}: use one of {}",
                     kind.as_str(),
                     q(s),
                     names.join(", ")
@@ -151,7 +151,7 @@ pub fn validate_meta_key(key: &str, kind: MetaKind) -> Valid<()> {
         prefix.is_none_or(|p| p.len() <= DNS1123_SUBDOMAIN_MAX && is_dns1123_subdomain(p));
     if !prefix_ok || !is_qualified_name_part(name) {
         return Err(InvalidValue(format!(
-            "invalid {} key {}: use [prefix/]name where name is 1-63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, and prefix is a lowercase DNS subdomain",
+            "Invalid {} key {}: use [prefix/]name where name is 1-63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit, and prefix is a lowercase DNS subdomain",
             kind.as_str(),
             q(key)
         )));
@@ -165,7 +165,7 @@ pub fn validate_label_value(value: &str) -> Valid<()> {
         return Ok(());
     }
     Err(InvalidValue(format!(
-        "invalid label value {}: use at most 63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit",
+        "Invalid label value {}: use at most 63 letters, digits, '-', '_' or '.' starting and ending with a letter or digit",
         q(value)
     )))
 }

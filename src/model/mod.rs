@@ -4,6 +4,7 @@ pub mod app_json;
 pub mod domain;
 pub mod duration;
 pub mod env;
+pub mod env_file;
 pub mod error;
 pub mod meta;
 pub mod names;

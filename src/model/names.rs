@@ -53,7 +53,7 @@ impl FromStr for AppName {
         }
         if s.len() > APP_NAME_MAX || !is_dns1123_label(s) {
             return Err(NameError(format!(
-                "invalid app name {s:?}: use 1-{APP_NAME_MAX} lowercase letters, digits and dashes, starting and ending with a letter or digit"
+                "Invalid app name {s:?}: use 1-{APP_NAME_MAX} lowercase letters, digits and dashes, starting and ending with a letter or digit"
             )));
         }
         Ok(AppName(s.to_owned()))
@@ -107,7 +107,7 @@ impl FromStr for ProcessType {
     fn from_str(s: &str) -> Result<Self, NameError> {
         if s.len() > PROCESS_TYPE_MAX || !is_dns1123_label(s) {
             return Err(NameError(format!(
-                "invalid process type {s:?}: use 1-{PROCESS_TYPE_MAX} lowercase letters, digits and dashes, starting and ending with a letter or digit"
+                "Invalid process type {s:?}: use 1-{PROCESS_TYPE_MAX} lowercase letters, digits and dashes, starting and ending with a letter or digit"
             )));
         }
         Ok(ProcessType(s.to_owned()))

@@ -62,7 +62,7 @@ fn parse_port(whole: &str, part: &str, which: &str) -> Valid<u16> {
     match part.parse::<u16>() {
         Ok(p) if p > 0 && part.bytes().all(|b| b.is_ascii_digit()) => Ok(p),
         _ => Err(InvalidValue(format!(
-            "invalid port mapping {}: {which} port {} must be a number from 1 to 65535",
+            "Invalid port mapping {}: {which} port {} must be a number from 1 to 65535",
             q(whole),
             q(part)
         ))),
@@ -75,7 +75,7 @@ impl FromStr for PortMapping {
         let parts: Vec<&str> = s.split(':').collect();
         if parts.len() != 3 {
             return Err(InvalidValue(format!(
-                "invalid port mapping {}: use scheme:host-port:container-port, e.g. http:80:5000",
+                "Invalid port mapping {}: use scheme:host-port:container-port, e.g. http:80:5000",
                 q(s)
             )));
         }
@@ -84,7 +84,7 @@ impl FromStr for PortMapping {
             .find(|sc| sc.as_str() == parts[0])
             .ok_or_else(|| {
                 InvalidValue(format!(
-                    "invalid port mapping {}: scheme {} must be one of http, https, tcp, udp",
+                    "Invalid port mapping {}: scheme {} must be one of http, https, tcp, udp",
                     q(s),
                     q(parts[0])
                 ))
@@ -143,7 +143,7 @@ impl FromStr for PortSelector {
         if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
             return s.parse().map(PortSelector::HostPort).map_err(|_| {
                 InvalidValue(format!(
-                    "invalid host port {}: use a number from 1 to 65535",
+                    "Invalid host port {}: use a number from 1 to 65535",
                     q(s)
                 ))
             });
@@ -202,7 +202,7 @@ mod tests {
             "http: 80:5000",
         ] {
             let e = bad.parse::<PortMapping>().unwrap_err();
-            assert!(e.0.starts_with("invalid port mapping"), "{e}");
+            assert!(e.0.starts_with("Invalid port mapping"), "{e}");
         }
     }
 

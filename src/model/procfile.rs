@@ -118,7 +118,7 @@ mod tests {
             ("web: a\nweb: b", "line 2: duplicate process \"web\""),
             ("web a", "line 1: expected `<process>: <command>`"),
             ("web:", "line 1: process \"web\" has no command"),
-            ("Web_1: x", "line 1: invalid process type \"Web_1\""),
+            ("Web_1: x", "line 1: Invalid process type \"Web_1\""),
             (
                 "web: echo 'x",
                 "line 1: command \"echo 'x\": unbalanced quotes (a single quote is not closed)",

@@ -19,7 +19,7 @@ const CPU_MAX_MILLI: u64 = 4096 * 1000;
 
 fn bad_cpu(s: &str) -> InvalidValue {
     InvalidValue(format!(
-        "invalid cpu quantity {}: use cores (1, 0.5) or millicores (250m), at least 1m and at most 4096 cores",
+        "Invalid cpu quantity {}: use cores (1, 0.5) or millicores (250m), at least 1m and at most 4096 cores",
         q(s)
     ))
 }
@@ -108,7 +108,7 @@ const MEMORY_MAX: u64 = 1 << 50;
 
 fn bad_memory(s: &str) -> InvalidValue {
     InvalidValue(format!(
-        "invalid memory quantity {}: use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T (no unit means Mi), e.g. 512Mi",
+        "Invalid memory quantity {}: use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T (no unit means Mi), e.g. 512Mi",
         q(s)
     ))
 }

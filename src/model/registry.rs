@@ -31,12 +31,12 @@ pub fn validate_registry_property(name: &str, value: &str) -> Valid<String> {
         "push-on-release" => match value {
             "true" | "false" => Ok(value.to_owned()),
             _ => Err(InvalidValue(format!(
-                "invalid push-on-release {}: valid values are true and false",
+                "Invalid push-on-release {}: valid values are true and false",
                 q(value)
             ))),
         },
         _ => Err(InvalidValue(format!(
-            "invalid registry property {}, valid properties include: image-repo, push-on-release, server",
+            "Invalid property specified, valid properties include: image-repo, push-on-release, server; got {}",
             q(name)
         ))),
     }
@@ -47,7 +47,7 @@ pub fn validate_registry_property(name: &str, value: &str) -> Valid<String> {
 pub fn validate_registry_server(s: &str) -> Valid<()> {
     let err = || {
         InvalidValue(format!(
-            "invalid registry server {}: use host[:port] such as ghcr.io or registry.example.com:5000 (no scheme or path)",
+            "Invalid registry server {}: use host[:port] such as ghcr.io or registry.example.com:5000 (no scheme or path)",
             q(s)
         ))
     };
@@ -88,7 +88,7 @@ pub fn validate_image_repo(s: &str) -> Valid<()> {
         Ok(())
     } else {
         Err(InvalidValue(format!(
-            "invalid image-repo {}: use lowercase path components such as team/my-app",
+            "Invalid image-repo {}: use lowercase path components such as team/my-app",
             q(s)
         )))
     }
@@ -111,13 +111,13 @@ pub fn validate_login(username: &str, password: &str) -> Valid<()> {
         || username.chars().any(|c| c.is_control() || c == ':')
     {
         return Err(InvalidValue(format!(
-            "invalid registry username {}: use 1-256 printable characters without ':'",
+            "Invalid registry username {}: use 1-256 printable characters without ':'",
             q(username)
         )));
     }
     if password.is_empty() || password.len() > 4096 || password.chars().any(|c| c.is_control()) {
         return Err(InvalidValue::new(
-            "invalid registry password: must be 1-4096 printable characters (value not shown)",
+            "Invalid registry password: must be 1-4096 printable characters (value not shown)",
         ));
     }
     Ok(())

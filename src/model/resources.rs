@@ -69,7 +69,7 @@ pub fn validate_gpu(s: &str) -> Valid<String> {
     match s.parse::<u8>() {
         Ok(n) if n <= 64 && s.bytes().all(|b| b.is_ascii_digit()) => Ok(n.to_string()),
         _ => Err(InvalidValue(format!(
-            "invalid nvidia-gpu count {}: use a whole number from 0 to 64",
+            "Invalid nvidia-gpu count {}: use a whole number from 0 to 64",
             q(s)
         ))),
     }
@@ -85,7 +85,7 @@ pub const SCALE_MAX: u32 = 10_000;
 pub fn parse_scale_arg(s: &str) -> Valid<(ProcessType, u32)> {
     let (p, n) = s.split_once('=').ok_or_else(|| {
         InvalidValue(format!(
-            "invalid scale {}: use process=count, e.g. web=2",
+            "Invalid scale {}: use process=count, e.g. web=2",
             q(s)
         ))
     })?;
@@ -96,7 +96,7 @@ pub fn parse_scale_arg(s: &str) -> Valid<(ProcessType, u32)> {
         .filter(|c| *c <= SCALE_MAX && n.bytes().all(|b| b.is_ascii_digit()))
         .ok_or_else(|| {
             InvalidValue(format!(
-                "invalid scale {}: the count must be a whole number from 0 to {SCALE_MAX}",
+                "Invalid scale {}: the count must be a whole number from 0 to {SCALE_MAX}",
                 q(s)
             ))
         })?;

@@ -66,7 +66,7 @@ pub fn validate_trigger_type(s: &str) -> Valid<()> {
     }
     if !is_dns1123_label(s) {
         return Err(InvalidValue(format!(
-            "invalid trigger type {}: use a KEDA trigger type such as prometheus or aws-sqs-queue (lowercase letters, digits and '-')",
+            "Invalid trigger type {}: use a KEDA trigger type such as prometheus or aws-sqs-queue (lowercase letters, digits and '-')",
             q(s)
         )));
     }
@@ -88,7 +88,7 @@ pub fn parse_metadata(args: &[String]) -> Valid<Vec<(String, String)>> {
             let (k, v) = p.split_once('=').ok_or_else(|| {
                 // Metadata values are credentials: never echo an argument that did not split.
                 InvalidValue(format!(
-                    "invalid --metadata #{} (not shown, it may hold a secret): use key=value",
+                    "Invalid --metadata #{} (not shown, it may hold a secret): use key=value",
                     i + 1
                 ))
             })?;
@@ -98,13 +98,13 @@ pub fn parse_metadata(args: &[String]) -> Valid<Vec<(String, String)>> {
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
             if !key_ok {
                 return Err(InvalidValue(format!(
-                    "invalid --metadata key {}: use letters, digits, '-', '_' and '.'",
+                    "Invalid --metadata key {}: use letters, digits, '-', '_' and '.'",
                     q(k)
                 )));
             }
             if v.is_empty() || v.contains('\0') {
                 return Err(InvalidValue(format!(
-                    "invalid --metadata value for {k}: must be non-empty text"
+                    "Invalid --metadata value for {k}: must be non-empty text"
                 )));
             }
             out.push((k.to_owned(), v.to_owned()));

@@ -21,6 +21,8 @@ pub enum Change {
     Unset(Vec<String>),
     /// `config:clear`.
     Clear,
+    /// `config:import --replace`: exactly these (already validated) pairs.
+    Replace(Vec<(String, String)>),
 }
 
 /// Apply `change` to `scope`'s environment, then (with `restart`) restart the app if it is
@@ -53,6 +55,13 @@ pub fn change(
             })?;
             for k in keys {
                 r.info(&format!("Unsetting {k}"));
+            }
+        }
+        Change::Replace(pairs) => {
+            lock.write_json(docs::CONFIG, &pairs.iter().cloned().collect::<EnvMap>())?;
+            r.info("Setting config vars");
+            for (k, _) in pairs {
+                r.verbose(k);
             }
         }
         Change::Clear => {

@@ -29,7 +29,7 @@ pub enum Error {
         message: String,
     },
     /// `deploy --image` is not an image reference.
-    #[error("invalid image {image:?}: {reason}")]
+    #[error("Invalid image {image:?}: {reason}")]
     Image { image: String, reason: String },
     /// The stored inputs do not make a release (one line naming the input and the rule).
     #[error(transparent)]

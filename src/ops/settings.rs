@@ -256,6 +256,21 @@ pub fn registry_login(ctx: &Ctx, scope: &Scope, server: &str, login: RegistryLog
     })
 }
 
+/// `registry:logout`: forget `server`'s credentials; false when none were stored.
+pub fn registry_logout(ctx: &Ctx, scope: &Scope, server: &str) -> Result<bool> {
+    // Nothing stored: refuse without taking the lock or writing a file.
+    if !ctx.store.registry_logins(scope)?.contains_key(server) {
+        return Ok(false);
+    }
+    let lock = ctx.store.lock(scope, &ctx.command)?;
+    let mut removed = false;
+    lock.update_json(docs::REGISTRY_CREDENTIALS, |logins: &mut RegistryLogins| {
+        removed = logins.remove(server).is_some();
+        Ok::<_, Error>(())
+    })?;
+    Ok(removed)
+}
+
 /// `scheduler-k3s:annotations:set|labels:set`: one key of one resource type (and process
 /// type), or (with `None`) its removal.
 pub fn set_user_meta(
@@ -312,7 +327,7 @@ pub fn check_cluster_settings(store: &Store, name: &str, value: &str) -> Result<
         _ => return Ok(()),
     };
     let contexts = crate::kube::client::kubeconfig_contexts(&path)
-        .map_err(|e| anyhow!("invalid kubeconfig-path {path:?}: {e}"))?;
+        .map_err(|e| anyhow!("Invalid kubeconfig-path {path:?}: {e}"))?;
     if let Some(ctx) = context
         && !contexts.contains(&ctx)
     {

@@ -9,7 +9,7 @@ pub const DEFAULT_SSH_PORT: u16 = 22;
 
 /// A URL failed validation; the message names the bad value and what is allowed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid ssh target {url:?}: {reason}")]
+#[error("Invalid ssh target {url:?}: {reason}")]
 pub struct TargetError {
     pub url: String,
     pub reason: String,
@@ -304,7 +304,7 @@ mod tests {
             "ssh://root@ho..st",
         ] {
             let e = SshTarget::parse(bad).expect_err(bad);
-            assert!(e.to_string().contains("invalid ssh target"), "{e}");
+            assert!(e.to_string().contains("Invalid ssh target"), "{e}");
         }
     }
 

@@ -77,7 +77,7 @@ pub enum StoreError {
     NoSuchApp(AppName),
     #[error("Name is already taken: app {0} exists")]
     AppExists(AppName),
-    #[error("invalid state name {0:?}: names may not contain '/' or start with '.'")]
+    #[error("Invalid state name {0:?}: names may not contain '/' or start with '.'")]
     BadName(String),
 }
 

@@ -213,7 +213,7 @@ mod tests {
             &mut skipped,
         )
         .unwrap_err();
-        assert!(e.0.starts_with("env.1BAD: invalid config key"), "{e}");
+        assert!(e.0.starts_with("env.1BAD: Invalid config key"), "{e}");
         let e = parse_env(&serde_json::from_str(r#"{"A": 3}"#).unwrap(), &mut skipped).unwrap_err();
         assert_eq!(e.0, "env.A must be a string or an object, got 3");
         parse_env(

@@ -46,14 +46,14 @@ impl PropertyDef {
     pub fn validate(&self, value: &str) -> Valid<String> {
         if value.chars().any(|c| c.is_control()) {
             return Err(InvalidValue(format!(
-                "invalid {}{}: control characters (newlines, tabs) are not allowed",
+                "Invalid {}{}: control characters (newlines, tabs) are not allowed",
                 self.name,
                 self.shown(value)
             )));
         }
         (self.normalize)(value).map_err(|e| {
             InvalidValue(format!(
-                "invalid {}{}: {}",
+                "Invalid {}{}: {}",
                 self.name,
                 self.shown(value),
                 e.0
@@ -251,9 +251,9 @@ pub fn lookup_property(name: &str) -> Valid<&'static PropertyDef> {
         .find(|p| p.name == name)
         .ok_or_else(|| {
             InvalidValue(format!(
-                "invalid property {}, valid properties include: {}",
-                q(name),
-                property_names().join(", ")
+                "Invalid property specified, valid properties include: {}; got {}",
+                property_names().join(", "),
+                q(name)
             ))
         })
 }
@@ -320,11 +320,11 @@ mod tests {
             ("namespace", "a\nb"),
         ] {
             let e = set(p, v).unwrap_err();
-            assert!(e.0.starts_with(&format!("invalid {p} {v:?}")), "{e}");
+            assert!(e.0.starts_with(&format!("Invalid {p} {v:?}")), "{e}");
         }
         for secret in ["a b", "tok\nen", &"x".repeat(513)] {
             let e = set("token", secret).unwrap_err();
-            assert!(e.0.starts_with("invalid token (value not shown): "), "{e}");
+            assert!(e.0.starts_with("Invalid token (value not shown): "), "{e}");
             assert!(!e.0.contains(secret), "{e}");
         }
         assert!(

@@ -256,7 +256,7 @@ async fn wait_for_api(props: &ResolvedProperties, timeout: Duration) -> Result<C
     }
 }
 
-/// Options of `scheduler-k3s:cluster-add`.
+/// Options of `scheduler-k3s:cluster:add`.
 #[derive(Debug, Clone)]
 pub struct AddOptions {
     pub url: String,
@@ -342,7 +342,7 @@ pub async fn add_node(
                 || !resolved_addresses(&known).await.is_disjoint(&wanted));
         if same {
             bail!(
-                "{target} is already node {} of this cluster (added as {known}; remove it first with: berth scheduler-k3s:cluster-remove {})",
+                "{target} is already node {} of this cluster (added as {known}; remove it first with: berth scheduler-k3s:cluster:remove {})",
                 n.name_any(),
                 n.name_any()
             );

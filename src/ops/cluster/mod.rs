@@ -21,19 +21,19 @@ pub fn initialize(ctx: &Ctx, opts: &InitOptions, r: &dyn Reporter) -> Result<Ini
     block_on(lifecycle::initialize(&ctx.store, &ctx.command, opts, r))
 }
 
-/// `scheduler-k3s:cluster-add`: returns the new node's name. Remote output goes to `r` as
+/// `scheduler-k3s:cluster:add`: returns the new node's name. Remote output goes to `r` as
 /// detail lines.
 pub fn add_node(ctx: &Ctx, opts: &AddOptions, r: Arc<dyn Reporter>) -> Result<String> {
     let sink = lifecycle::progress_sink(r.clone());
     block_on(lifecycle::add_node(&ctx.store, opts, sink, r.as_ref()))
 }
 
-/// `scheduler-k3s:cluster-list`: one row per Node, sorted by name.
+/// `scheduler-k3s:cluster:list`: one row per Node, sorted by name.
 pub fn list_nodes(ctx: &Ctx) -> Result<Vec<NodeInfo>> {
     block_on(lifecycle::list_nodes(&ctx.store))
 }
 
-/// `scheduler-k3s:cluster-remove`.
+/// `scheduler-k3s:cluster:remove`.
 pub fn remove_node(ctx: &Ctx, opts: &RemoveOptions, r: Arc<dyn Reporter>) -> Result<()> {
     let sink = lifecycle::progress_sink(r.clone());
     block_on(teardown::remove_node(&ctx.store, opts, sink, r.as_ref()))

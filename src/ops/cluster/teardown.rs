@@ -15,7 +15,7 @@ use crate::progress::Reporter;
 use crate::ssh::{HostKeyPolicy, OutputSink, RemoteCommand, RemoteHost, SshOptions, SshTarget};
 use crate::store::{Scope, Store};
 
-/// Options of `scheduler-k3s:cluster-remove`.
+/// Options of `scheduler-k3s:cluster:remove`.
 #[derive(Debug, Clone)]
 pub struct RemoveOptions {
     pub node: String,
@@ -43,7 +43,7 @@ pub async fn remove_node(
     progress: &dyn Reporter,
 ) -> Result<()> {
     if opts.node.is_empty() {
-        bail!("node name is required (berth scheduler-k3s:cluster-list shows them)");
+        bail!("node name is required (berth scheduler-k3s:cluster:list shows them)");
     }
     let props = store.scheduler_k3s_properties(None)?;
     // Without kube's automatic 429 retry: the drain retries blocked evictions itself, within

@@ -1,0 +1,281 @@
+//! Dokku's grammar as its users and its test suite type it: global flags before the command,
+//! plugin help, the messages people grep for, and the everyday config/registry/ps forms. Each
+//! transcript pins the exit code, stdout and stderr together.
+
+mod support;
+
+use support::cli::Env;
+
+fn env_with_app() -> Env {
+    let env = Env::new();
+    env.ok(&["apps:create", "my-app"]);
+    env
+}
+
+#[test]
+fn global_flags_before_the_command() {
+    let env = env_with_app();
+    // --app inserts the app as the command's first argument (Dokku's DOKKU_APP_NAME).
+    env.ok(&["--app", "my-app", "config:set", "--no-restart", "A=1"]);
+    assert_eq!(env.ok(&["--app", "my-app", "config:get", "A"]), "1\n");
+    snap!(
+        env,
+        "app_flag_without_pairs",
+        env.transcript(&["--app", "my-app", "config:set"])
+    );
+    // --quiet drops the headings, not the data.
+    env.ok(&["ports:set", "my-app", "http:80:5000"]);
+    snap!(
+        env,
+        "quiet_report_flag",
+        env.transcript(&["--quiet", "ports:report", "my-app", "--ports-map"])
+    );
+    snap!(
+        env,
+        "quiet_apps_list",
+        env.transcript(&["--quiet", "apps:list"])
+    );
+    assert!(
+        !env.ok(&["--quiet", "ports:report", "my-app"])
+            .contains("=====>")
+    );
+    // --force answers the confirmation.
+    env.ok(&["apps:create", "doomed"]);
+    env.ok(&["--force", "apps:destroy", "doomed"]);
+    assert_eq!(
+        env.fail(&["apps:exists", "doomed"]),
+        "App doomed does not exist"
+    );
+    // --trace turns on debug logging on stderr; the command's output is unchanged.
+    assert_eq!(
+        env.ok(&["--trace", "apps:list", "--format", "json"]),
+        "[\"my-app\"]\n"
+    );
+    let before = env.state_hash();
+    snap!(
+        env,
+        "unknown_global_flag",
+        env.transcript(&["--frobnicate", "apps:list"])
+    );
+    snap!(env, "app_flag_without_value", env.transcript(&["--app"]));
+    assert_eq!(env.state_hash(), before);
+}
+
+#[test]
+fn plugin_help_is_dokku_s_usage_block() {
+    let env = Env::new();
+    let ports = env.transcript(&["ports"]);
+    snap!(env, "ports_help", &ports);
+    assert_eq!(env.transcript(&["ports:help"]), ports);
+    assert_eq!(env.transcript(&["ports", "--help"]), ports);
+    assert_eq!(env.transcript(&["help", "ports"]), ports);
+    let config = env.transcript(&["config:help"]);
+    assert_eq!(env.transcript(&["config", "--help"]), config);
+    assert!(config.contains("Manage global and app-specific config vars"));
+    assert!(config.contains("config:import"));
+    snap!(
+        env,
+        "scheduler_k3s_help",
+        env.transcript(&["scheduler-k3s:help"])
+    );
+    snap!(env, "help", env.transcript(&["help"]));
+    assert_eq!(env.transcript(&[]), env.transcript(&["help"]));
+    assert_eq!(env.transcript(&["--help"]), env.transcript(&["help"]));
+    // Every command berth has is in `help --all` with a usage line.
+    let all = env.ok(&["help", "--all"]);
+    for sub in berth::cli::command().get_subcommands() {
+        assert!(
+            all.contains(sub.get_name()),
+            "help --all misses {}",
+            sub.get_name()
+        );
+    }
+    assert!(all.contains("scheduler-k3s:report [<app>|--global] [--format stdout|json] [<flag>]"));
+}
+
+#[test]
+fn bare_family_commands_as_in_dokku() {
+    let env = env_with_app();
+    // `dokku apps` lists apps; `dokku config <app>` shows its environment.
+    assert_eq!(env.ok(&["apps"]), env.ok(&["apps:list"]));
+    env.ok(&["config:set", "--no-restart", "my-app", "K=v"]);
+    assert_eq!(
+        env.ok(&["config", "my-app"]),
+        env.ok(&["config:show", "my-app"])
+    );
+}
+
+#[test]
+fn typos_get_a_suggestion() {
+    let env = Env::new();
+    snap!(env, "typo", env.transcript(&["apps:craete", "my-app"]));
+    snap!(env, "unknown", env.transcript(&["frobnicate"]));
+    snap!(
+        env,
+        "unknown_option",
+        env.transcript(&["apps:list", "--fromat", "json"])
+    );
+}
+
+#[test]
+fn messages_dokku_users_grep_for() {
+    let env = env_with_app();
+    let before = env.state_hash();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["config:set", "my-app"],
+            "At least one env pair must be given",
+        ),
+        (
+            &["config:unset", "my-app"],
+            "At least one key must be given",
+        ),
+        (
+            &["scheduler-k3s:report", "my-app", "--format", "yaml"],
+            "Invalid format: yaml (valid: stdout, json)",
+        ),
+        (
+            &["scheduler-k3s:labels:report", "my-app", "--format", "yaml"],
+            "Invalid format: yaml (valid: stdout, json)",
+        ),
+        (
+            &["ports:report", "my-app", "--format", "json", "--ports-map"],
+            "--format flag cannot be specified when specifying an info flag",
+        ),
+        (
+            &["ports:report", "my-app", "--invalid-flag"],
+            "Invalid flag passed, valid flags: --ports-map, --ports-map-computed, --ports-map-detected",
+        ),
+        (
+            &[
+                "scheduler-k3s:set",
+                "my-app",
+                "cert-issuer-kind",
+                "Certificate",
+            ],
+            "Invalid cert-issuer-kind \"Certificate\": valid values are Issuer and ClusterIssuer",
+        ),
+        (
+            &["scheduler-k3s:set", "my-app", "letsencrypt-server", "maybe"],
+            "Invalid letsencrypt-server \"maybe\": valid values are prod, production, stag, staging, and false",
+        ),
+    ];
+    for (args, want) in cases {
+        assert_eq!(&env.fail(args), want, "berth {args:?}");
+    }
+    assert_eq!(env.state_hash(), before, "a refusal changed the state");
+}
+
+#[test]
+fn config_import_and_export_round_trip() {
+    let env = env_with_app();
+    env.ok(&["apps:create", "copy"]);
+    env.ok(&[
+        "config:set",
+        "--no-restart",
+        "my-app",
+        "PLAIN=a b",
+        "QUOTED=it's \"q\"",
+        "MULTI=line1\nline2",
+    ]);
+    for format in ["envfile", "json"] {
+        let exported = env.ok(&["config:export", "--format", format, "my-app"]);
+        env.ok(&["config:clear", "--no-restart", "copy"]);
+        env.ok_stdin(
+            &[
+                "config:import",
+                "--no-restart",
+                "--format",
+                format,
+                "copy",
+                "-",
+            ],
+            &exported,
+        );
+        assert_eq!(
+            env.ok(&["config:export", "--format", "json", "copy"]),
+            env.ok(&["config:export", "--format", "json", "my-app"]),
+            "{format} round trip"
+        );
+    }
+    // --replace drops what the file does not set; a file argument works too.
+    let file = env.path().join("import.env");
+    std::fs::write(&file, "# only this\nexport ONLY='x'\n").unwrap();
+    env.ok(&[
+        "config:import",
+        "--replace",
+        "--no-restart",
+        "copy",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(env.ok(&["config:keys", "copy"]), "ONLY\n");
+    assert_eq!(
+        env.ok(&["config:export", "--format", "docker-args-keys", "my-app"]),
+        "--env=MULTI --env=PLAIN --env=QUOTED\n"
+    );
+    std::fs::write(&file, "GOOD=1\nthis-line-holds-a-secret\n").unwrap();
+    let before = env.state_hash();
+    snap!(
+        env,
+        "import_not_a_file",
+        env.transcript(&["config:import", "copy", "/dev/null"])
+    );
+    let msg = env.fail(&["config:import", "copy", file.to_str().unwrap()]);
+    assert_eq!(
+        msg,
+        "Invalid envfile line 2: use KEY=VALUE (line not shown, it may hold a secret)"
+    );
+    assert_eq!(env.state_hash(), before);
+}
+
+#[test]
+fn registry_login_forms_and_logout() {
+    let env = env_with_app();
+    snap!(
+        env,
+        "login_app",
+        env.transcript(&["registry:login", "my-app", "ghcr.io", "bot", "s3cret-1"])
+    );
+    snap!(
+        env,
+        "login_deprecated_global",
+        env.transcript(&["registry:login", "hub.docker.com", "bot", "s3cret-2"])
+    );
+    assert!(
+        env.ok(&["registry:report", "--global", "--registry-global-logins"])
+            .contains("docker.io")
+    );
+    snap!(
+        env,
+        "logout_app",
+        env.transcript(&["registry:logout", "my-app", "ghcr.io"])
+    );
+    let before = env.state_hash();
+    snap!(
+        env,
+        "logout_nothing",
+        env.transcript(&["registry:logout", "my-app", "ghcr.io"])
+    );
+    assert_eq!(env.state_hash(), before);
+    env.ok(&["registry:logout", "--global", "docker.io"]);
+    assert_eq!(
+        env.ok(&["registry:report", "--global", "--registry-global-logins"]),
+        "\n"
+    );
+}
+
+#[test]
+fn ps_scale_and_apps_list_in_json() {
+    let env = env_with_app();
+    env.ok(&["ps:scale", "--skip-deploy", "my-app", "web=2", "worker=1"]);
+    assert_eq!(
+        env.ok(&["ps:scale", "my-app", "--format", "json"]),
+        "[{\"process_type\":\"web\",\"quantity\":2},{\"process_type\":\"worker\",\"quantity\":1}]\n"
+    );
+    snap!(
+        env,
+        "ps_scale_quiet",
+        env.transcript(&["--quiet", "ps:scale", "my-app"])
+    );
+    assert_eq!(env.ok(&["apps:list", "--format", "json"]), "[\"my-app\"]\n");
+}

@@ -279,3 +279,99 @@ fn ps_scale_and_apps_list_in_json() {
     );
     assert_eq!(env.ok(&["apps:list", "--format", "json"]), "[\"my-app\"]\n");
 }
+
+/// `certs:*` without a cluster: an OpenSSL RSA pair in the traditional PKCS#1 form and an EC pair
+/// are accepted, reported and shown; a mismatched pair is refused without touching the state.
+#[test]
+fn certs_from_openssl_files() {
+    let env = env_with_app();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |n: &str| dir.path().join(n).display().to_string();
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl (installed by .ci/run)");
+        assert!(out.status.success(), "openssl {args:?}: {out:?}");
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        &path("rsa8.key"),
+        "-out",
+        &path("rsa.crt"),
+        "-days",
+        "30",
+        "-subj",
+        "/CN=my-app.example.com/O=Acme",
+        "-addext",
+        "subjectAltName=DNS:my-app.example.com,DNS:www.example.com",
+    ]);
+    openssl(&[
+        "rsa",
+        "-in",
+        &path("rsa8.key"),
+        "-traditional",
+        "-out",
+        &path("rsa.key"),
+    ]);
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        &path("ec.key"),
+        "-out",
+        &path("ec.crt"),
+        "-days",
+        "30",
+        "-subj",
+        "/CN=ec.example.com",
+    ]);
+    assert!(
+        std::fs::read_to_string(path("rsa.key"))
+            .unwrap()
+            .starts_with("-----BEGIN RSA PRIVATE KEY-----")
+    );
+    let before = env.state_hash();
+    assert_eq!(
+        env.fail(&["certs:add", "my-app", &path("ec.crt"), &path("rsa.key")]),
+        "Invalid key: it is an RSA key but the certificate's key is an EC key"
+    );
+    assert_eq!(
+        env.fail(&["certs:remove", "my-app"]),
+        "An app-specific SSL endpoint is not defined"
+    );
+    assert_eq!(env.state_hash(), before);
+    env.ok(&["certs:add", "my-app", &path("rsa.crt"), &path("rsa.key")]);
+    assert_eq!(
+        env.ok(&["certs:report", "my-app", "--ssl-hostnames"]),
+        "my-app.example.com www.example.com\n"
+    );
+    assert_eq!(
+        env.ok(&["certs:report", "my-app", "--ssl-subject"]),
+        "CN=my-app.example.com; O=Acme\n"
+    );
+    assert_eq!(
+        env.ok(&["certs:show", "my-app", "key"]),
+        std::fs::read_to_string(path("rsa.key")).unwrap()
+    );
+    env.ok(&["certs:update", "my-app", &path("ec.crt"), &path("ec.key")]);
+    assert_eq!(
+        env.ok(&["certs:report", "my-app", "--ssl-enabled"]),
+        "true\n"
+    );
+    env.ok(&["certs:remove", "my-app"]);
+    assert_eq!(
+        env.ok(&["certs:report", "my-app", "--ssl-enabled"]),
+        "false\n"
+    );
+}

@@ -103,7 +103,10 @@ prop_compose! {
             letsencrypt_email_prod_global: (tls == 1).then(|| "ops@example.com".into()),
             letsencrypt_email_stag_app: (tls == 2).then(|| "dev@example.com".into()),
             letsencrypt_server: if tls == 2 { LetsencryptServer::Stag } else { LetsencryptServer::Prod },
-            tls_imported: tls == 3,
+            imported_tls: (tls == 3).then(|| berth::model::certificate::ImportedTls {
+                crt: "crt".into(),
+                key: "key".into(),
+            }),
             labels,
             trigger_auth,
             ..ReleaseInputs::default()

@@ -10,6 +10,7 @@ pub mod app_json;
 pub mod apps;
 pub mod args;
 pub mod builder;
+pub mod certs;
 pub mod config;
 pub mod cron;
 pub mod deploy;
@@ -126,6 +127,7 @@ command_families! {
     Registry(registry::Registry),
     Scheduler(scheduler::Scheduler),
     Builder(builder::Builder),
+    Certs(certs::Certs),
     AppJson(app_json::AppJsonCmd),
     SchedulerK3s(scheduler_k3s::SchedulerK3s),
     K3sMeta(k3s_meta::K3sMeta),

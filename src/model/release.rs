@@ -358,6 +358,8 @@ pub struct Release {
     pub deployment_id: String,
     /// Config vars, stored in Secret `config-<app>`.
     pub env: BTreeMap<String, String>,
+    /// The imported certificate, stored in Secret `tls-<app>` (when `tls` is `Imported`).
+    pub imported_tls: Option<crate::model::certificate::ImportedTls>,
     pub image_pull: ImagePull,
     /// Sorted by process type.
     pub processes: Vec<Process>,

@@ -73,15 +73,17 @@ pub fn change(
         return Ok(None);
     }
     // The lock is still held, so no deploy runs in between.
-    restart_if_deployed(ctx, &lock, scope, r)
+    restart_if_deployed(ctx, &lock, scope, "config", r)
 }
 
-/// Dokku restarts a deployed app after a config change so its pods see the new values. Nothing
-/// to do when no cluster is set up (no kubeconfig) or the app was never deployed.
-fn restart_if_deployed(
+/// Dokku restarts a deployed app after a config (or certificate) change so its pods and ingress
+/// see the new values. Nothing to do when no cluster is set up (no kubeconfig) or the app was
+/// never deployed. `what` names the change in messages (`config`, `certificate`).
+pub(super) fn restart_if_deployed(
     ctx: &Ctx,
     lock: &ScopeLock<'_>,
     scope: &Scope,
+    what: &str,
     r: &dyn Reporter,
 ) -> Result<Option<u32>> {
     let Scope::App(app) = scope else {
@@ -91,6 +93,16 @@ fn restart_if_deployed(
     if !std::path::Path::new(props.kubeconfig_path()).exists() {
         return Ok(None);
     }
+    restart_deployed(ctx, lock, app, r).map_err(|e| explain_restart_failure(app, what, e))
+}
+
+/// Restart `app` with what the store holds now, if it is deployed; the deploy's own error.
+pub(super) fn restart_deployed(
+    ctx: &Ctx,
+    lock: &ScopeLock<'_>,
+    app: &crate::model::AppName,
+    r: &dyn Reporter,
+) -> Result<Option<u32>> {
     block_on(async {
         let cluster = connect(&ctx.store, app).await?;
         if !release::is_deployed(&cluster).await? {
@@ -99,19 +111,28 @@ fn restart_if_deployed(
         let done = release::redeploy(lock, &cluster, Redeploy::Restart(None), r).await?;
         Ok(Some(done.revision))
     })
-    .map_err(|e| {
-        let rolled_back = matches!(&e, super::Error::Cluster(a)
-            if a.downcast_ref::<crate::kube::deploy::DeployFailed>()
-                .is_some_and(|f| f.rolled_back.is_some()));
-        if rolled_back {
-            // The store was put back to what runs: the change is not kept (and says so).
-            anyhow!("restarting {app} with the new config failed and was rolled back, so the change is not kept: {e}").into()
-        } else {
-            // Dokku keeps a config change it could not restart with; so does berth, and says so.
-            anyhow!(
-                "config saved, but restarting {app} failed, so its pods still run the old config: {e} (apply it with: berth ps:restart {app})"
-            )
-            .into()
-        }
-    })
+}
+
+/// The restart after a change failed and the release was rolled back to what ran before.
+pub(super) fn rolled_back(e: &super::Error) -> bool {
+    matches!(e, super::Error::Cluster(a)
+        if a.downcast_ref::<crate::kube::deploy::DeployFailed>()
+            .is_some_and(|f| f.rolled_back.is_some()))
+}
+
+pub(super) fn explain_restart_failure(
+    app: &crate::model::AppName,
+    what: &str,
+    e: super::Error,
+) -> super::Error {
+    if rolled_back(&e) {
+        // The store was put back to what runs: the change is not kept (and says so).
+        anyhow!("restarting {app} with the new {what} failed and was rolled back, so the change is not kept: {e}").into()
+    } else {
+        // Dokku keeps a change it could not restart with; so does berth, and says so.
+        anyhow!(
+            "{what} saved, but restarting {app} failed, so its pods still run the old {what}: {e} (apply it with: berth ps:restart {app})"
+        )
+        .into()
+    }
 }

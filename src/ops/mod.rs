@@ -4,6 +4,7 @@
 //! what it returns.
 
 pub mod apps;
+pub mod certs;
 pub mod charts;
 pub mod cluster;
 pub mod cluster_objects;

@@ -18,7 +18,7 @@ use crate::model::release::ReleaseError;
 use crate::model::release::{
     BuilderType, MetaScope, Release, ReleaseInputs, ResourceSetting, UserMeta,
 };
-use crate::store::{Doc, Scope, Store, StoreError, plugins};
+use crate::store::{Doc, Scope, Store, StoreError};
 
 /// Where `procfile:set` keeps the app's Procfile.
 pub const PROCFILE: Doc = Doc::public("Procfile");
@@ -177,9 +177,7 @@ pub fn release_from_store(
     let ports = store.ports(app)?;
     let domains = store.app_domains(app)?;
     let global_auth = store.autoscaling_auth(&Scope::Global)?;
-    let tls_imported = store
-        .property(&scope, plugins::SCHEDULER_K3S, "tls-cert-imported")?
-        .is_some_and(|v| v == "true");
+    let imported_tls = store.imported_tls(app)?;
 
     let email = |name: &str| {
         let v = props.get(name);
@@ -217,7 +215,7 @@ pub fn release_from_store(
         letsencrypt_email_stag_global: stag_global,
         cert_issuer_name: props.cert_issuer_name().map(str::to_owned),
         cert_issuer_kind: props.cert_issuer_kind(),
-        tls_imported,
+        imported_tls,
         nginx: nginx_properties(store, app)?,
         annotations: user_meta(store, app, false)?,
         labels: user_meta(store, app, true)?,

@@ -12,7 +12,7 @@ use crate::model::release::{Process, Release, Tls};
 /// The TLS Secret ingress uses: the imported `tls-<app>` or the issued `tls-<app>-<process>`.
 pub fn tls_secret_name(r: &Release, proc_type: &str) -> String {
     match r.tls {
-        Tls::Imported => fit(&format!("tls-{}", r.app), SUBDOMAIN_MAX),
+        Tls::Imported => super::secret::imported_tls_name(r),
         _ => fit(&format!("tls-{}-{proc_type}", r.app), SUBDOMAIN_MAX),
     }
 }

@@ -25,6 +25,11 @@ pub fn pull_secret_name(r: &Release) -> String {
     fit(&format!("pull-secret-{}", r.app), SUBDOMAIN_MAX)
 }
 
+/// Name of the Secret holding the imported certificate (`certs:add`).
+pub fn imported_tls_name(r: &Release) -> String {
+    fit(&format!("tls-{}", r.app), SUBDOMAIN_MAX)
+}
+
 /// Name of the Secret holding app-level KEDA auth for one trigger type.
 pub fn keda_secret_name(r: &Release, trigger: &str) -> String {
     fit(&format!("kta-{}-{trigger}", r.app), SUBDOMAIN_MAX)
@@ -80,6 +85,9 @@ pub fn render(r: &Release) -> Vec<Secret> {
             )]),
         ));
     }
+    if let Some(tls) = &r.imported_tls {
+        out.push(imported_tls_secret(r, tls));
+    }
     for (trigger, metadata) in &r.trigger_auth {
         let name = keda_secret_name(r, trigger);
         let instance = fit(&format!("{app}-{trigger}"), super::naming::LABEL_MAX);
@@ -99,4 +107,31 @@ pub fn render(r: &Release) -> Vec<Secret> {
         });
     }
     out
+}
+
+/// Secret `tls-<app>` (reference §7.4): type `kubernetes.io/tls`, labelled as imported with the
+/// SHA-224 of certificate and key, so a changed certificate is a changed object.
+fn imported_tls_secret(r: &Release, tls: &crate::model::certificate::ImportedTls) -> Secret {
+    use sha2::{Digest, Sha224};
+    let name = imported_tls_name(r);
+    let checksum = hex::encode(Sha224::digest(format!("{}{}", tls.crt, tls.key).as_bytes()));
+    let mut secret = app_secret(
+        r,
+        name,
+        Some("kubernetes.io/tls"),
+        BTreeMap::from([
+            (
+                "tls.crt".to_owned(),
+                ByteString(tls.crt.as_bytes().to_vec()),
+            ),
+            (
+                "tls.key".to_owned(),
+                ByteString(tls.key.as_bytes().to_vec()),
+            ),
+        ]),
+    );
+    let labels = secret.metadata.labels.get_or_insert_with(BTreeMap::new);
+    labels.insert("dokku.com/cert-source".into(), "imported".into());
+    labels.insert("dokku.com/cert-checksum".into(), checksum);
+    secret
 }

@@ -77,6 +77,14 @@ impl Store {
         self.read_json(&Scope::Global, docs::CHART_OVERRIDES)
     }
 
+    /// The app's imported certificate (`certs:add`), if any.
+    pub fn imported_tls(
+        &self,
+        app: &AppName,
+    ) -> Result<Option<crate::model::certificate::ImportedTls>, StoreError> {
+        self.read_json(&Scope::App(app.clone()), docs::TLS)
+    }
+
     /// Registry logins of a scope (secret values).
     pub fn registry_logins(&self, scope: &Scope) -> Result<RegistryLogins, StoreError> {
         self.read_json(scope, docs::REGISTRY_CREDENTIALS)

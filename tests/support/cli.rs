@@ -104,22 +104,7 @@ impl Env {
 
     /// Hash of every file under the state directory (path, mode, content), locks excluded.
     pub fn state_hash(&self) -> String {
-        let mut files = Vec::new();
-        collect(self.home.path(), &mut files);
-        files.sort();
-        let mut h = Sha256::new();
-        for f in files {
-            let rel = f.strip_prefix(self.home.path()).unwrap();
-            if rel.starts_with("locks") {
-                continue;
-            }
-            use std::os::unix::fs::MetadataExt;
-            let mode = std::fs::metadata(&f).map(|m| m.mode()).unwrap_or(0);
-            h.update(rel.to_string_lossy().as_bytes());
-            h.update(mode.to_le_bytes());
-            h.update(std::fs::read(&f).unwrap_or_default());
-        }
-        hex::encode(h.finalize())
+        state_hash_of(self.home.path())
     }
 
     /// Run `berth <args>` and return its whole observable result in one text: the exit code,
@@ -150,6 +135,26 @@ impl Env {
             ),
         ]
     }
+}
+
+/// Hash of every file under `home` (path, mode, content), locks excluded.
+pub fn state_hash_of(home: &Path) -> String {
+    let mut files = Vec::new();
+    collect(home, &mut files);
+    files.sort();
+    let mut h = Sha256::new();
+    for f in files {
+        let rel = f.strip_prefix(home).unwrap();
+        if rel.starts_with("locks") {
+            continue;
+        }
+        use std::os::unix::fs::MetadataExt;
+        let mode = std::fs::metadata(&f).map(|m| m.mode()).unwrap_or(0);
+        h.update(rel.to_string_lossy().as_bytes());
+        h.update(mode.to_le_bytes());
+        h.update(std::fs::read(&f).unwrap_or_default());
+    }
+    hex::encode(h.finalize())
 }
 
 /// Every value of at least 6 characters in the 0600 files under `home` (config values, registry

@@ -386,6 +386,11 @@ impl BerthEnv {
         cmd
     }
 
+    /// Hash of the state directory (see [`cli::state_hash_of`]).
+    pub fn state_hash(&self) -> String {
+        cli::state_hash_of(self.home.path())
+    }
+
     /// Points this berth home at the test control plane:
     /// `berth scheduler-k3s:set --global kubeconfig-path <BERTH_TEST_KUBECONFIG>`.
     pub fn use_test_cluster(&self) {

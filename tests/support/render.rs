@@ -388,7 +388,10 @@ pub fn examples() -> Vec<Example> {
     i.app_json =
         app_json(r#"{"formation": {"api": {"quantity": 2, "service": {"exposed": true}}}}"#);
     i.domains = domains(&["internal.example.com"]);
-    i.tls_imported = true;
+    i.imported_tls = Some(berth::model::certificate::ImportedTls {
+        crt: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".into(),
+        key: "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n".into(),
+    });
     v.push(Example::new("namespace_imported_tls", i));
 
     // 13. Buildpack images: herokuish `/start <process>` and pack `launcher`.

@@ -205,6 +205,7 @@ impl Release {
             working_dir: i.working_dir.filter(|w| !w.is_empty()),
             deployment_id: i.deployment_id,
             env: i.env,
+            imported_tls: i.imported_tls,
             image_pull,
             processes,
             cron_tasks,

@@ -117,8 +117,8 @@ pub struct ReleaseInputs {
     /// Computed `cert-issuer-name` (`false` = opted out).
     pub cert_issuer_name: Option<String>,
     pub cert_issuer_kind: CertIssuerKind,
-    /// An imported certificate is stored for the app (Secret `tls-<app>`).
-    pub tls_imported: bool,
+    /// The app's imported certificate, if any (Secret `tls-<app>`, used instead of letsencrypt).
+    pub imported_tls: Option<crate::model::certificate::ImportedTls>,
     /// Computed nginx properties (`client-max-body-size`, `proxy-read-timeout`, ...).
     pub nginx: BTreeMap<String, String>,
     pub annotations: UserMeta,

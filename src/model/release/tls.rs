@@ -8,7 +8,7 @@ use super::*;
 /// The TLS source (reference §5.6), and the app's own letsencrypt issuer when it has one.
 pub(super) fn tls(i: &ReleaseInputs, a: &str) -> Result<(Tls, Option<AppIssuer>), ReleaseError> {
     let mut app_issuer = None;
-    let tls = if i.tls_imported {
+    let tls = if i.imported_tls.is_some() {
         Tls::Imported
     } else if i.letsencrypt_server == LetsencryptServer::Disabled {
         Tls::Disabled

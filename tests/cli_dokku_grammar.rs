@@ -375,3 +375,45 @@ fn certs_from_openssl_files() {
         "false\n"
     );
 }
+
+#[test]
+fn apps_lock_refuses_deploys_until_unlocked() {
+    let env = env_with_app();
+    assert_eq!(
+        env.fail(&["apps:locked", "my-app"]),
+        "Deploy lock does not exist"
+    );
+    snap!(env, "lock", env.transcript(&["apps:lock", "my-app"]));
+    assert_eq!(env.ok(&["apps:locked", "my-app"]), "Deploy lock exists\n");
+    assert_eq!(env.ok(&["apps:report", "my-app", "--app-locked"]), "true\n");
+    let before = env.state_hash();
+    assert_eq!(
+        env.fail(&[
+            "deploy",
+            "my-app",
+            "--image",
+            "registry.example.com/my-app:1"
+        ]),
+        "my-app currently has a deploy lock in place. Exiting... (run 'berth apps:unlock my-app' to release the existing deploy lock)"
+    );
+    assert_eq!(env.state_hash(), before);
+    snap!(env, "unlock", env.transcript(&["apps:unlock", "my-app"]));
+    assert_eq!(
+        env.ok(&["apps:report", "my-app", "--app-locked"]),
+        "false\n"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&env.ok(&["apps:report", "my-app", "--format", "json"])).unwrap();
+    for key in [
+        "created-at",
+        "deploy-source",
+        "deploy-source-metadata",
+        "dir",
+        "locked",
+    ] {
+        assert!(
+            report.get(key).is_some(),
+            "apps:report json has no {key}: {report}"
+        );
+    }
+}

@@ -50,6 +50,21 @@ pub enum Apps {
         after_help = "Example:\n  berth apps:exists my-app && echo yes"
     )]
     Exists { app: String },
+    /// Lock an app for deployment: deploys, restarts and rollbacks are refused until apps:unlock
+    #[command(name = "apps:lock", after_help = "Example:\n  berth apps:lock my-app")]
+    Lock { app: String },
+    /// Unlock an app for deployment
+    #[command(
+        name = "apps:unlock",
+        after_help = "Example:\n  berth apps:unlock my-app"
+    )]
+    Unlock { app: String },
+    /// Exit 0 when the app is locked for deployment, 1 otherwise
+    #[command(
+        name = "apps:locked",
+        after_help = "Example:\n  berth apps:locked my-app && echo locked"
+    )]
+    Locked { app: String },
     /// Rename an app
     #[command(
         name = "apps:rename",
@@ -128,6 +143,29 @@ impl Apps {
                     println!("{a}");
                 }
             }
+            Apps::Lock { app } => {
+                let app: AppName = app.parse()?;
+                crate::ops::apps::set_deploy_lock(ctx, &app, true)?;
+                info1("Deploy lock created");
+            }
+            Apps::Unlock { app } => {
+                let app: AppName = app.parse()?;
+                if crate::ops::apps::set_deploy_lock(ctx, &app, false)? {
+                    warn("A deploy may be in progress.");
+                    warn("Removing the app lock will not stop in progress deploys.");
+                }
+                info1("Deploy lock removed");
+            }
+            Apps::Locked { app } => {
+                let app: AppName = app.parse()?;
+                store.require_app(&app)?;
+                if !store.deploy_locked(&app)? {
+                    return Err(CliError::msg("Deploy lock does not exist"));
+                }
+                if !super::output::quiet() {
+                    println!("Deploy lock exists");
+                }
+            }
             Apps::Exists { app } => {
                 let app: AppName = app.parse()?;
                 store.require_app(&app)?;
@@ -169,6 +207,12 @@ impl Apps {
                 let mut reports = Vec::new();
                 for app in apps {
                     let record = store.app_record(&app)?;
+                    let scope = Scope::App(app.clone());
+                    let apps_property = |name: &str| {
+                        store
+                            .property(&scope, "apps", name)
+                            .map(Option::unwrap_or_default)
+                    };
                     reports.push(Report {
                         subject: app.to_string(),
                         plugin: "app",
@@ -181,6 +225,12 @@ impl Apps {
                                     .display()
                                     .to_string(),
                             ),
+                            Row::new("--app-deploy-source", apps_property("deploy-source")?),
+                            Row::new(
+                                "--app-deploy-source-metadata",
+                                apps_property("deploy-source-metadata")?,
+                            ),
+                            Row::new("--app-locked", store.deploy_locked(&app)?.to_string()),
                         ],
                     });
                 }

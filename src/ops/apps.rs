@@ -177,3 +177,23 @@ mod tests {
         assert_eq!(kinds_summary(&[]), "");
     }
 }
+
+/// `apps:lock` (`true`) / `apps:unlock` (`false`): deploys, restarts and rollbacks of the app
+/// are refused while it is locked. Returns whether the app was locked before.
+pub fn set_deploy_lock(ctx: &Ctx, app: &AppName, locked: bool) -> Result<bool> {
+    ctx.store.require_app(app)?;
+    let was = ctx.store.deploy_locked(app)?;
+    if was == locked {
+        return Ok(was);
+    }
+    let lock = ctx.store.lock(&Scope::App(app.clone()), &ctx.command)?;
+    if locked {
+        lock.write_text(
+            crate::store::docs::DEPLOY_LOCK,
+            &format!("locked by {} at {}\n", ctx.command, jiff::Timestamp::now()),
+        )?;
+    } else {
+        lock.remove(crate::store::docs::DEPLOY_LOCK)?;
+    }
+    Ok(was)
+}

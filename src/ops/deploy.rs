@@ -223,6 +223,7 @@ pub fn deploy(ctx: &Ctx, opts: &DeployOpts, r: &dyn Reporter) -> Result<Deployed
     let given = given(opts)?;
     // The stored inputs are read under the lock: a concurrent config change lands before or after.
     let lock = lock_app(ctx, &opts.app, opts.wait)?;
+    super::release::refuse_if_deploy_locked(&ctx.store, &opts.app)?;
     if let Some(env) = app_json_env(ctx, &opts.app, &given, true)? {
         apply_app_json_env(&lock, &env, r)?;
     }
@@ -241,6 +242,13 @@ pub fn deploy(ctx: &Ctx, opts: &DeployOpts, r: &dyn Reporter) -> Result<Deployed
     }
     if let Some(text) = &plan.app_json_text {
         lock.write_text(docs::APP_JSON, text)?;
+    }
+    // Dokku's `apps:report --app-deploy-source(-metadata)` after `git:from-image`.
+    for (name, value) in [
+        ("deploy-source", "docker-image"),
+        ("deploy-source-metadata", plan.release.image.as_str()),
+    ] {
+        lock.set_property("apps", name, Some(value), crate::store::Secrecy::Public)?;
     }
     Ok(Deployed {
         image: plan.release.image.clone(),

@@ -75,6 +75,7 @@ pub fn rollback(
 ) -> Result<RolledBack> {
     ctx.store.require_app(app)?;
     let lock = lock_app(ctx, app, wait)?;
+    super::release::refuse_if_deploy_locked(&ctx.store, app)?;
     block_on(async {
         let cluster = connect(&ctx.store, app).await?;
         let ns = &cluster.namespace;

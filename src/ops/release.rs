@@ -114,12 +114,27 @@ fn recorded_values(lock: &ScopeLock<'_>, release: &Release) -> Result<Map<String
 
 /// Deploy `req`; when the deploy failed and rollback-on-failure rolled it back, the store's
 /// config and scale are put back to the rolled-back revision's too, and the message says so.
+/// Dokku's `apps:lock`: no deploy, restart or rollback while the app is locked.
+pub fn refuse_if_deploy_locked(
+    store: &crate::store::Store,
+    app: &crate::model::AppName,
+) -> Result<()> {
+    if store.deploy_locked(app)? {
+        return Err(anyhow::anyhow!(
+            "{app} currently has a deploy lock in place. Exiting... (run 'berth apps:unlock {app}' to release the existing deploy lock)"
+        )
+        .into());
+    }
+    Ok(())
+}
+
 async fn deploy_recorded(
     lock: &ScopeLock<'_>,
     cluster: &AppCluster,
     mut req: DeployRequest,
     progress: &dyn Reporter,
 ) -> Result<Deployed> {
+    refuse_if_deploy_locked(lock.store(), &cluster.app)?;
     // Heroku's postdeploy runs once, after the app's first successful rollout: drop it when the
     // app already ran it or is deployed; record it as soon as it has been started (as Dokku does,
     // so a failed one never runs twice).

@@ -77,6 +77,13 @@ impl Store {
         self.read_json(&Scope::Global, docs::CHART_OVERRIDES)
     }
 
+    /// The app is locked for deploys (`apps:lock`).
+    pub fn deploy_locked(&self, app: &AppName) -> Result<bool, StoreError> {
+        Ok(self
+            .read_text(&Scope::App(app.clone()), docs::DEPLOY_LOCK)?
+            .is_some())
+    }
+
     /// The app's imported certificate (`certs:add`), if any.
     pub fn imported_tls(
         &self,

@@ -165,19 +165,6 @@ pub fn clone(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::kinds_summary;
-
-    #[test]
-    fn removed_objects_are_summarised_per_kind() {
-        let removed =
-            ["Deployment/a-web", "Service/a-web", "Deployment/a-worker"].map(String::from);
-        assert_eq!(kinds_summary(&removed), ": 2 Deployment, 1 Service");
-        assert_eq!(kinds_summary(&[]), "");
-    }
-}
-
 /// `apps:lock` (`true`) / `apps:unlock` (`false`): deploys, restarts and rollbacks of the app
 /// are refused while it is locked. Returns whether the app was locked before.
 pub fn set_deploy_lock(ctx: &Ctx, app: &AppName, locked: bool) -> Result<bool> {
@@ -196,4 +183,17 @@ pub fn set_deploy_lock(ctx: &Ctx, app: &AppName, locked: bool) -> Result<bool> {
         lock.remove(crate::store::docs::DEPLOY_LOCK)?;
     }
     Ok(was)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kinds_summary;
+
+    #[test]
+    fn removed_objects_are_summarised_per_kind() {
+        let removed =
+            ["Deployment/a-web", "Service/a-web", "Deployment/a-worker"].map(String::from);
+        assert_eq!(kinds_summary(&removed), ": 2 Deployment, 1 Service");
+        assert_eq!(kinds_summary(&[]), "");
+    }
 }

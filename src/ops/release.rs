@@ -122,8 +122,7 @@ pub fn refuse_if_deploy_locked(
     if store.deploy_locked(app)? {
         return Err(anyhow::anyhow!(
             "{app} currently has a deploy lock in place. Exiting... (run 'berth apps:unlock {app}' to release the existing deploy lock)"
-        )
-        .into());
+        ));
     }
     Ok(())
 }

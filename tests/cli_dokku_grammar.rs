@@ -417,3 +417,33 @@ fn apps_lock_refuses_deploys_until_unlocked() {
         );
     }
 }
+
+#[test]
+fn url_and_urls_follow_domains_ports_and_tls() {
+    let env = env_with_app();
+    env.ok(&["domains:set", "my-app", "b.example.com", "a.example.com"]);
+    assert_eq!(
+        env.ok(&["urls", "my-app"]),
+        "http://a.example.com\nhttp://b.example.com\n"
+    );
+    env.ok(&["ports:set", "my-app", "http:80:5000", "http:8080:5000"]);
+    assert_eq!(env.ok(&["url", "my-app"]), "http://a.example.com\n");
+    // letsencrypt (an email for the computed server) turns TLS on: https first.
+    env.ok(&[
+        "scheduler-k3s:set",
+        "my-app",
+        "letsencrypt-email-prod",
+        "ops@example.com",
+    ]);
+    assert_eq!(env.ok(&["url", "my-app"]), "https://a.example.com\n");
+    assert_eq!(
+        env.ok(&["--quiet", "urls", "my-app"]),
+        "http://a.example.com\nhttp://a.example.com:8080\nhttp://b.example.com\nhttp://b.example.com:8080\nhttps://a.example.com\nhttps://b.example.com\n"
+    );
+    env.ok(&["domains:clear", "my-app"]);
+    snap!(
+        env,
+        "url_without_domains",
+        env.transcript(&["url", "my-app"])
+    );
+}

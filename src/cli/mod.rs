@@ -35,6 +35,7 @@ pub mod scheduler;
 pub mod scheduler_k3s;
 pub mod selected;
 pub mod terminal;
+pub mod urls;
 
 mod help;
 mod help_text;
@@ -142,6 +143,7 @@ command_families! {
     K3sHistory(k3s_history::K3sHistory),
     K3sChartsInstall(k3s_charts_install::K3sChartsInstall),
     K3sCluster(k3s_cluster::K3sCluster),
+    Urls(urls::Urls),
 }
 
 /// berth: Dokku's scheduler-k3s as one binary.

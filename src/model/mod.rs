@@ -18,6 +18,7 @@ pub mod release;
 pub mod resources;
 pub mod scheduler_k3s;
 pub mod shell_words;
+pub mod urls;
 
 pub use domain::Domain;
 pub use error::InvalidValue;

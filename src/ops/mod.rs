@@ -22,6 +22,7 @@ pub mod restore;
 pub mod run;
 pub mod runtime;
 pub mod settings;
+pub mod urls;
 
 pub use error::{Error, Result};
 

@@ -447,3 +447,53 @@ fn url_and_urls_follow_domains_ports_and_tls() {
         env.transcript(&["url", "my-app"])
     );
 }
+
+#[test]
+fn ps_set_properties_reach_the_rendered_pods() {
+    let env = env_with_app();
+    env.ok(&["ps:set", "my-app", "start-cmd", "bin/server --port $PORT"]);
+    env.ok(&["ps:set", "--global", "stop-timeout-seconds", "45"]);
+    assert_eq!(
+        env.ok(&["ps:report", "my-app", "--ps-start-cmd"]),
+        "bin/server --port $PORT\n"
+    );
+    assert_eq!(
+        env.ok(&["ps:report", "my-app", "--ps-global-stop-timeout-seconds"]),
+        "45\n"
+    );
+    assert_eq!(
+        env.ok(&["ps:report", "my-app", "--ps-computed-stop-timeout-seconds"]),
+        "45\n"
+    );
+    assert_eq!(
+        env.ok(&["ps:report", "my-app", "--ps-computed-restart-policy"]),
+        "on-failure:10\n"
+    );
+    let manifests = env.ok(&[
+        "deploy",
+        "my-app",
+        "--image",
+        "registry.example.com/app:1",
+        "--dry-run",
+    ]);
+    assert!(
+        manifests.contains("- bin/server\n        - --port\n        - \"5000\""),
+        "{manifests}"
+    );
+    assert!(
+        manifests.contains("terminationGracePeriodSeconds: 45"),
+        "{manifests}"
+    );
+    let before = env.state_hash();
+    assert_eq!(
+        env.fail(&["ps:set", "my-app", "restart-policy", "bogus"]),
+        "Invalid restart-policy specified: \"bogus\"; use no, always, unless-stopped or on-failure[:N]"
+    );
+    assert!(
+        env.fail(&["ps:set", "--global", "start-cmd", "x"])
+            .starts_with("Property \"start-cmd\" cannot be specified globally")
+    );
+    assert_eq!(env.state_hash(), before);
+    env.ok(&["ps:set", "my-app", "start-cmd"]);
+    assert_eq!(env.ok(&["ps:report", "my-app", "--ps-start-cmd"]), "\n");
+}

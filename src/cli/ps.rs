@@ -8,6 +8,7 @@ use clap::Subcommand;
 use super::args::existing_app;
 use super::output::{Format, Report, Row, emit_reports, info1, info1_quiet, warn};
 use super::{CliError, Ctx};
+use crate::model::ps_properties::{PS_PROPERTIES, ps_property, validate_ps_value};
 use crate::model::resources::parse_scale_arg;
 
 #[derive(Debug, Subcommand)]
@@ -28,6 +29,17 @@ pub enum Ps {
         /// Output of the report form (no pairs): stdout or json
         #[arg(long, value_enum, default_value_t)]
         format: Format,
+    },
+    /// Set or clear (no value) a ps property: start-cmd, dockerfile-start-cmd, stop-timeout-seconds, restart-policy, procfile-path, restore, skip-deploy
+    #[command(
+        name = "ps:set",
+        after_help = "Examples:\n  berth ps:set my-app start-cmd \"bin/server --port $PORT\"\n  berth ps:set my-app stop-timeout-seconds 60\n  berth ps:set --global restart-policy on-failure:5\n  berth ps:set my-app start-cmd      # clear"
+    )]
+    Set {
+        #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
+        target: String,
+        property: String,
+        value: Option<String>,
     },
     /// Show the process formation of an app (all apps when none is given)
     #[command(
@@ -86,6 +98,23 @@ impl Ps {
                     info1(format!("{app} is running revision {revision}"));
                 }
             }
+            Ps::Set {
+                target,
+                property,
+                value,
+            } => {
+                let scope = super::args::existing_scope(store, &target)?;
+                let def = ps_property(&property, scope.is_global())?;
+                let value = value.filter(|v| !v.is_empty());
+                if let Some(v) = &value {
+                    validate_ps_value(def.name, v)?;
+                }
+                crate::ops::settings::set_property(ctx, &scope, "ps", def.name, value.as_deref())?;
+                match value {
+                    Some(v) => super::output::info2(format!("Setting {} to {v}", def.name)),
+                    None => super::output::info2(format!("Unsetting {}", def.name)),
+                }
+            }
             Ps::Report {
                 app,
                 format,
@@ -108,6 +137,7 @@ impl Ps {
                     for (p, n) in &scale {
                         rows.push(Row::new(format!("--ps-scale-{p}"), n.to_string()));
                     }
+                    rows.extend(property_rows(store, &app)?);
                     rows.extend(live_ps_rows(ctx, &app));
                     reports.push(Report {
                         subject: app.to_string(),
@@ -120,6 +150,30 @@ impl Ps {
         }
         Ok(())
     }
+}
+
+/// `--ps-<name>`, `--ps-global-<name>` (for global properties) and `--ps-computed-<name>`.
+fn property_rows(
+    store: &crate::store::Store,
+    app: &crate::model::AppName,
+) -> Result<Vec<Row>, CliError> {
+    use crate::store::Scope;
+    let mut rows = Vec::new();
+    for p in PS_PROPERTIES {
+        let app_value = store
+            .property(&Scope::App(app.clone()), "ps", p.name)?
+            .unwrap_or_default();
+        rows.push(Row::new(format!("--ps-{}", p.name), app_value));
+        if p.global {
+            let global = store
+                .property(&Scope::Global, "ps", p.name)?
+                .unwrap_or_default();
+            rows.push(Row::new(format!("--ps-global-{}", p.name), global));
+        }
+        let computed = store.computed_property(Some(app), "ps", p.name, p.default)?;
+        rows.push(Row::new(format!("--ps-computed-{}", p.name), computed));
+    }
+    Ok(rows)
 }
 
 /// Live rows for `ps:report`: deployed revision, running state and one status row per pod.

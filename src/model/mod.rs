@@ -12,6 +12,7 @@ pub mod names;
 pub mod ports;
 pub mod procfile;
 pub mod properties;
+pub mod ps_properties;
 pub mod quantity;
 pub mod registry;
 pub mod release;

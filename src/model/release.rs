@@ -376,6 +376,8 @@ pub struct Release {
     /// App-level KEDA trigger auth: trigger type → metadata (secret values).
     pub trigger_auth: BTreeMap<String, BTreeMap<String, String>>,
     /// `/dev/shm` size (memory quantity), if set.
+    /// `ps:set stop-timeout-seconds` when set: the pods' `terminationGracePeriodSeconds`.
+    pub stop_timeout_seconds: Option<u32>,
     pub shm_size: Option<String>,
     /// See [`inputs::ReleaseInputs::http_addon`].
     pub http_addon: bool,

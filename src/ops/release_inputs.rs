@@ -222,6 +222,22 @@ pub fn release_from_store(
         trigger_auth: store.autoscaling_auth(&scope)?,
         global_trigger_auth: global_auth.keys().cloned().collect::<BTreeSet<_>>(),
         shm_size: props.shm_size().map(str::to_owned),
+        start_cmd: store
+            .property(&scope, "ps", "start-cmd")?
+            .filter(|v| !v.is_empty()),
+        dockerfile_start_cmd: store
+            .property(&scope, "ps", "dockerfile-start-cmd")?
+            .filter(|v| !v.is_empty()),
+        // Only an explicit setting: Kubernetes' default is Dokku's 30 seconds already.
+        stop_timeout_seconds: match store.computed_property(
+            Some(app),
+            "ps",
+            "stop-timeout-seconds",
+            "",
+        )? {
+            v if v.is_empty() => None,
+            v => v.parse().ok(),
+        },
         builder: match overrides.builder {
             Some(b) => b,
             None => {

@@ -211,6 +211,7 @@ pub fn pod_spec(r: &Release, container: Container, restart_never: bool) -> PodSp
         containers: vec![container],
         image_pull_secrets: (!pull.is_empty()).then_some(pull),
         restart_policy: restart_never.then(|| "Never".to_owned()),
+        termination_grace_period_seconds: r.stop_timeout_seconds.map(i64::from),
         service_account_name: Some(r.app.to_string()),
         volumes: r.shm_size.as_ref().map(|size| {
             vec![Volume {

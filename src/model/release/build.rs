@@ -217,6 +217,7 @@ impl Release {
             labels: i.labels,
             trigger_auth: i.trigger_auth,
             shm_size: i.shm_size.filter(|s| !s.is_empty()),
+            stop_timeout_seconds: i.stop_timeout_seconds,
             http_addon: i.http_addon,
             warnings,
         })

@@ -126,6 +126,12 @@ pub struct ReleaseInputs {
     pub trigger_auth: BTreeMap<String, BTreeMap<String, String>>,
     /// Trigger types with a global (cluster) trigger authentication.
     pub global_trigger_auth: BTreeSet<String>,
+    /// `ps:set start-cmd`: the command of every process, instead of the Procfile's.
+    pub start_cmd: Option<String>,
+    /// `ps:set dockerfile-start-cmd`: as `start_cmd`, for Dockerfile/image deploys only (wins).
+    pub dockerfile_start_cmd: Option<String>,
+    /// `ps:set stop-timeout-seconds` when set: the pods' `terminationGracePeriodSeconds`.
+    pub stop_timeout_seconds: Option<u32>,
     pub shm_size: Option<String>,
     /// The cluster serves the KEDA HTTP add-on's `http.keda.sh/v1alpha1` (Dokku checks the
     /// cluster's capabilities): `http` triggers then get an HTTPScaledObject and routing.

@@ -73,16 +73,24 @@ pub(super) fn processes(
             .copied()
             .or_else(|| formation.and_then(|f| f.quantity))
             .unwrap_or(if proc_type.is_web() { 1 } else { 0 });
+        // Reference §5.4.1: ps start-cmd (dockerfile-start-cmd for image deploys) wins over
+        // the Procfile; herokuish images start through /start.
+        let override_cmd = match i.builder {
+            BuilderType::Dockerfile => i.dockerfile_start_cmd.as_ref().or(i.start_cmd.as_ref()),
+            _ => i.start_cmd.as_ref(),
+        }
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| ("ps:set start-cmd".to_owned(), c));
         let args = match i.builder {
             BuilderType::Herokuish => vec!["/start".to_owned(), p.to_owned()],
-            _ => match command {
-                Some(c) => interpolate::shell_args(
-                    &format!("Procfile: command of {p}"),
-                    c,
-                    &vars,
-                    warnings,
-                )
-                .map_err(ReleaseError)?,
+            _ => match override_cmd.or_else(|| {
+                command
+                    .as_ref()
+                    .map(|c| (format!("Procfile: command of {p}"), c))
+            }) {
+                Some((what, c)) => {
+                    interpolate::shell_args(&what, c, &vars, warnings).map_err(ReleaseError)?
+                }
                 None => Vec::new(),
             },
         };

@@ -197,11 +197,11 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     (
         &["resource:limit", "web", "--memory", "1.5Gi"],
-        "Invalid memory quantity \"1.5Gi\": use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T (no unit means Mi), e.g. 512Mi",
+        "Invalid memory quantity \"1.5Gi\": use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T, or Docker's m, g, kb, mb, gb (no unit means Mi), e.g. 512Mi or 512MB",
     ),
     (
-        &["resource:limit", "web", "--memory", "512m"],
-        "Invalid memory quantity \"512m\": use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T (no unit means Mi), e.g. 512Mi",
+        &["resource:limit", "web", "--memory", "512q"],
+        "Invalid memory quantity \"512q\": use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T, or Docker's m, g, kb, mb, gb (no unit means Mi), e.g. 512Mi or 512MB",
     ),
     (
         &["resource:limit", "web", "--cpu", "-1"],
@@ -639,7 +639,7 @@ const CASES: &[(&[&str], &str)] = &[
             "--memory",
             "99999999999999999999999",
         ],
-        "Invalid memory quantity \"99999999999999999999999\": use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T (no unit means Mi), e.g. 512Mi",
+        "Invalid memory quantity \"99999999999999999999999\": use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T, or Docker's m, g, kb, mb, gb (no unit means Mi), e.g. 512Mi or 512MB",
     ),
 ];
 

@@ -497,3 +497,76 @@ fn ps_set_properties_reach_the_rendered_pods() {
     env.ok(&["ps:set", "my-app", "start-cmd"]);
     assert_eq!(env.ok(&["ps:report", "my-app", "--ps-start-cmd"]), "\n");
 }
+
+#[test]
+fn resource_values_in_dokku_s_forms() {
+    let env = env_with_app();
+    // Docker's binary units (Dokku's test: 512MB is 536870912 bytes).
+    env.ok(&["resource:limit", "--memory", "512MB", "my-app"]);
+    assert_eq!(
+        env.ok(&[
+            "resource:report",
+            "my-app",
+            "--resource-_default_.limit.memory"
+        ]),
+        "512Mi\n"
+    );
+    env.ok(&[
+        "resource:limit",
+        "--memory",
+        "1g",
+        "--memory-swap",
+        "2g",
+        "my-app",
+    ]);
+    assert_eq!(
+        env.ok(&[
+            "resource:report",
+            "my-app",
+            "--resource-_default_.limit.memory"
+        ]),
+        "1Gi\n"
+    );
+    assert_eq!(
+        env.ok(&[
+            "resource:report",
+            "my-app",
+            "--resource-_default_.limit.memory-swap"
+        ]),
+        "2g\n"
+    );
+    snap!(
+        env,
+        "resource_limit_show",
+        env.transcript(&["resource:limit", "my-app"])
+    );
+    env.ok(&["resource:limit", "--memory", "clear", "my-app"]);
+    assert_eq!(
+        env.ok(&[
+            "resource:report",
+            "my-app",
+            "--resource-_default_.limit.memory"
+        ]),
+        "\n"
+    );
+    snap!(
+        env,
+        "resource_reserve_process",
+        env.transcript(&[
+            "resource:reserve",
+            "--process-type",
+            "web",
+            "--cpu",
+            "250m",
+            "my-app"
+        ])
+    );
+    let dry = env.ok(&[
+        "deploy",
+        "my-app",
+        "--image",
+        "registry.example.com/app:1",
+        "--dry-run",
+    ]);
+    assert!(!dry.contains("swap"), "memory-swap is Docker-only: {dry}");
+}

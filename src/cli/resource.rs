@@ -24,6 +24,36 @@ pub struct ResourceSet {
     /// NVIDIA GPUs (limits only)
     #[arg(long, allow_hyphen_values = true)]
     nvidia_gpu: Option<String>,
+    /// Docker's memory-swap (stored and reported; Kubernetes has no swap limit per pod)
+    #[arg(long, allow_hyphen_values = true)]
+    memory_swap: Option<String>,
+    /// Docker's network settings (stored and reported; not applied on Kubernetes)
+    #[arg(long, allow_hyphen_values = true)]
+    network: Option<String>,
+    #[arg(long, allow_hyphen_values = true, hide = true)]
+    network_ingress: Option<String>,
+    #[arg(long, allow_hyphen_values = true, hide = true)]
+    network_egress: Option<String>,
+}
+
+/// A resource flag's value: `clear` removes that one value (Dokku's `--memory clear`).
+fn flag<T>(
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, CliError>,
+) -> Result<Option<Option<T>>, CliError> {
+    match raw {
+        None => Ok(None),
+        Some("clear") => Ok(Some(None)),
+        Some(v) => parse(v).map(|v| Some(Some(v))),
+    }
+}
+
+/// `Some(None)` → `cleared`, `Some(Some(v))` → `v`, for the verbose lines.
+fn shown<T: std::fmt::Display>(v: &Option<Option<T>>) -> Option<String> {
+    v.as_ref().map(|v| match v {
+        Some(v) => v.to_string(),
+        None => "cleared".to_owned(),
+    })
 }
 
 #[derive(Debug, Args)]
@@ -84,7 +114,7 @@ fn slot(process: Option<&str>) -> Result<String, CliError> {
 
 fn rows_for(slot: &str, spec: &ResourceSpec) -> Vec<Row> {
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
-    vec![
+    let mut rows = vec![
         Row::new(format!("--resource-{slot}-limit-cpu"), v(&spec.limit.cpu)),
         Row::new(
             format!("--resource-{slot}-limit-memory"),
@@ -102,62 +132,107 @@ fn rows_for(slot: &str, spec: &ResourceSpec) -> Vec<Row> {
             format!("--resource-{slot}-reserve-memory"),
             v(&spec.reserve.memory),
         ),
-    ]
+    ];
+    for (kind, values) in [("limit", &spec.limit), ("reserve", &spec.reserve)] {
+        for (key, value) in &values.docker_only {
+            rows.push(Row::new(
+                format!("--resource-{slot}-{kind}-{key}"),
+                value.clone(),
+            ));
+        }
+    }
+    rows
 }
 
 fn set(ctx: &Ctx, kind: ResourceKind, args: ResourceSet) -> Result<(), CliError> {
     let store = &ctx.store;
     let app = existing_app(store, &args.app)?;
     let slot = slot(args.process_type.as_deref())?;
-    let cpu = args
-        .cpu
-        .as_deref()
-        .map(|c| c.parse::<CpuQuantity>())
-        .transpose()?;
-    let memory = args
-        .memory
-        .as_deref()
-        .map(|m| m.parse::<MemoryQuantity>())
-        .transpose()?;
+    let cpu = flag(args.cpu.as_deref(), |c| Ok(c.parse::<CpuQuantity>()?))?;
+    let memory = flag(args.memory.as_deref(), |m| Ok(m.parse::<MemoryQuantity>()?))?;
     let gpu = match (&args.nvidia_gpu, kind) {
         (Some(_), ResourceKind::Reserve) => {
             return Err(CliError::msg(
                 "--nvidia-gpu can only be set with resource:limit",
             ));
         }
-        (Some(g), ResourceKind::Limit) => Some(validate_gpu(g)?),
+        (g, ResourceKind::Limit) => flag(g.as_deref(), |g| Ok(validate_gpu(g)?))?,
         (None, _) => None,
     };
+    let mut docker_only = std::collections::BTreeMap::new();
+    for (key, raw) in [
+        ("memory-swap", &args.memory_swap),
+        ("network", &args.network),
+        ("network-ingress", &args.network_ingress),
+        ("network-egress", &args.network_egress),
+    ] {
+        if let Some(v) = flag(raw.as_deref(), |v| {
+            if v.is_empty() || v.len() > 64 || v.chars().any(|c| c.is_control() || c == ' ') {
+                Err(CliError::msg(format!(
+                    "Invalid --{key} value {v:?}: use a Docker value such as 1g (at most 64 characters)"
+                )))
+            } else {
+                Ok(v.to_owned())
+            }
+        })? {
+            docker_only.insert(key.to_owned(), v);
+        }
+    }
+    // Dokku's words: "limits" and "reservation".
     let word = match kind {
         ResourceKind::Limit => "limits",
-        ResourceKind::Reserve => "reservations",
+        ResourceKind::Reserve => "reservation",
     };
-    if cpu.is_none() && memory.is_none() && gpu.is_none() {
+    let whom = if slot == DEFAULT_PROCESS {
+        format!("{app}")
+    } else {
+        format!("{app} ({slot})")
+    };
+    if cpu.is_none() && memory.is_none() && gpu.is_none() && docker_only.is_empty() {
         let spec = store.resources(&app)?.remove(&slot).unwrap_or_default();
-        info2(format!("resource {word} {app} information [{slot}]"));
+        let scope = if slot == DEFAULT_PROCESS {
+            "[defaults]".to_owned()
+        } else {
+            format!("({slot})")
+        };
+        info2(format!("resource {word} {app} information {scope}"));
         let values = match kind {
             ResourceKind::Limit => spec.limit,
             ResourceKind::Reserve => spec.reserve,
         };
-        verbose(format!("cpu: {}", values.cpu.unwrap_or_default()).trim_end());
-        verbose(format!("memory: {}", values.memory.unwrap_or_default()).trim_end());
+        let other = |k: &str| values.docker_only.get(k).cloned().unwrap_or_default();
+        for (key, value) in [
+            ("cpu", values.cpu.clone().unwrap_or_default()),
+            ("memory", values.memory.clone().unwrap_or_default()),
+            ("memory-swap", other("memory-swap")),
+            ("network", other("network")),
+            ("network-ingress", other("network-ingress")),
+            ("network-egress", other("network-egress")),
+            ("nvidia-gpu", values.nvidia_gpu.clone().unwrap_or_default()),
+        ] {
+            verbose(format!("{key}: {value}").trim_end());
+        }
         return Ok(());
     }
     let new = settings::ResourceValues {
         cpu: cpu.clone(),
         memory: memory.clone(),
         nvidia_gpu: gpu.clone(),
+        docker_only: docker_only.clone(),
     };
     settings::set_resources(ctx, &app, &slot, kind, &new)?;
-    info2(format!("Setting resource {word} for {app} ({slot})"));
-    if let Some(c) = cpu {
-        verbose(format!("cpu: {c}"));
+    info2(format!("Setting resource {word} for {whom}"));
+    for (key, value) in [
+        ("cpu", shown(&cpu)),
+        ("memory", shown(&memory)),
+        ("nvidia-gpu", shown(&gpu)),
+    ] {
+        if let Some(v) = value {
+            verbose(format!("{key}: {v}"));
+        }
     }
-    if let Some(m) = memory {
-        verbose(format!("memory: {m}"));
-    }
-    if let Some(g) = gpu {
-        verbose(format!("nvidia-gpu: {g}"));
+    for (key, value) in &docker_only {
+        verbose(format!("{key}: {}", value.as_deref().unwrap_or("cleared")));
     }
     Ok(())
 }
@@ -207,6 +282,11 @@ impl Resource {
                         rows,
                     });
                 }
+                // Dokku spells the flags `--resource-_default_.limit.memory`.
+                let info_flag = info_flag.map(|f| match f.strip_prefix("--resource-") {
+                    Some(rest) => format!("--resource-{}", rest.replace('.', "-")),
+                    None => f,
+                });
                 emit_reports(&reports, format, info_flag.as_deref())
             }
         }

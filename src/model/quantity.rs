@@ -103,12 +103,24 @@ const MEMORY_UNITS: &[(&str, u64, &str)] = &[
     ("T", 1_000_000_000_000, "T"),
 ];
 
+/// Docker's (and so Dokku's) memory units, binary whatever the case: `512m`, `512MB`, `1g`,
+/// `1GB`, `64kb`. Kubernetes' own units (`M`, `G`, `k`: decimal) are matched first.
+fn docker_unit(unit: &str) -> Option<(u64, &'static str)> {
+    match unit.to_ascii_lowercase().as_str() {
+        "kb" => Some((1 << 10, "Ki")),
+        "m" | "mb" => Some((1 << 20, "Mi")),
+        "g" | "gb" => Some((1 << 30, "Gi")),
+        "tb" => Some((1 << 40, "Ti")),
+        _ => None,
+    }
+}
+
 /// Largest memory amount accepted (1 PiB).
 const MEMORY_MAX: u64 = 1 << 50;
 
 fn bad_memory(s: &str) -> InvalidValue {
     InvalidValue(format!(
-        "Invalid memory quantity {}: use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T (no unit means Mi), e.g. 512Mi",
+        "Invalid memory quantity {}: use a whole number with unit b, Ki, Mi, Gi, Ti, k, M, G or T, or Docker's m, g, kb, mb, gb (no unit means Mi), e.g. 512Mi or 512MB",
         q(s)
     ))
 }
@@ -129,6 +141,7 @@ impl FromStr for MemoryQuantity {
                 .iter()
                 .find(|(u, _, _)| *u == unit)
                 .map(|(_, f, suffix)| (*f, *suffix))
+                .or_else(|| docker_unit(unit))
                 .ok_or_else(|| bad_memory(s))?
         };
         let bytes = n.checked_mul(factor).ok_or_else(|| bad_memory(s))?;
@@ -191,6 +204,11 @@ mod tests {
             ("1G", "1G", 1_000_000_000),
             ("0Mi", "0Mi", 0),
             ("0", "0", 0),
+            // Docker's units are binary: Dokku's `512MB` is 536870912 bytes.
+            ("512MB", "512Mi", 536_870_912),
+            ("256m", "256Mi", 256 << 20),
+            ("1g", "1Gi", 1 << 30),
+            ("1KB", "1Ki", 1024),
         ] {
             let m: MemoryQuantity = input.parse().unwrap();
             assert_eq!((m.to_string().as_str(), m.bytes), (text, bytes), "{input}");
@@ -200,9 +218,8 @@ mod tests {
             "Mi",
             "1.5Gi",
             "-1",
-            "512m",
-            "1g",
-            "1KB",
+            "512q",
+            "1gib",
             "1 Mi",
             "99999999999999999999999",
             "2000Ti",

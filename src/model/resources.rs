@@ -22,6 +22,14 @@ pub struct ResourceValues {
         skip_serializing_if = "Option::is_none"
     )]
     pub nvidia_gpu: Option<String>,
+    /// Docker-only settings Dokku accepts and stores (`memory-swap`, `network`,
+    /// `network-ingress`, `network-egress`); Kubernetes has no field for them.
+    #[serde(
+        default,
+        flatten,
+        skip_serializing_if = "std::collections::BTreeMap::is_empty"
+    )]
+    pub docker_only: std::collections::BTreeMap<String, String>,
 }
 
 impl ResourceValues {

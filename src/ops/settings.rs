@@ -112,9 +112,12 @@ pub fn reset_domains(ctx: &Ctx, app: &AppName) -> Result<Vec<Domain>> {
 /// New values for one resource slot (`_default_` or a process type); `None` keeps a value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResourceValues {
-    pub cpu: Option<CpuQuantity>,
-    pub memory: Option<MemoryQuantity>,
-    pub nvidia_gpu: Option<String>,
+    /// `None`: unchanged; `Some(None)`: cleared (`--cpu clear`); `Some(Some(v))`: set.
+    pub cpu: Option<Option<CpuQuantity>>,
+    pub memory: Option<Option<MemoryQuantity>>,
+    pub nvidia_gpu: Option<Option<String>>,
+    /// Docker-only keys (`memory-swap`, `network`, …): stored and reported, as Dokku does.
+    pub docker_only: BTreeMap<String, Option<String>>,
 }
 
 /// `resource:limit|reserve APP [--process-type P] --cpu … --memory …`.
@@ -129,13 +132,19 @@ pub fn set_resources(
     lock.update_json(docs::RESOURCES, |r: &mut Resources| {
         let values = r.entry(slot.to_owned()).or_default().values_mut(kind);
         if let Some(cpu) = &new.cpu {
-            values.cpu = Some(cpu.to_string());
+            values.cpu = cpu.as_ref().map(ToString::to_string);
         }
         if let Some(mem) = &new.memory {
-            values.memory = Some(mem.to_string());
+            values.memory = mem.as_ref().map(ToString::to_string);
         }
         if let Some(g) = &new.nvidia_gpu {
-            values.nvidia_gpu = Some(g.clone());
+            values.nvidia_gpu = g.clone();
+        }
+        for (key, value) in &new.docker_only {
+            match value {
+                Some(v) => values.docker_only.insert(key.clone(), v.clone()),
+                None => values.docker_only.remove(key),
+            };
         }
         Ok::<_, Error>(())
     })

@@ -570,3 +570,47 @@ fn resource_values_in_dokku_s_forms() {
     ]);
     assert!(!dry.contains("swap"), "memory-swap is Docker-only: {dry}");
 }
+
+#[test]
+fn ports_list_json_flags_and_the_report_of_every_plugin() {
+    let env = env_with_app();
+    assert_eq!(
+        env.fail(&["ports:list", "my-app"]),
+        "No port mappings configured for app"
+    );
+    env.ok(&["ports:set", "my-app", "http:8080:5001", "http:80:5000"]);
+    snap!(env, "ports_list", env.transcript(&["ports:list", "my-app"]));
+    assert_eq!(
+        env.ok(&["--quiet", "ports:list", "my-app"])
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+        "http 80 5000 http 8080 5001"
+    );
+    assert_eq!(
+        env.ok(&["ports:report", "my-app", "--ports-map-json"]),
+        "[{\"container_port\":5000,\"host_port\":80,\"scheme\":\"http\"},{\"container_port\":5001,\"host_port\":8080,\"scheme\":\"http\"}]\n"
+    );
+    let all = env.ok(&["report", "my-app"]);
+    for heading in [
+        "my-app app information",
+        "my-app ports information",
+        "my-app ps information",
+        "my-app scheduler-k3s information",
+        "my-app ssl information",
+    ] {
+        assert!(all.contains(heading), "report misses {heading}:\n{all}");
+    }
+    assert_eq!(
+        env.ok(&["report", "my-app", "--ports-map"]),
+        "http:80:5000 http:8080:5001\n"
+    );
+    assert_eq!(
+        env.ok(&["report", "my-app", "--ps-computed-restart-policy"]),
+        "on-failure:10\n"
+    );
+    assert!(
+        env.fail(&["report", "my-app", "--bogus"])
+            .starts_with("Invalid flag passed")
+    );
+}

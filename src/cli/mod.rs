@@ -29,6 +29,7 @@ pub mod procfile;
 pub mod ps;
 pub mod ps_cluster;
 pub mod registry;
+pub mod report;
 pub mod resource;
 pub mod run;
 pub mod scheduler;
@@ -144,6 +145,7 @@ command_families! {
     K3sChartsInstall(k3s_charts_install::K3sChartsInstall),
     K3sCluster(k3s_cluster::K3sCluster),
     Urls(urls::Urls),
+    Report(report::ReportAll),
 }
 
 /// berth: Dokku's scheduler-k3s as one binary.
@@ -157,6 +159,17 @@ command_families! {
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+/// Parse and run one berth command line inside this process (`report` runs each plugin's
+/// report this way). `args[0]` is the program name.
+pub(crate) fn run_nested(args: &[String], ctx: &Ctx) -> Result<(), CliError> {
+    let args = args::rewrite_info_flags(&command(), args.to_vec());
+    let matches = command()
+        .try_get_matches_from(&args)
+        .map_err(|e| CliError::msg(one_line(&e.render().to_string())))?;
+    let cli = Cli::from_arg_matches(&matches).map_err(|e| CliError::msg(e.to_string()))?;
+    cli.command.run(ctx)
 }
 
 /// The clap definition of every command (used by `berth help` and tests).

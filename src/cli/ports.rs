@@ -46,6 +46,12 @@ pub enum Ports {
         after_help = "Example:\n  berth ports:clear my-app"
     )]
     Clear { app: String },
+    /// List the app's configured port mappings
+    #[command(
+        name = "ports:list",
+        after_help = "Examples:\n  berth ports:list my-app\n  berth --quiet ports:list my-app"
+    )]
+    List { app: String },
     /// Show configured and default port mappings
     #[command(
         name = "ports:report",
@@ -66,6 +72,21 @@ fn parse<T: std::str::FromStr<Err = crate::model::InvalidValue>>(
     raw.iter()
         .map(|m| m.parse::<T>().map_err(CliError::from))
         .collect()
+}
+
+/// Dokku's `--ports-map-json`: `[{"container_port":5000,"host_port":80,"scheme":"http"}]`.
+fn as_json(list: &[PortMapping]) -> String {
+    let maps: Vec<serde_json::Value> = list
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "container_port": m.container_port,
+                "host_port": m.host_port,
+                "scheme": m.scheme.as_str(),
+            })
+        })
+        .collect();
+    serde_json::Value::Array(maps).to_string()
 }
 
 fn join(list: &[PortMapping]) -> String {
@@ -111,6 +132,51 @@ impl Ports {
                     format!("Removing {}", mappings.join(" ")),
                 )
             }
+            Ports::List { app } => {
+                let app = existing_app(store, &app)?;
+                let configured = store.ports(&app)?;
+                if configured.is_empty() {
+                    return Err(CliError::msg("No port mappings configured for app"));
+                }
+                // Dokku's columns: `scheme  host port  container port`, sorted, the heading
+                // row and title dropped under --quiet.
+                let mut rows: Vec<[String; 3]> = configured
+                    .iter()
+                    .map(|m| {
+                        [
+                            m.scheme.to_string(),
+                            m.host_port.to_string(),
+                            m.container_port.to_string(),
+                        ]
+                    })
+                    .collect();
+                rows.sort();
+                if !super::output::quiet() {
+                    rows.insert(
+                        0,
+                        [
+                            "-----> scheme".to_owned(),
+                            "host port".to_owned(),
+                            "container port".to_owned(),
+                        ],
+                    );
+                }
+                super::output::info1_quiet(format!("Port mappings for {app}"));
+                let widths: Vec<usize> = (0..3)
+                    .map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0))
+                    .collect();
+                for r in rows {
+                    println!(
+                        "    {:<w0$}  {:<w1$}  {}",
+                        r[0],
+                        r[1],
+                        r[2],
+                        w0 = widths[0],
+                        w1 = widths[1]
+                    );
+                }
+                Ok(())
+            }
             Ports::Report {
                 app,
                 format,
@@ -133,7 +199,12 @@ impl Ports {
                         plugin: "ports",
                         rows: vec![
                             Row::new("--ports-map", join(&configured)),
+                            Row::new("--ports-map-json", as_json(&configured)),
                             Row::new("--ports-map-detected", PortMapping::DEFAULT.to_string()),
+                            Row::new(
+                                "--ports-map-detected-json",
+                                as_json(&[PortMapping::DEFAULT]),
+                            ),
                             Row::new("--ports-map-computed", join(&computed)),
                         ],
                     });

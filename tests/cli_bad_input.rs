@@ -360,13 +360,8 @@ const CASES: &[(&[&str], &str)] = &[
         "Invalid kubeconfig-path \"relative.yaml\": use an absolute path to a kubeconfig file",
     ),
     (
-        &[
-            "scheduler-k3s:set",
-            "--global",
-            "kubeconfig-path",
-            "/nonexistent/k3s.yaml",
-        ],
-        "Invalid kubeconfig-path \"/nonexistent/k3s.yaml\": not an existing readable file",
+        &["scheduler-k3s:set", "--global", "kubeconfig-path", "/"],
+        "Invalid kubeconfig-path \"/\": not a readable regular file",
     ),
     (
         &[
@@ -936,7 +931,7 @@ fn file_arguments_are_regular_files_of_bounded_size() {
             ["scheduler-k3s:set", "--global", "kubeconfig-path", fifo]
                 .map(String::from)
                 .to_vec(),
-            format!("Invalid kubeconfig-path {fifo:?}: not an existing readable file"),
+            format!("Invalid kubeconfig-path {fifo:?}: not a readable regular file"),
         ),
     ];
     for (args, expected) in &cases {

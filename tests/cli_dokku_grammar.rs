@@ -614,3 +614,48 @@ fn ports_list_json_flags_and_the_report_of_every_plugin() {
             .starts_with("Invalid flag passed")
     );
 }
+
+#[test]
+fn domains_setup_and_a_kubeconfig_path_written_later() {
+    let env = Env::new();
+    env.ok(&["domains:set-global", "example.com"]);
+    env.ok(&["apps:create", "my-app"]);
+    env.ok(&["domains:clear", "my-app"]);
+    snap!(
+        env,
+        "domains_setup",
+        env.transcript(&["domains:setup", "my-app"])
+    );
+    assert_eq!(
+        env.ok(&["domains:report", "my-app", "--domains-app-vhosts"]),
+        "my-app.example.com\n"
+    );
+    env.ok(&["domains:set", "my-app", "custom.example.org"]);
+    env.ok(&["domains:setup", "my-app"]);
+    assert_eq!(
+        env.ok(&["domains:report", "my-app", "--domains-app-vhosts"]),
+        "custom.example.org\n"
+    );
+    // Dokku accepts a kubeconfig path before the file exists (initialize writes it later).
+    let later = env.path().join("later.kubeconfig");
+    let out = env
+        .cmd(&[
+            "scheduler-k3s:set",
+            "--global",
+            "kubeconfig-path",
+            later.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist yet"));
+    assert_eq!(
+        env.ok(&[
+            "scheduler-k3s:report",
+            "--global",
+            "--scheduler-k3s-global-kubeconfig-path"
+        ])
+        .trim(),
+        later.display().to_string()
+    );
+}

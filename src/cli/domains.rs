@@ -62,6 +62,12 @@ pub enum Domains {
         after_help = "Example:\n  berth domains:reset my-app"
     )]
     Reset { app: String },
+    /// Give an app without domains its defaults (<app>.<global domain>); one with domains is left alone
+    #[command(
+        name = "domains:setup",
+        after_help = "Example:\n  berth domains:setup my-app"
+    )]
+    Setup { app: String },
     /// Serve the app's domains (the default)
     #[command(
         name = "domains:enable",
@@ -196,6 +202,15 @@ impl Domains {
                 let app: AppName = app.parse()?;
                 let vhosts = settings::reset_domains(ctx, &app)?;
                 info1(format!("Reset domains for {app}: {}", join(&vhosts)));
+                Ok(())
+            }
+            Domains::Setup { app } => {
+                let app: AppName = app.parse()?;
+                store.require_app(&app)?;
+                if store.app_domains(&app)?.vhosts.is_empty() {
+                    settings::reset_domains(ctx, &app)?;
+                }
+                super::output::info1_quiet(format!("Setup domains for {app}"));
                 Ok(())
             }
             Domains::Report {

@@ -73,14 +73,20 @@ pub enum SchedulerK3s {
 /// Validate a value for `def` (including the readable-file check) and return the stored form.
 pub fn validate_property(def: &PropertyDef, value: &str) -> Result<String, CliError> {
     let stored = def.validate(value)?;
+    // Dokku accepts a path whose file does not exist yet (written later, e.g. by initialize);
+    // one that exists must be a readable regular file.
     if def.must_be_readable_file {
-        let readable = std::fs::metadata(&stored).is_ok_and(|m| m.is_file())
-            && std::fs::File::open(&stored).is_ok();
-        if !readable {
-            return Err(CliError::msg(format!(
-                "Invalid {} {value:?}: not an existing readable file",
-                def.name
-            )));
+        match std::fs::metadata(&stored) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => super::output::warn(format!(
+                "{stored} does not exist yet: commands that reach the cluster fail until it does"
+            )),
+            Ok(m) if m.is_file() && std::fs::File::open(&stored).is_ok() => {}
+            _ => {
+                return Err(CliError::msg(format!(
+                    "Invalid {} {value:?}: not a readable regular file",
+                    def.name
+                )));
+            }
         }
     }
     Ok(stored)

@@ -325,7 +325,12 @@ pub fn set_autoscaling_auth(
 pub fn check_cluster_settings(store: &Store, name: &str, value: &str) -> Result<()> {
     let props = store.scheduler_k3s_properties(None)?;
     let (path, context) = match name {
-        "kubeconfig-path" => (value.to_owned(), props.kube_context().map(str::to_owned)),
+        "kubeconfig-path" => {
+            if !std::path::Path::new(value).exists() {
+                return Ok(()); // written later (initialize): checked by the first cluster command
+            }
+            (value.to_owned(), props.kube_context().map(str::to_owned))
+        }
         "kube-context" => {
             let path = props.kubeconfig_path().to_owned();
             if !std::path::Path::new(&path).exists() {

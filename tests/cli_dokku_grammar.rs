@@ -144,7 +144,7 @@ fn messages_dokku_users_grep_for() {
         ),
         (
             &["ports:report", "my-app", "--invalid-flag"],
-            "Invalid flag passed, valid flags: --ports-map, --ports-map-computed, --ports-map-detected",
+            "Invalid flag passed, valid flags: --ports-map, --ports-map-computed, --ports-map-detected, --ports-map-detected-json, --ports-map-json",
         ),
         (
             &[
@@ -658,4 +658,78 @@ fn domains_setup_and_a_kubeconfig_path_written_later() {
         .trim(),
         later.display().to_string()
     );
+}
+
+#[test]
+fn docker_options_reach_the_pod_security_context() {
+    let env = env_with_app();
+    env.ok(&[
+        "docker-options:add",
+        "my-app",
+        "deploy",
+        "--cap-add",
+        "net_admin",
+        "--privileged",
+    ]);
+    env.ok(&[
+        "docker-options:add",
+        "my-app",
+        "deploy,run",
+        "--sysctl",
+        "net.core.somaxconn=1024",
+    ]);
+    env.ok(&[
+        "docker-options:add",
+        "my-app",
+        "build",
+        "--build-arg",
+        "X=1",
+    ]);
+    snap!(
+        env,
+        "docker_options_report",
+        env.transcript(&["docker-options:report", "my-app"])
+    );
+    let dry = env.ok(&[
+        "deploy",
+        "my-app",
+        "--image",
+        "registry.example.com/app:1",
+        "--dry-run",
+    ]);
+    assert!(
+        dry.contains(
+            "capabilities:\n            add:\n            - NET_ADMIN\n          privileged: true"
+        ),
+        "{dry}"
+    );
+    assert!(
+        dry.contains("sysctls:\n        - name: net.core.somaxconn\n          value: \"1024\""),
+        "{dry}"
+    );
+    assert!(!dry.contains("build-arg"), "{dry}");
+    let before = env.state_hash();
+    assert_eq!(
+        env.fail(&["docker-options:add", "my-app", "nope", "--privileged"]),
+        "Phase(s) must be one of [build deploy run], got \"nope\""
+    );
+    assert_eq!(
+        env.fail(&["docker-options:add", "my-app", "deploy", "--sysctl", "bad"]),
+        "Invalid --sysctl value, expected name=value: \"bad\""
+    );
+    assert_eq!(env.state_hash(), before);
+    env.ok(&["docker-options:remove", "my-app", "deploy", "--privileged"]);
+    assert_eq!(
+        env.ok(&["docker-options:report", "my-app", "--docker-options-deploy"]),
+        "--cap-add net_admin --sysctl net.core.somaxconn=1024\n"
+    );
+    env.ok(&["docker-options:clear", "my-app"]);
+    let dry = env.ok(&[
+        "deploy",
+        "my-app",
+        "--image",
+        "registry.example.com/app:1",
+        "--dry-run",
+    ]);
+    assert!(!dry.contains("securityContext"), "{dry}");
 }

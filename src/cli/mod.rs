@@ -14,6 +14,7 @@ pub mod certs;
 pub mod config;
 pub mod cron;
 pub mod deploy;
+pub mod docker_options;
 pub mod domains;
 pub mod enter;
 pub mod global_flags;
@@ -130,6 +131,7 @@ command_families! {
     Scheduler(scheduler::Scheduler),
     Builder(builder::Builder),
     Certs(certs::Certs),
+    DockerOptions(docker_options::DockerOptionsCmd),
     AppJson(app_json::AppJsonCmd),
     SchedulerK3s(scheduler_k3s::SchedulerK3s),
     K3sMeta(k3s_meta::K3sMeta),

@@ -10,6 +10,7 @@ const REPORTS: &[(&str, &str)] = &[
     ("app-json", "--app-json-"),
     ("apps", "--app-"),
     ("builder", "--builder-"),
+    ("docker-options", "--docker-options-"),
     ("domains", "--domains-"),
     ("ports", "--ports-"),
     ("procfile", "--procfile-"),

@@ -2,6 +2,7 @@
 
 pub mod app_json;
 pub mod certificate;
+pub mod docker_options;
 pub mod domain;
 pub mod duration;
 pub mod env;

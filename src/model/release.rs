@@ -376,6 +376,8 @@ pub struct Release {
     /// App-level KEDA trigger auth: trigger type → metadata (secret values).
     pub trigger_auth: BTreeMap<String, BTreeMap<String, String>>,
     /// `/dev/shm` size (memory quantity), if set.
+    /// From the `deploy`-phase docker options (reference §5.4).
+    pub pod_security: crate::model::docker_options::PodSecurity,
     /// `ps:set stop-timeout-seconds` when set: the pods' `terminationGracePeriodSeconds`.
     pub stop_timeout_seconds: Option<u32>,
     pub shm_size: Option<String>,

@@ -53,6 +53,9 @@ pub enum Error {
     /// The stored `builder:set` value is not one berth can start.
     #[error("builder {name:?} of {app} is not one berth can start (valid: {})", BuilderType::NAMES.join(", "))]
     Builder { app: AppName, name: String },
+    /// The stored docker options no longer parse.
+    #[error("stored docker-options: {0}")]
+    DockerOptions(crate::model::InvalidValue),
     /// The inputs do not make a release (the rule and the value).
     #[error(transparent)]
     Release(#[from] ReleaseError),
@@ -225,6 +228,17 @@ pub fn release_from_store(
         start_cmd: store
             .property(&scope, "ps", "start-cmd")?
             .filter(|v| !v.is_empty()),
+        pod_security: crate::model::docker_options::PodSecurity::from_options(
+            store
+                .read_json::<crate::model::docker_options::DockerOptions>(
+                    &scope,
+                    crate::store::docs::DOCKER_OPTIONS,
+                )?
+                .get("deploy")
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+        )
+        .map_err(Error::DockerOptions)?,
         dockerfile_start_cmd: store
             .property(&scope, "ps", "dockerfile-start-cmd")?
             .filter(|v| !v.is_empty()),

@@ -357,3 +357,54 @@ pub fn check_cluster_settings(store: &Store, name: &str, value: &str) -> Result<
     }
     Ok(())
 }
+
+/// A change to an app's docker options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DockerOptionsChange {
+    /// Append these options (split already) to each phase, once.
+    Add(Vec<String>, Vec<String>),
+    /// Remove these options from each phase.
+    Remove(Vec<String>, Vec<String>),
+    /// Clear these phases (all when empty).
+    Clear(Vec<String>),
+}
+
+/// `docker-options:add|remove|clear`.
+pub fn change_docker_options(ctx: &Ctx, app: &AppName, change: &DockerOptionsChange) -> Result<()> {
+    use crate::model::docker_options::{DockerOptions, PHASES};
+    ctx.store.require_app(app)?;
+    let lock = ctx.store.lock(&Scope::App(app.clone()), &ctx.command)?;
+    lock.update_json(docs::DOCKER_OPTIONS, |all: &mut DockerOptions| {
+        match change {
+            DockerOptionsChange::Add(phases, options) => {
+                for phase in phases {
+                    let list = all.entry(phase.clone()).or_default();
+                    for o in options {
+                        if !list.contains(o) {
+                            list.push(o.clone());
+                        }
+                    }
+                }
+            }
+            DockerOptionsChange::Remove(phases, options) => {
+                for phase in phases {
+                    if let Some(list) = all.get_mut(phase) {
+                        list.retain(|o| !options.contains(o));
+                    }
+                }
+            }
+            DockerOptionsChange::Clear(phases) => {
+                let phases: Vec<String> = if phases.is_empty() {
+                    PHASES.iter().map(|p| p.to_string()).collect()
+                } else {
+                    phases.clone()
+                };
+                for phase in phases {
+                    all.remove(&phase);
+                }
+            }
+        }
+        all.retain(|_, list| !list.is_empty());
+        Ok::<_, Error>(())
+    })
+}

@@ -3,9 +3,10 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar, ExecAction,
-    HTTPGetAction, HTTPHeader, LocalObjectReference, PodSpec, Probe, ResourceRequirements,
-    SecretEnvSource, TCPSocketAction, Volume, VolumeMount,
+    Capabilities, Container, ContainerPort, EmptyDirVolumeSource, EnvFromSource, EnvVar,
+    ExecAction, HTTPGetAction, HTTPHeader, LocalObjectReference, PodSecurityContext, PodSpec,
+    Probe, ResourceRequirements, SecretEnvSource, SecurityContext, Sysctl, TCPSocketAction, Volume,
+    VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -45,6 +46,22 @@ pub fn resources(res: &Resources) -> Option<ResourceRequirements> {
     })
 }
 
+/// `--privileged` and `--cap-add`/`--cap-drop`; none of them: no security context at all.
+fn container_security(s: &crate::model::docker_options::PodSecurity) -> Option<SecurityContext> {
+    if !s.privileged && s.cap_add.is_empty() && s.cap_drop.is_empty() {
+        return None;
+    }
+    let caps = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
+    Some(SecurityContext {
+        privileged: s.privileged.then_some(true),
+        capabilities: (!s.cap_add.is_empty() || !s.cap_drop.is_empty()).then(|| Capabilities {
+            add: caps(&s.cap_add),
+            drop: caps(&s.cap_drop),
+        }),
+        ..SecurityContext::default()
+    })
+}
+
 /// A container of the app's image with its config Secret as environment.
 pub fn container(
     r: &Release,
@@ -67,6 +84,7 @@ pub fn container(
             ..EnvFromSource::default()
         }]),
         resources: resources(res),
+        security_context: container_security(&r.pod_security),
         working_dir: r.working_dir.clone(),
         volume_mounts: r.shm_size.as_ref().map(|_| {
             vec![VolumeMount {
@@ -212,6 +230,19 @@ pub fn pod_spec(r: &Release, container: Container, restart_never: bool) -> PodSp
         image_pull_secrets: (!pull.is_empty()).then_some(pull),
         restart_policy: restart_never.then(|| "Never".to_owned()),
         termination_grace_period_seconds: r.stop_timeout_seconds.map(i64::from),
+        security_context: (!r.pod_security.sysctls.is_empty()).then(|| PodSecurityContext {
+            sysctls: Some(
+                r.pod_security
+                    .sysctls
+                    .iter()
+                    .map(|(name, value)| Sysctl {
+                        name: name.clone(),
+                        value: value.clone(),
+                    })
+                    .collect(),
+            ),
+            ..PodSecurityContext::default()
+        }),
         service_account_name: Some(r.app.to_string()),
         volumes: r.shm_size.as_ref().map(|size| {
             vec![Volume {

@@ -156,6 +156,8 @@ pub mod docs {
     pub const ANNOTATIONS: Doc = Doc::public("scheduler-k3s/annotations.json");
     pub const LABELS: Doc = Doc::public("scheduler-k3s/labels.json");
     pub const AUTOSCALING_AUTH: Doc = Doc::secret("scheduler-k3s/autoscaling-auth.json");
+    /// Docker options per phase (`docker-options:add`).
+    pub const DOCKER_OPTIONS: Doc = Doc::public("docker-options.json");
     /// Present while the app is locked for deploys (`apps:lock`).
     pub const DEPLOY_LOCK: Doc = Doc::public("deploy.lock");
     /// The imported certificate and key (`certs:add`).

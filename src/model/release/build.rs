@@ -218,6 +218,7 @@ impl Release {
             trigger_auth: i.trigger_auth,
             shm_size: i.shm_size.filter(|s| !s.is_empty()),
             stop_timeout_seconds: i.stop_timeout_seconds,
+            pod_security: i.pod_security,
             http_addon: i.http_addon,
             warnings,
         })

@@ -126,6 +126,8 @@ pub struct ReleaseInputs {
     pub trigger_auth: BTreeMap<String, BTreeMap<String, String>>,
     /// Trigger types with a global (cluster) trigger authentication.
     pub global_trigger_auth: BTreeSet<String>,
+    /// From the app's `deploy`-phase docker options: privileged, capabilities, sysctls.
+    pub pod_security: crate::model::docker_options::PodSecurity,
     /// `ps:set start-cmd`: the command of every process, instead of the Procfile's.
     pub start_cmd: Option<String>,
     /// `ps:set dockerfile-start-cmd`: as `start_cmd`, for Dockerfile/image deploys only (wins).

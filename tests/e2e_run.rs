@@ -168,6 +168,9 @@ async fn run_enter_and_cron_run_real_commands() {
         ],
     );
     assert!(out.contains("entered 1"), "{out}");
+    // Dokku's form without `--`: `enter APP web CMD ARGS…`.
+    let out = ok(&env, &["enter", app, "web", "sh", "-c", "echo no-dashes"]);
+    assert!(out.contains("no-dashes"), "{out}");
     let out = run(&env, &["enter", app, "web", "--", "sh", "-c", "exit 5"]);
     assert_eq!(
         out.status.code(),

@@ -733,3 +733,33 @@ fn docker_options_reach_the_pod_security_context() {
     ]);
     assert!(!dry.contains("securityContext"), "{dry}");
 }
+
+#[test]
+fn apps_set_properties() {
+    let env = env_with_app();
+    snap!(
+        env,
+        "apps_set",
+        env.transcript(&["apps:set", "my-app", "deploy-source", "docker-image"])
+    );
+    assert_eq!(
+        env.ok(&["apps:report", "my-app", "--app-deploy-source"]),
+        "docker-image\n"
+    );
+    env.ok(&["apps:set", "--global", "disable-autocreation", "true"]);
+    assert_eq!(
+        env.ok(&["apps:report", "my-app", "--app-global-disable-autocreation"]),
+        "true\n"
+    );
+    let before = env.state_hash();
+    assert_eq!(
+        env.fail(&["apps:set", "--global", "deploy-source", "x"]),
+        "Invalid property specified, valid properties include: disable-autocreation; got \"deploy-source\""
+    );
+    assert_eq!(env.state_hash(), before);
+    env.ok(&["apps:set", "my-app", "deploy-source"]);
+    assert_eq!(
+        env.ok(&["apps:report", "my-app", "--app-deploy-source"]),
+        "\n"
+    );
+}

@@ -50,6 +50,17 @@ pub enum Apps {
         after_help = "Example:\n  berth apps:exists my-app && echo yes"
     )]
     Exists { app: String },
+    /// Set or clear (no value) an apps property: deploy-source, deploy-source-metadata, or --global disable-autocreation
+    #[command(
+        name = "apps:set",
+        after_help = "Examples:\n  berth apps:set my-app deploy-source docker-image\n  berth apps:set my-app deploy-source-metadata registry.example.com/my-app:1\n  berth apps:set --global disable-autocreation true"
+    )]
+    Set {
+        #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
+        target: String,
+        property: String,
+        value: Option<String>,
+    },
     /// Lock an app for deployment: deploys, restarts and rollbacks are refused until apps:unlock
     #[command(name = "apps:lock", after_help = "Example:\n  berth apps:lock my-app")]
     Lock { app: String },
@@ -143,6 +154,49 @@ impl Apps {
                     println!("{a}");
                 }
             }
+            Apps::Set {
+                target,
+                property,
+                value,
+            } => {
+                let scope = super::args::existing_scope(store, &target)?;
+                let valid: &[&str] = if scope.is_global() {
+                    &["disable-autocreation"]
+                } else {
+                    &["deploy-source", "deploy-source-metadata"]
+                };
+                if !valid.contains(&property.as_str()) {
+                    return Err(CliError::msg(format!(
+                        "Invalid property specified, valid properties include: {}; got {property:?}",
+                        valid.join(", ")
+                    )));
+                }
+                let value = value.filter(|v| !v.is_empty());
+                if let Some(v) = &value
+                    && (v.chars().any(char::is_control)
+                        || (property == "disable-autocreation" && v != "true" && v != "false"))
+                {
+                    return Err(CliError::msg(format!(
+                        "Invalid {property} {v:?}: {}",
+                        if property == "disable-autocreation" {
+                            "valid values are true and false"
+                        } else {
+                            "control characters are not allowed"
+                        }
+                    )));
+                }
+                crate::ops::settings::set_property(
+                    ctx,
+                    &scope,
+                    "apps",
+                    &property,
+                    value.as_deref(),
+                )?;
+                match value {
+                    Some(v) => info2(format!("Setting {property} to {v}")),
+                    None => info2(format!("Unsetting {property}")),
+                }
+            }
             Apps::Lock { app } => {
                 let app: AppName = app.parse()?;
                 crate::ops::apps::set_deploy_lock(ctx, &app, true)?;
@@ -229,6 +283,12 @@ impl Apps {
                             Row::new(
                                 "--app-deploy-source-metadata",
                                 apps_property("deploy-source-metadata")?,
+                            ),
+                            Row::new(
+                                "--app-global-disable-autocreation",
+                                store
+                                    .property(&Scope::Global, "apps", "disable-autocreation")?
+                                    .unwrap_or_default(),
                             ),
                             Row::new("--app-locked", store.deploy_locked(&app)?.to_string()),
                         ],

@@ -273,13 +273,17 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "<app>",
         "Displays a sanitized version of the app's pods",
     ),
-    ("ps:rebuild", "<app>", "Rebuilds an app from source"),
+    ("ps:rebuild", "[--all|<app>]", "Rebuilds an app from source"),
     (
         "ps:report",
         "[<app>] [<flag>]",
         "Displays a process report for one or more apps",
     ),
-    ("ps:restart", "<app> [<process-name>]", "Restart an app"),
+    (
+        "ps:restart",
+        "[--all|<app>] [<process-name>]",
+        "Restart an app",
+    ),
     (
         "ps:scale",
         "[--skip-deploy] [--format stdout|json] <app> [<proc>=<count>...]",
@@ -290,8 +294,8 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "<app> <key> <value>",
         "Set or clear a ps property for an app",
     ),
-    ("ps:start", "<app>", "Start an app"),
-    ("ps:stop", "<app>", "Stop an app"),
+    ("ps:start", "[--all|<app>]", "Start an app"),
+    ("ps:stop", "[--all|<app>]", "Stop an app"),
     (
         "registry:login",
         "[--global|--password-stdin] [<app>] <server> <username> [<password>]",

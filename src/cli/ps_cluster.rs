@@ -34,26 +34,44 @@ impl RolloutFlags {
 #[derive(Debug, Subcommand)]
 pub enum PsCluster {
     /// Stop an app: scale every process to 0 and suspend its cron jobs
-    #[command(name = "ps:stop", after_help = "Example:\n  berth ps:stop my-app")]
+    #[command(
+        name = "ps:stop",
+        after_help = "Examples:\n  berth ps:stop my-app\n  berth ps:stop --all"
+    )]
     Stop {
-        app: String,
+        #[arg(required_unless_present = "all")]
+        app: Option<String>,
+        /// Every deployed app (undeployed ones are skipped)
+        #[arg(long, conflicts_with = "app")]
+        all: bool,
         #[command(flatten)]
         flags: RolloutFlags,
     },
     /// Start a stopped app: roll out its deployed release again at the stored scale
-    #[command(name = "ps:start", after_help = "Example:\n  berth ps:start my-app")]
+    #[command(
+        name = "ps:start",
+        after_help = "Examples:\n  berth ps:start my-app\n  berth ps:start --all"
+    )]
     Start {
-        app: String,
+        #[arg(required_unless_present = "all")]
+        app: Option<String>,
+        /// Every deployed app (undeployed ones are skipped)
+        #[arg(long, conflicts_with = "app")]
+        all: bool,
         #[command(flatten)]
         flags: RolloutFlags,
     },
     /// Restart an app's pods (one process type, or all), rolling, and wait for them
     #[command(
         name = "ps:restart",
-        after_help = "Examples:\n  berth ps:restart my-app\n  berth ps:restart my-app worker"
+        after_help = "Examples:\n  berth ps:restart my-app\n  berth ps:restart my-app worker\n  berth ps:restart --all"
     )]
     Restart {
-        app: String,
+        #[arg(required_unless_present = "all")]
+        app: Option<String>,
+        /// Every deployed app (undeployed ones are skipped)
+        #[arg(long, conflicts_with = "app")]
+        all: bool,
         /// Only this process type
         process_type: Option<String>,
         #[command(flatten)]
@@ -62,10 +80,14 @@ pub enum PsCluster {
     /// Redeploy the deployed image with the current config, replacing every pod
     #[command(
         name = "ps:rebuild",
-        after_help = "Example:\n  berth ps:rebuild my-app"
+        after_help = "Examples:\n  berth ps:rebuild my-app\n  berth ps:rebuild --all"
     )]
     Rebuild {
-        app: String,
+        #[arg(required_unless_present = "all")]
+        app: Option<String>,
+        /// Every deployed app (undeployed ones are skipped)
+        #[arg(long, conflicts_with = "app")]
+        all: bool,
         #[command(flatten)]
         flags: RolloutFlags,
     },
@@ -89,25 +111,79 @@ fn rollout(ctx: &Ctx, app: &str, flags: &RolloutFlags, mode: Redeploy) -> Result
     Ok(())
 }
 
+/// The apps a command runs on: the named one, or (with `--all`) every app.
+fn targets(ctx: &Ctx, app: Option<String>, all: bool) -> Result<Vec<String>, CliError> {
+    match (app, all) {
+        (Some(app), _) => Ok(vec![app]),
+        (None, _) => Ok(ctx
+            .store
+            .list_apps()?
+            .into_iter()
+            .map(|a| a.to_string())
+            .collect()),
+    }
+}
+
+/// Run `one` on each target. With `--all`, an app that is not deployed is skipped with a
+/// warning and the others still run; the command fails naming every app that failed.
+fn each(
+    ctx: &Ctx,
+    app: Option<String>,
+    all: bool,
+    one: impl Fn(&str) -> Result<(), CliError>,
+) -> Result<(), CliError> {
+    let apps = targets(ctx, app, all)?;
+    if !all {
+        return apps.iter().try_for_each(|a| one(a));
+    }
+    if apps.is_empty() {
+        super::output::warn("You haven't deployed any applications yet");
+        return Ok(());
+    }
+    let mut failed = Vec::new();
+    for a in &apps {
+        if let Err(e) = one(a) {
+            if e.message.contains("is not deployed") {
+                super::output::warn(format!("{a} has not been deployed, skipping"));
+            } else {
+                super::output::warn(format!("{a}: {}", e.message));
+                failed.push(a.clone());
+            }
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::msg(format!("failed for {}", failed.join(", "))))
+    }
+}
+
 impl PsCluster {
     pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
         match self {
-            PsCluster::Stop { app, flags } => {
-                let app = existing_app(&ctx.store, &app)?;
+            PsCluster::Stop { app, all, flags } => each(ctx, app, all, |app| {
+                let app = existing_app(&ctx.store, app)?;
                 let stopped = ps::stop(ctx, &app, flags.lock_wait())?;
                 info1(format!("Stopping {app}"));
                 for p in stopped {
                     verbose(format!("Stopping {p} process"));
                 }
                 Ok(())
+            }),
+            PsCluster::Start { app, all, flags } => {
+                each(ctx, app, all, |a| rollout(ctx, a, &flags, Redeploy::Keep))
             }
-            PsCluster::Start { app, flags } => rollout(ctx, &app, &flags, Redeploy::Keep),
             PsCluster::Restart {
                 app,
+                all,
                 process_type,
                 flags,
-            } => rollout(ctx, &app, &flags, Redeploy::Restart(process_type)),
-            PsCluster::Rebuild { app, flags } => rollout(ctx, &app, &flags, Redeploy::Rebuild),
+            } => each(ctx, app, all, |a| {
+                rollout(ctx, a, &flags, Redeploy::Restart(process_type.clone()))
+            }),
+            PsCluster::Rebuild { app, all, flags } => each(ctx, app, all, |a| {
+                rollout(ctx, a, &flags, Redeploy::Rebuild)
+            }),
             PsCluster::Inspect { app, format } => inspect(ctx, &app, format),
         }
     }

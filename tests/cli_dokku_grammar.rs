@@ -763,3 +763,27 @@ fn apps_set_properties() {
         "\n"
     );
 }
+
+#[test]
+fn registry_computed_server_is_dokku_s_image_prefix() {
+    let env = env_with_app();
+    env.ok(&[
+        "registry:set",
+        "--global",
+        "server",
+        "registry.example.com:5000",
+    ]);
+    assert_eq!(
+        env.ok(&["registry:report", "my-app", "--registry-computed-server"]),
+        "registry.example.com:5000/\n"
+    );
+    env.ok(&["registry:set", "my-app", "server", "docker.io"]);
+    assert_eq!(
+        env.ok(&["registry:report", "my-app", "--registry-computed-server"]),
+        "\n"
+    );
+    assert_eq!(
+        env.ok(&["registry:report", "my-app", "--registry-server"]),
+        "docker.io\n"
+    );
+}

@@ -218,11 +218,14 @@ impl Registry {
                             ("image-repo", Scope::App(a)) => a.to_string(),
                             _ => default.to_owned(),
                         };
-                        let computed = [&app_v, &global]
+                        let mut computed = [&app_v, &global]
                             .into_iter()
                             .find(|v| !v.is_empty())
                             .cloned()
                             .unwrap_or(fallback);
+                        if name == "server" {
+                            computed = dokku_computed_server(&computed);
+                        }
                         if let Scope::App(_) = scope {
                             rows.push(Row::new(format!("--registry-{name}"), app_v));
                         }
@@ -254,6 +257,16 @@ impl Registry {
             }
         }
         Ok(())
+    }
+}
+
+/// Dokku's computed server is the image-name prefix: `ghcr.io/` (with the slash), and empty for
+/// Docker Hub (`docker.io`, `hub.docker.com`) or no server.
+fn dokku_computed_server(server: &str) -> String {
+    let server = server.trim().trim_end_matches('/');
+    match server {
+        "" | "docker.io" | "hub.docker.com" => String::new(),
+        s => format!("{s}/"),
     }
 }
 

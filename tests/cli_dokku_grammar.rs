@@ -6,6 +6,17 @@ mod support;
 
 use support::cli::Env;
 
+/// The manifests a deploy of `my-app` would apply (`deploy --dry-run`).
+fn dry_run(env: &Env) -> String {
+    env.ok(&[
+        "deploy",
+        "my-app",
+        "--image",
+        "registry.example.com/app:1",
+        "--dry-run",
+    ])
+}
+
 fn env_with_app() -> Env {
     let env = Env::new();
     env.ok(&["apps:create", "my-app"]);
@@ -469,13 +480,7 @@ fn ps_set_properties_reach_the_rendered_pods() {
         env.ok(&["ps:report", "my-app", "--ps-computed-restart-policy"]),
         "on-failure:10\n"
     );
-    let manifests = env.ok(&[
-        "deploy",
-        "my-app",
-        "--image",
-        "registry.example.com/app:1",
-        "--dry-run",
-    ]);
+    let manifests = dry_run(&env);
     assert!(
         manifests.contains("- bin/server\n        - --port\n        - \"5000\""),
         "{manifests}"
@@ -561,13 +566,7 @@ fn resource_values_in_dokku_s_forms() {
             "my-app"
         ])
     );
-    let dry = env.ok(&[
-        "deploy",
-        "my-app",
-        "--image",
-        "registry.example.com/app:1",
-        "--dry-run",
-    ]);
+    let dry = dry_run(&env);
     assert!(!dry.contains("swap"), "memory-swap is Docker-only: {dry}");
 }
 
@@ -690,13 +689,7 @@ fn docker_options_reach_the_pod_security_context() {
         "docker_options_report",
         env.transcript(&["docker-options:report", "my-app"])
     );
-    let dry = env.ok(&[
-        "deploy",
-        "my-app",
-        "--image",
-        "registry.example.com/app:1",
-        "--dry-run",
-    ]);
+    let dry = dry_run(&env);
     assert!(
         dry.contains(
             "capabilities:\n            add:\n            - NET_ADMIN\n          privileged: true"
@@ -724,13 +717,7 @@ fn docker_options_reach_the_pod_security_context() {
         "--cap-add net_admin --sysctl net.core.somaxconn=1024\n"
     );
     env.ok(&["docker-options:clear", "my-app"]);
-    let dry = env.ok(&[
-        "deploy",
-        "my-app",
-        "--image",
-        "registry.example.com/app:1",
-        "--dry-run",
-    ]);
+    let dry = dry_run(&env);
     assert!(!dry.contains("securityContext"), "{dry}");
 }
 

@@ -61,3 +61,88 @@ async fn all_flag_acts_on_every_deployed_app_and_skips_the_rest() {
     assert_eq!(replicas(&client, &n, "beta-web").await, 1);
     ns.cleanup().await;
 }
+
+/// `docker-options` and `ps:set` are accepted by a real API server and read back from the
+/// applied Deployment: security contexts, grace period, start command.
+#[tokio::test]
+async fn docker_options_and_ps_properties_reach_the_applied_deployment() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "ps-props").await;
+    let n = ns.name().to_owned();
+    let env = BerthEnv::new();
+    env.use_test_cluster();
+    let app = "props";
+    ok(&env, &["apps:create", app]);
+    ok(&env, &["scheduler-k3s:set", app, "namespace", &n]);
+    ok(
+        &env,
+        &[
+            "docker-options:add",
+            app,
+            "deploy",
+            "--cap-add",
+            "net_admin",
+            "--privileged",
+        ],
+    );
+    ok(
+        &env,
+        &[
+            "docker-options:add",
+            app,
+            "deploy",
+            "--sysctl",
+            "net.core.somaxconn=1024",
+        ],
+    );
+    ok(&env, &["ps:set", app, "stop-timeout-seconds", "45"]);
+    ok(
+        &env,
+        &["ps:set", app, "start-cmd", "bin/server --port $PORT"],
+    );
+    ok(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            "registry.example.com/props:1",
+            "-q",
+        ],
+    );
+
+    let d = Api::<Deployment>::namespaced(client.clone(), &n)
+        .get("props-web")
+        .await
+        .unwrap();
+    let pod = d.spec.unwrap().template.spec.unwrap();
+    assert_eq!(pod.termination_grace_period_seconds, Some(45));
+    let sysctls = pod.security_context.unwrap().sysctls.unwrap();
+    assert_eq!(
+        (sysctls[0].name.as_str(), sysctls[0].value.as_str()),
+        ("net.core.somaxconn", "1024")
+    );
+    let c = &pod.containers[0];
+    assert_eq!(c.args.clone().unwrap(), ["bin/server", "--port", "5000"]);
+    let sc = c.security_context.clone().unwrap();
+    assert_eq!(sc.privileged, Some(true));
+    assert_eq!(sc.capabilities.unwrap().add.unwrap(), ["NET_ADMIN"]);
+
+    // Cleared options leave no security context at the next rollout.
+    ok(&env, &["docker-options:clear", app]);
+    ok(&env, &["ps:rebuild", app, "-q"]);
+    let d = Api::<Deployment>::namespaced(client.clone(), &n)
+        .get("props-web")
+        .await
+        .unwrap();
+    let pod = d.spec.unwrap().template.spec.unwrap();
+    assert!(
+        pod.security_context.is_none_or(|s| s.sysctls.is_none()),
+        "sysctls kept"
+    );
+    assert!(
+        pod.containers[0].security_context.is_none(),
+        "container securityContext kept"
+    );
+    ns.cleanup().await;
+}

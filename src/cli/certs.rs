@@ -13,6 +13,18 @@ use crate::input::{CERTIFICATE, read_text};
 use crate::model::certificate::{CertInfo, ImportedTls, check_pair, inspect};
 use crate::ops::certs;
 
+/// `<app> CRT KEY`, shared by `certs:add` and `certs:update`.
+#[derive(Debug, clap::Args)]
+pub struct CertFiles {
+    app: String,
+    /// PEM certificate (chain)
+    #[arg(value_name = "CRT")]
+    crt: Option<String>,
+    /// PEM private key (PKCS#8, RSA or EC)
+    #[arg(value_name = "KEY")]
+    key: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Certs {
     /// Import a certificate and key for an app (the ingress serves it instead of letsencrypt)
@@ -20,27 +32,13 @@ pub enum Certs {
         name = "certs:add",
         after_help = "Examples:\n  berth certs:add my-app server.crt server.key\n  berth certs:add my-app fullchain.pem privkey.pem\n\nThe certificate file may hold the whole chain (leaf first). A deployed app is redeployed\nso its ingress uses the certificate (Secret tls-<app>)."
     )]
-    Add {
-        app: String,
-        /// PEM certificate (chain)
-        #[arg(value_name = "CRT")]
-        crt: Option<String>,
-        /// PEM private key (PKCS#8, RSA or EC)
-        #[arg(value_name = "KEY")]
-        key: Option<String>,
-    },
+    Add(CertFiles),
     /// Replace an app's imported certificate and key
     #[command(
         name = "certs:update",
         after_help = "Example:\n  berth certs:update my-app server.crt server.key"
     )]
-    Update {
-        app: String,
-        #[arg(value_name = "CRT")]
-        crt: Option<String>,
-        #[arg(value_name = "KEY")]
-        key: Option<String>,
-    },
+    Update(CertFiles),
     /// Remove an app's imported certificate (letsencrypt, if configured, takes over)
     #[command(
         name = "certs:remove",
@@ -76,7 +74,8 @@ impl Certs {
     pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
         let store = &ctx.store;
         match self {
-            Certs::Add { app, crt, key } | Certs::Update { app, crt, key } => {
+            Certs::Add(CertFiles { app, crt, key })
+            | Certs::Update(CertFiles { app, crt, key }) => {
                 let app = existing_app(store, &app)?;
                 let (Some(crt), Some(key)) = (crt, key) else {
                     return Err(CliError::msg(
@@ -100,10 +99,6 @@ impl Certs {
             }
             Certs::Remove { app } => {
                 let app = existing_app(store, &app)?;
-                if store.imported_tls(&app)?.is_none() {
-                    return Err(CliError::msg("An app-specific SSL endpoint is not defined"));
-                }
-                info1(format!("Removing SSL endpoint from {app}"));
                 let progress = Terminal::new(false);
                 match certs::remove(ctx, &app, &progress)? {
                     None => {

@@ -13,6 +13,33 @@ use crate::model::docker_options::{
 use crate::ops::settings::{DockerOptionsChange, change_docker_options};
 use crate::store::{Scope, docs};
 
+/// `<app> <phase(s)> OPTION…`, shared by `docker-options:add` and `docker-options:remove`.
+#[derive(Debug, clap::Args)]
+pub struct PhaseOption {
+    app: String,
+    #[arg(value_name = "PHASE(S)")]
+    phases: String,
+    #[arg(
+        value_name = "OPTION",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    option: Vec<String>,
+}
+
+impl PhaseOption {
+    /// The app (which must exist), its phases and the options, split and checked.
+    fn parse(
+        &self,
+        store: &crate::store::Store,
+    ) -> Result<(crate::model::AppName, Vec<String>, Vec<String>), CliError> {
+        let app = existing_app(store, &self.app)?;
+        let phases = parse_phases(&self.phases)?;
+        let options = split_options(&self.option.join(" "))?;
+        Ok((app, phases, options))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum DockerOptionsCmd {
     /// Add a Docker option to the app for phase(s) (comma separated: build, deploy, run)
@@ -20,33 +47,13 @@ pub enum DockerOptionsCmd {
         name = "docker-options:add",
         after_help = "Examples:\n  berth docker-options:add my-app deploy --cap-add NET_ADMIN\n  berth docker-options:add my-app deploy,run --sysctl net.core.somaxconn=1024\n  berth docker-options:add my-app deploy --privileged\n\nOn Kubernetes the deploy phase's --privileged, --cap-add, --cap-drop and --sysctl reach the\npods at the next deploy; other options are stored and reported only."
     )]
-    Add {
-        app: String,
-        #[arg(value_name = "PHASE(S)")]
-        phases: String,
-        #[arg(
-            value_name = "OPTION",
-            trailing_var_arg = true,
-            allow_hyphen_values = true
-        )]
-        option: Vec<String>,
-    },
+    Add(PhaseOption),
     /// Remove a Docker option from the app for phase(s)
     #[command(
         name = "docker-options:remove",
         after_help = "Example:\n  berth docker-options:remove my-app deploy --cap-add NET_ADMIN"
     )]
-    Remove {
-        app: String,
-        #[arg(value_name = "PHASE(S)")]
-        phases: String,
-        #[arg(
-            value_name = "OPTION",
-            trailing_var_arg = true,
-            allow_hyphen_values = true
-        )]
-        option: Vec<String>,
-    },
+    Remove(PhaseOption),
     /// Clear the app's Docker options (all phases, or the given ones)
     #[command(
         name = "docker-options:clear",
@@ -75,26 +82,14 @@ impl DockerOptionsCmd {
     pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
         let store = &ctx.store;
         match self {
-            DockerOptionsCmd::Add {
-                app,
-                phases,
-                option,
-            } => {
-                let app = existing_app(store, &app)?;
-                let phases = parse_phases(&phases)?;
-                let options = split_options(&option.join(" "))?;
+            DockerOptionsCmd::Add(args) => {
+                let (app, phases, options) = args.parse(store)?;
                 // Refuse now what a deploy could not render.
                 PodSecurity::from_options(&options)?;
                 change_docker_options(ctx, &app, &DockerOptionsChange::Add(phases, options))?;
             }
-            DockerOptionsCmd::Remove {
-                app,
-                phases,
-                option,
-            } => {
-                let app = existing_app(store, &app)?;
-                let phases = parse_phases(&phases)?;
-                let options = split_options(&option.join(" "))?;
+            DockerOptionsCmd::Remove(args) => {
+                let (app, phases, options) = args.parse(store)?;
                 change_docker_options(ctx, &app, &DockerOptionsChange::Remove(phases, options))?;
             }
             DockerOptionsCmd::Clear { app, phases } => {

@@ -29,6 +29,7 @@ pub fn remove(ctx: &Ctx, app: &AppName, r: &dyn Reporter) -> Result<Option<Optio
     let lock = ctx.store.lock(&Scope::App(app.clone()), &ctx.command)?;
     let previous = ctx.store.imported_tls(app)?;
     lock.remove(docs::TLS)?;
+    r.info(&format!("Removing SSL endpoint from {app}"));
     r.info(&format!("Removing TLS certificate for {app}"));
     redeploy(ctx, &lock, app, previous, r).map(Some)
 }

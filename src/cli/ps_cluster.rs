@@ -111,11 +111,12 @@ fn rollout(ctx: &Ctx, app: &str, flags: &RolloutFlags, mode: Redeploy) -> Result
     Ok(())
 }
 
-/// The apps a command runs on: the named one, or (with `--all`) every app.
-fn targets(ctx: &Ctx, app: Option<String>, all: bool) -> Result<Vec<String>, CliError> {
-    match (app, all) {
-        (Some(app), _) => Ok(vec![app]),
-        (None, _) => Ok(ctx
+/// The apps a command runs on: the named one, or (with `--all`, which clap makes the only
+/// way to give none) every app.
+fn targets(ctx: &Ctx, app: Option<String>) -> Result<Vec<String>, CliError> {
+    match app {
+        Some(app) => Ok(vec![app]),
+        None => Ok(ctx
             .store
             .list_apps()?
             .into_iter()
@@ -132,7 +133,7 @@ fn each(
     all: bool,
     one: impl Fn(&str) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    let apps = targets(ctx, app, all)?;
+    let apps = targets(ctx, app)?;
     if !all {
         return apps.iter().try_for_each(|a| one(a));
     }

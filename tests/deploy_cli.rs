@@ -1237,3 +1237,91 @@ async fn http_autoscaling_renders_the_add_on_objects_when_the_cluster_serves_the
     assert_eq!(backend.port.unwrap().number, Some(8080));
     ns.cleanup().await;
 }
+
+/// Dokku accepts app names with dots and of any length (its own tests create `test.dokku.test`);
+/// their objects get valid Kubernetes names: dots become dashes, a name too long keeps a prefix
+/// and a hash. Everything that finds an app's objects (ps, history, run, destroy) finds them.
+#[tokio::test]
+async fn app_names_with_dots_and_long_names_deploy_and_destroy() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "deploy-dotted").await;
+    let n = ns.name().to_owned();
+    let dotted = "test.dokku.test";
+    let env = app_env(dotted, &n);
+    ok(
+        &env,
+        &[
+            "deploy",
+            dotted,
+            "--image",
+            "registry.invalid/dotted:1",
+            "-q",
+        ],
+    );
+    let web = deployment(&client, &n, "test-dokku-test-web").await;
+    assert_eq!(
+        image(&web.expect("Deployment test-dokku-test-web")),
+        "registry.invalid/dotted:1"
+    );
+    assert_eq!(
+        ready_pods(&client, &n, "test-dokku-test", "web")
+            .await
+            .len(),
+        1
+    );
+    ok(&env, &["ps:scale", dotted, "web=2"]);
+    assert_eq!(
+        ready_pods(&client, &n, "test-dokku-test", "web")
+            .await
+            .len(),
+        2
+    );
+    let report: Value =
+        serde_json::from_str(&ok(&env, &["ps:report", dotted, "--format", "json"])).unwrap();
+    assert_eq!(report["deployed"], "true", "{report}");
+    let hist: Value = serde_json::from_str(&ok(
+        &env,
+        &["scheduler-k3s:history", dotted, "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(hist.as_array().unwrap().len(), 2, "{hist}");
+
+    // An app whose objects would be named like the dotted one's is refused before anything is
+    // written.
+    let (code, err) = fail(&env, &["apps:create", "test-dokku-test"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        err.trim_end(),
+        " !     Name is already taken: app test-dokku-test's Kubernetes objects would be named like app test.dokku.test's (test-dokku-test); choose another name"
+    );
+
+    // Longer than any Kubernetes label allows once `-web` and `-cron-…` are added.
+    let long = format!("{}.example.com", "long-application-name".repeat(3));
+    ok(&env, &["apps:create", &long]);
+    ok(&env, &["scheduler-k3s:set", &long, "namespace", &n]);
+    ok(
+        &env,
+        &["deploy", &long, "--image", "registry.invalid/long:1", "-q"],
+    );
+    let long_obj: berth::model::AppName = long.parse().unwrap();
+    let long_obj = long_obj.object_name().to_owned();
+    assert!(long_obj.len() <= 48, "{long_obj}");
+    let long_web = format!("{long_obj}-web");
+    assert_eq!(
+        image(
+            &deployment(&client, &n, &long_web)
+                .await
+                .expect("long app's Deployment")
+        ),
+        "registry.invalid/long:1"
+    );
+    assert_eq!(ready_pods(&client, &n, &long_obj, "web").await.len(), 1);
+
+    ok(&env, &["--force", "apps:destroy", dotted]);
+    ok(&env, &["--force", "apps:destroy", &long]);
+    for obj in ["test-dokku-test", long_obj.as_str()] {
+        let left = everything_of(&client, &n, obj).await;
+        assert!(left.is_empty(), "left after apps:destroy: {left:?}");
+    }
+    ns.cleanup().await;
+}

@@ -25,6 +25,7 @@ fn request(
 ) -> DeployRequest {
     DeployRequest {
         app: app.into(),
+        release: app.into(),
         namespace: ns.into(),
         objects,
         values: json!({"global": {"app_name": app}})

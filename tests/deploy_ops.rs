@@ -38,6 +38,7 @@ async fn redeploy_current(
     let objects = change(objects)?;
     let req = DeployRequest {
         app: app.to_owned(),
+        release: app.to_owned(),
         namespace: ns.to_owned(),
         objects,
         values: current.config.clone(),
@@ -116,6 +117,7 @@ async fn scale_restart_stop_start_run_logs_enter_cron() {
     let t = Duration::from_secs(60);
     let req = DeployRequest {
         app: app.into(),
+        release: app.into(),
         namespace: n.into(),
         objects: vec![
             service(app),

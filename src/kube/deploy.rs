@@ -21,7 +21,10 @@ use crate::progress::Reporter;
 /// Everything a deploy needs; built by the caller from the store and render.
 #[derive(Debug, Clone)]
 pub struct DeployRequest {
+    /// The app, as messages name it.
     pub app: String,
+    /// The release (and object-name base): [`AppName::object_name`](crate::model::names::AppName::object_name).
+    pub release: String,
     pub namespace: String,
     /// Rendered objects in apply order (JSON of typed manifests).
     pub objects: Vec<Value>,
@@ -80,7 +83,7 @@ pub async fn deploy(
     let mut past = deadline
         .bound(
             "reading the release history",
-            history::list(client, ns, &req.app),
+            history::list(client, ns, &req.release),
         )
         .await?;
     repair_interrupted(client, &mut past, &deadline, progress).await?;
@@ -90,11 +93,11 @@ pub async fn deploy(
 
     let mut objects = req.objects.clone();
     for obj in &mut objects {
-        apply::mark_helm_owned(obj, &req.app, ns);
+        apply::mark_helm_owned(obj, &req.release, ns);
     }
     let now = helm_release::now_rfc3339();
     let mut record = HelmRelease {
-        name: req.app.clone(),
+        name: req.release.clone(),
         namespace: ns.to_owned(),
         version: revision,
         info: Info {
@@ -116,11 +119,11 @@ pub async fn deploy(
             notes: String::new(),
             extra: Map::new(),
         },
-        chart: Some(Chart::new(&req.app, &req.chart_version, "1.0.0")),
+        chart: Some(Chart::new(&req.release, &req.chart_version, "1.0.0")),
         config: req.values.clone(),
         // One-off release-task Jobs are not part of the release (a rollback must not re-run them).
         manifest: helm_release::objects_to_manifest(
-            &req.app,
+            &req.release,
             &objects
                 .iter()
                 .filter(|o| o["kind"] != "Job")
@@ -144,7 +147,7 @@ pub async fn deploy(
     ));
     let mut tasks = Vec::new();
     let outcome = tokio::select! {
-        r = deadline.bound_with_slack("rolling out", WAIT_SLACK, roll_out(&resolver, ns, &req.app, &objects, &deadline, &mut tasks, progress)) => r,
+        r = deadline.bound_with_slack("rolling out", WAIT_SLACK, roll_out(&resolver, ns, &req.release, &objects, &deadline, &mut tasks, progress)) => r,
         signal = interrupt::interrupted() => {
             // Leave no revision pending: record the cancellation, then stop.
             progress.close();
@@ -173,7 +176,7 @@ pub async fn deploy(
                 )
                 .await?;
             }
-            history::trim(client, ns, &req.app).await?;
+            history::trim(client, ns, &req.release).await?;
             Ok(Deployed {
                 revision,
                 pruned,
@@ -189,7 +192,7 @@ pub async fn deploy(
                 &req.server,
                 &mut record,
                 Status::Failed,
-                &format!("Upgrade \"{}\" failed: {why}", req.app),
+                &format!("Upgrade \"{}\" failed: {why}", req.release),
             )
             .await;
             if let Err(e) = marked {
@@ -216,6 +219,7 @@ pub async fn deploy(
                         client,
                         ns,
                         &req.app,
+                        &req.release,
                         prev.version,
                         req.timeout,
                         &req.server,
@@ -377,11 +381,13 @@ pub fn deployment_targets(objects: &[Value]) -> Vec<Target> {
         .collect()
 }
 
-/// Re-apply revision `target` of `app` as a new revision ("Rollback to N"), prune, wait.
+/// Re-apply revision `target` of `app` (release `release`) as a new revision ("Rollback to N"), prune, wait.
+#[allow(clippy::too_many_arguments)]
 pub async fn rollback_to(
     client: &Client,
     ns: &str,
     app: &str,
+    release: &str,
     target: u32,
     timeout: Duration,
     server: &str,
@@ -392,7 +398,7 @@ pub async fn rollback_to(
     let mut past = deadline
         .bound(
             "reading the release history",
-            history::list(client, ns, app),
+            history::list(client, ns, release),
         )
         .await?;
     repair_interrupted(client, &mut past, &deadline, progress).await?;
@@ -428,7 +434,7 @@ pub async fn rollback_to(
     // A rollback re-applies recorded objects only: task Jobs are never part of them.
     let mut rollback_tasks = Vec::new();
     let outcome = tokio::select! {
-        r = deadline.bound_with_slack("rolling back", WAIT_SLACK, roll_out(&resolver, ns, app, &objects, &deadline, &mut rollback_tasks, progress)) => r,
+        r = deadline.bound_with_slack("rolling back", WAIT_SLACK, roll_out(&resolver, ns, release, &objects, &deadline, &mut rollback_tasks, progress)) => r,
         signal = interrupt::interrupted() => {
             progress.close();
             let msg = format!("Rollback of {app} to revision {target} has been cancelled ({signal})");
@@ -445,7 +451,7 @@ pub async fn rollback_to(
             if let Some(mut prev) = previous {
                 mark(client, server, &mut prev, Status::Superseded, "Superseded").await?;
             }
-            history::trim(client, ns, app).await?;
+            history::trim(client, ns, release).await?;
             Ok(Deployed {
                 revision,
                 pruned,
@@ -459,7 +465,7 @@ pub async fn rollback_to(
                 server,
                 &mut record,
                 Status::Failed,
-                &format!("Rollback \"{app}\" failed: {why}"),
+                &format!("Rollback \"{release}\" failed: {why}"),
             )
             .await;
             let mut message = format!("rollback of {app} to revision {target} failed: {why}");

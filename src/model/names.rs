@@ -2,6 +2,8 @@
 //! they are checked against. Every error names the bad value and the rule.
 
 use std::fmt;
+
+use sha2::{Digest, Sha256};
 use std::str::FromStr;
 
 /// A name failed validation; the message is one line naming the value and what is allowed.
@@ -29,34 +31,101 @@ pub fn is_dns1123_subdomain(s: &str) -> bool {
     !s.is_empty() && s.len() <= DNS1123_SUBDOMAIN_MAX && s.split('.').all(is_dns1123_label)
 }
 
-/// Longest app name: `<app>-<process>` and `<app>-cron-<suffix>` names must stay usable.
-pub const APP_NAME_MAX: usize = 48;
+/// Object names are shortened the same way everywhere: `name` if it fits in `max` chars, else a deterministic shortened form of exactly `max` chars or fewer.
+pub fn fit(name: &str, max: usize) -> String {
+    if name.len() <= max {
+        return name.to_owned();
+    }
+    let digest = hex::encode(Sha256::digest(name.as_bytes()));
+    // Names are ASCII by construction; stay on a char boundary anyway rather than risk a panic.
+    let mut keep = max.saturating_sub(11);
+    while !name.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    let prefix = name[..keep].trim_end_matches(['-', '.']);
+    format!("{prefix}-{}", &digest[..10])
+}
 
-/// A Dokku app name, restricted to what Kubernetes accepts in object names and label values.
+/// Longest app name berth accepts. Dokku sets no limit of its own; this one keeps every file the
+/// store names after an app (`<app>/`, `<app>.lock`) within the 255 bytes a file name may have.
+pub const APP_NAME_MAX: usize = 200;
+
+/// Longest object name an app's own name becomes: `<app>-<process>` and `<app>-cron-<suffix>`
+/// must stay usable within Kubernetes' 63-character labels.
+pub const APP_OBJECT_NAME_MAX: usize = 48;
+
+/// A Dokku app name, as Dokku accepts it (`^[a-z0-9][a-z0-9.-]*$`), and the name its Kubernetes
+/// objects are built from ([`AppName::object_name`]).
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
 #[serde(try_from = "String", into = "String")]
-pub struct AppName(String);
+pub struct AppName {
+    name: String,
+    object: String,
+}
 
 impl AppName {
+    /// The name as the user gave it: the store, messages, `DOKKU_APP_NAME` and vhosts use it.
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.name
     }
+
+    /// The name object names, label values and the release record are built from: the app name
+    /// itself when it is a DNS-1123 label of at most 48 characters; otherwise dots become dashes,
+    /// trailing dashes go, and a name still too long keeps a prefix and a hash of the whole name
+    /// (`test.dokku.test` → `test-dokku-test`). Two apps whose object names would be equal are
+    /// refused at `apps:create` ([`AppName::shares_objects_with`]).
+    pub fn object_name(&self) -> &str {
+        &self.object
+    }
+
+    /// True when `self` and `other` are different apps whose objects would have the same names.
+    pub fn shares_objects_with(&self, other: &AppName) -> bool {
+        self.name != other.name && self.object == other.object
+    }
+}
+
+/// See [`AppName::object_name`].
+fn object_name_of(name: &str) -> String {
+    if name.len() <= APP_OBJECT_NAME_MAX && is_dns1123_label(name) {
+        return name.to_owned();
+    }
+    let dashed = name.replace('.', "-");
+    let dashed = dashed.trim_end_matches('-');
+    fit(dashed, APP_OBJECT_NAME_MAX)
 }
 
 impl FromStr for AppName {
     type Err = NameError;
     fn from_str(s: &str) -> Result<Self, NameError> {
         if s.is_empty() {
-            return Err(NameError("app name must not be empty".into()));
+            return Err(NameError(
+                "Please specify an app to run the command on".into(),
+            ));
         }
-        if s.len() > APP_NAME_MAX || !is_dns1123_label(s) {
+        let mut bytes = s.bytes();
+        let first_ok = bytes
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+        let rest_ok =
+            bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+        if !first_ok || !rest_ok {
             return Err(NameError(format!(
-                "Invalid app name {s:?}: use 1-{APP_NAME_MAX} lowercase letters, digits and dashes, starting and ending with a letter or digit"
+                "Invalid app name {s:?}: App name must begin with lowercase alphanumeric character, and may only contain lowercase alphanumerics, dots, and hyphens"
             )));
         }
-        Ok(AppName(s.to_owned()))
+        if s.len() > APP_NAME_MAX {
+            return Err(NameError(format!(
+                "Invalid app name {:?}...: {} characters, at most {APP_NAME_MAX} are allowed",
+                &s[..20],
+                s.len()
+            )));
+        }
+        Ok(AppName {
+            name: s.to_owned(),
+            object: object_name_of(s),
+        })
     }
 }
 
@@ -69,13 +138,13 @@ impl TryFrom<String> for AppName {
 
 impl From<AppName> for String {
     fn from(a: AppName) -> String {
-        a.0
+        a.name
     }
 }
 
 impl fmt::Display for AppName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.name)
     }
 }
 
@@ -141,9 +210,53 @@ mod tests {
     fn app_names() {
         assert!("my-app".parse::<AppName>().is_ok());
         assert!("a".parse::<AppName>().is_ok());
-        for bad in ["", "-a", "a-", "My", "a_b", "a.b", "a:b", &"x".repeat(49)] {
+        // Dokku's own test suite creates these.
+        for good in [
+            "1994testapp",
+            "test.dokku.test",
+            "a-",
+            "a.",
+            &"x".repeat(60),
+        ] {
+            assert!(good.parse::<AppName>().is_ok(), "{good:?} refused");
+        }
+        for bad in [
+            "",
+            "-a",
+            ".a",
+            "My",
+            "TestApp",
+            "a_b",
+            "a:b",
+            "testapp:latest",
+            "test/app",
+            "test;id",
+            "test$cmd",
+            "test|cmd",
+            "test&cmd",
+            "a b",
+            &"x".repeat(201),
+        ] {
             assert!(bad.parse::<AppName>().is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn object_names_are_labels_and_keep_valid_names() {
+        let name = |s: &str| s.parse::<AppName>().unwrap().object_name().to_owned();
+        assert_eq!(name("my-app"), "my-app");
+        assert_eq!(name("1994testapp"), "1994testapp");
+        assert_eq!(name("test.dokku.test"), "test-dokku-test");
+        assert_eq!(name("a-"), "a");
+        assert_eq!(name("a..b."), "a--b");
+        let long = format!("{}.example.com", "x".repeat(60));
+        let fitted = name(&long);
+        assert!(fitted.len() <= APP_OBJECT_NAME_MAX, "{fitted}");
+        assert!(is_dns1123_label(&fitted), "{fitted}");
+        assert_ne!(fitted, name(&format!("{}.example.org", "x".repeat(60))));
+        let dotted: AppName = "a.b".parse().unwrap();
+        assert!(dotted.shares_objects_with(&"a-b".parse().unwrap()));
+        assert!(!dotted.shares_objects_with(&dotted.clone()));
     }
 
     #[test]

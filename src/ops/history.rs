@@ -21,7 +21,7 @@ pub fn list(ctx: &Ctx, app: &AppName, r: &dyn Reporter) -> Result<Vec<HelmReleas
     ctx.store.require_app(app)?;
     block_on(async {
         let cluster = connect(&ctx.store, app).await?;
-        let past = history::list(&cluster.client, &cluster.namespace, app.as_str()).await?;
+        let past = history::list(&cluster.client, &cluster.namespace, app.object_name()).await?;
         repair_if_idle(ctx, &cluster, past, r).await
     })
 }
@@ -47,7 +47,12 @@ pub(super) async fn repair_if_idle(
         return Ok(past);
     };
     // Read again under the lock: the writer may have finished meanwhile.
-    let mut past = history::list(&cluster.client, &cluster.namespace, cluster.app.as_str()).await?;
+    let mut past = history::list(
+        &cluster.client,
+        &cluster.namespace,
+        cluster.app.object_name(),
+    )
+    .await?;
     let deadline = Deadline::after(cluster.deploy_timeout(), &cluster.server);
     deploy::repair_interrupted(&cluster.client, &mut past, &deadline, r).await?;
     Ok(past)
@@ -82,7 +87,7 @@ pub fn rollback(
         let target = match revision {
             Some(rev) => rev,
             None => {
-                let past = history::list(&cluster.client, ns, app.as_str()).await?;
+                let past = history::list(&cluster.client, ns, app.object_name()).await?;
                 let latest = past
                     .iter()
                     .map(|rel| rel.version)
@@ -97,6 +102,7 @@ pub fn rollback(
             &cluster.client,
             ns,
             app.as_str(),
+            app.object_name(),
             target,
             cluster.deploy_timeout(),
             &cluster.server,

@@ -23,7 +23,7 @@ pub fn logs(
     block_on(async {
         let cluster = connect(&ctx.store, app).await?;
         let req = LogsRequest {
-            app: app.to_string(),
+            app: app.object_name().to_owned(),
             namespace: cluster.namespace.clone(),
             ..req
         };

@@ -102,7 +102,7 @@ pub fn scale(
         let cluster = connect_if_configured(&ctx.store, app).await?;
         let deployed = match &cluster {
             Some(c) => {
-                let past = history::list(&c.client, &c.namespace, app.as_str()).await?;
+                let past = history::list(&c.client, &c.namespace, app.object_name()).await?;
                 crate::kube::history::deployed(&past).cloned()
             }
             None => None,
@@ -168,7 +168,7 @@ pub fn stop(ctx: &Ctx, app: &AppName, wait: LockWait) -> Result<Vec<String>> {
     let _lock = lock_app(ctx, app, wait)?;
     block_on(async {
         let cluster = connect(&ctx.store, app).await?;
-        ps::stop(&cluster.client, &cluster.namespace, app.as_str()).await
+        ps::stop(&cluster.client, &cluster.namespace, app.object_name()).await
     })
 }
 
@@ -186,7 +186,7 @@ pub struct LiveState {
 }
 
 async fn live(ctx: &Ctx, cluster: &super::connect::AppCluster) -> anyhow::Result<LiveState> {
-    let app = cluster.app.as_str();
+    let app = cluster.app.object_name();
     let past = history::list(&cluster.client, &cluster.namespace, app).await?;
     // The report shows the repaired status; the warning is for commands that act.
     let past = super::history::repair_if_idle(ctx, cluster, past, &crate::progress::Silent).await?;

@@ -85,6 +85,7 @@ pub async fn deploy_release(
 ) -> Result<Deployed> {
     let req = DeployRequest {
         app: cluster.app.to_string(),
+        release: cluster.app.object_name().to_owned(),
         namespace: cluster.namespace.clone(),
         objects: manifests_to_objects(manifests)?,
         values: recorded_values(lock, release)?,
@@ -212,7 +213,12 @@ pub async fn restore_store(
     cluster: &AppCluster,
     revision: u32,
 ) -> Result<String> {
-    let past = history::list(&cluster.client, &cluster.namespace, cluster.app.as_str()).await?;
+    let past = history::list(
+        &cluster.client,
+        &cluster.namespace,
+        cluster.app.object_name(),
+    )
+    .await?;
     let record = past
         .iter()
         .find(|r| r.version == revision)
@@ -242,8 +248,12 @@ pub async fn redeploy(
     progress: &dyn Reporter,
 ) -> Result<Deployed> {
     let store = lock.store();
-    let current =
-        ps::deployed_release(&cluster.client, &cluster.namespace, cluster.app.as_str()).await?;
+    let current = ps::deployed_release(
+        &cluster.client,
+        &cluster.namespace,
+        cluster.app.object_name(),
+    )
+    .await?;
     let image = deployed_image(&current)?;
     let deployment_id = match (&mode, deployed_id(&current)) {
         (Redeploy::Rebuild, _) | (_, None) => new_deployment_id(),
@@ -281,6 +291,7 @@ pub async fn redeploy(
     }
     let req = DeployRequest {
         app: cluster.app.to_string(),
+        release: cluster.app.object_name().to_owned(),
         namespace: cluster.namespace.clone(),
         objects,
         values: recorded_values(lock, &release)?,
@@ -294,14 +305,19 @@ pub async fn redeploy(
 
 /// True when the app has a deployed revision in its namespace.
 pub async fn is_deployed(cluster: &AppCluster) -> Result<bool> {
-    let past = history::list(&cluster.client, &cluster.namespace, cluster.app.as_str()).await?;
+    let past = history::list(
+        &cluster.client,
+        &cluster.namespace,
+        cluster.app.object_name(),
+    )
+    .await?;
     Ok(history::deployed(&past).is_some())
 }
 
 /// Remove everything the app has in the cluster: its objects, every Job (runs, cron runs,
 /// release tasks) and the release records; waits until they are gone.
 pub async fn destroy(cluster: &AppCluster, progress: &dyn Reporter) -> Result<Vec<String>> {
-    let app = cluster.app.as_str();
+    let app = cluster.app.object_name();
     let ns = &cluster.namespace;
     let timeout = cluster.deploy_timeout();
     let mut removed =
@@ -313,7 +329,12 @@ pub async fn destroy(cluster: &AppCluster, progress: &dyn Reporter) -> Result<Ve
 
 /// The deployed image of `cluster.app`, `None` when it has no deployed revision.
 pub async fn deployed_image_of(cluster: &AppCluster) -> Result<Option<String>> {
-    let past = history::list(&cluster.client, &cluster.namespace, cluster.app.as_str()).await?;
+    let past = history::list(
+        &cluster.client,
+        &cluster.namespace,
+        cluster.app.object_name(),
+    )
+    .await?;
     history::deployed(&past).map(deployed_image).transpose()
 }
 

@@ -107,7 +107,8 @@ async fn build_job(
     stdin: bool,
 ) -> anyhow::Result<(AppCluster, k8s_openapi::api::batch::v1::Job)> {
     let cluster = connect(&ctx.store, app).await?;
-    let deployed = ps::deployed_release(&cluster.client, &cluster.namespace, app.as_str()).await?;
+    let deployed =
+        ps::deployed_release(&cluster.client, &cluster.namespace, app.object_name()).await?;
     let base = crate::kube::jobs::run_base(&deployed)?;
     // User labels/annotations for `run` pods and jobs (scheduler-k3s:labels:set ... --process-type run).
     let release = release_from_store(
@@ -214,7 +215,7 @@ pub fn list(ctx: &Ctx, app: &AppName) -> Result<Vec<RunRow>> {
     ctx.store.require_app(app)?;
     let jobs = block_on(async {
         let cluster = connect(&ctx.store, app).await?;
-        run::list_runs(&cluster.client, &cluster.namespace, app.as_str()).await
+        run::list_runs(&cluster.client, &cluster.namespace, app.object_name()).await
     })?;
     Ok(jobs.iter().map(run_row).collect())
 }
@@ -228,7 +229,7 @@ pub fn logs(ctx: &Ctx, app: &AppName, name: Option<String>, tail: bool) -> Resul
         let ns = &cluster.namespace;
         let job = match name {
             Some(n) => n,
-            None => run::list_runs(&cluster.client, ns, app.as_str())
+            None => run::list_runs(&cluster.client, ns, app.object_name())
                 .await?
                 .pop()
                 .and_then(|j| j.metadata.name)
@@ -260,7 +261,7 @@ pub fn cron_list(ctx: &Ctx, app: &AppName) -> Result<Vec<CronRow>> {
     ctx.store.require_app(app)?;
     let list: Vec<CronJob> = block_on(async {
         let cluster = connect(&ctx.store, app).await?;
-        jobs::list_cronjobs(&cluster.client, &cluster.namespace, app.as_str()).await
+        jobs::list_cronjobs(&cluster.client, &cluster.namespace, app.object_name()).await
     })?;
     Ok(list
         .iter()
@@ -291,7 +292,7 @@ pub fn cron_run(ctx: &Ctx, app: &AppName, cron_id: &str, detach: bool) -> Result
     block_on(async {
         let cluster = connect(&ctx.store, app).await?;
         let ns = &cluster.namespace;
-        let list = jobs::list_cronjobs(&cluster.client, ns, app.as_str()).await?;
+        let list = jobs::list_cronjobs(&cluster.client, ns, app.object_name()).await?;
         let Some(cron) = list.iter().find(|c| jobs::cron_id(c) == Some(cron_id)) else {
             let ids: Vec<&str> = list.iter().filter_map(jobs::cron_id).collect();
             anyhow::bail!(
@@ -303,7 +304,7 @@ pub fn cron_run(ctx: &Ctx, app: &AppName, cron_id: &str, detach: bool) -> Result
                 }
             );
         };
-        let job = jobs::job_from_cronjob(cron, app.as_str(), &jobs::random_suffix())?;
+        let job = jobs::job_from_cronjob(cron, app.object_name(), &jobs::random_suffix())?;
         if detach {
             let pod = run::run_detached(&cluster.client, ns, &job, START_TIMEOUT).await?;
             Ok(CronRun::Started { pod })
@@ -320,7 +321,7 @@ pub fn enter(ctx: &Ctx, app: &AppName, req: EnterOpts) -> Result<i32> {
     block_on(async {
         let cluster = connect(&ctx.store, app).await?;
         let req = exec::EnterRequest {
-            app: app.to_string(),
+            app: app.object_name().to_owned(),
             namespace: cluster.namespace.clone(),
             process_type: req.process_type,
             index: req.index,

@@ -13,7 +13,10 @@ use crate::model::release::{Process, Release, Tls};
 pub fn tls_secret_name(r: &Release, proc_type: &str) -> String {
     match r.tls {
         Tls::Imported => super::secret::imported_tls_name(r),
-        _ => fit(&format!("tls-{}-{proc_type}", r.app), SUBDOMAIN_MAX),
+        _ => fit(
+            &format!("tls-{}-{proc_type}", r.app.object_name()),
+            SUBDOMAIN_MAX,
+        ),
     }
 }
 
@@ -22,7 +25,7 @@ pub fn render(r: &Release, p: &Process) -> Option<Certificate> {
         return None;
     };
     let web = p.web.as_ref().filter(|w| w.tls && !w.domains.is_empty())?;
-    let app = r.app.as_str();
+    let app = r.app.object_name();
     let proc_type = p.proc_type.as_str();
     let name = process_name(r, proc_type);
     let fixed = map([(meta::NAME, name.as_str()), (meta::PART_OF, app)]);
@@ -63,7 +66,7 @@ pub fn issuer(r: &Release) -> Option<Issuer> {
     if !has_certificate {
         return None;
     }
-    let app = r.app.as_str();
+    let app = r.app.object_name();
     let name = fit(&i.name, SUBDOMAIN_MAX);
     let labels = map([
         (meta::NAME, fit(&i.name, super::naming::LABEL_MAX).as_str()),

@@ -14,11 +14,14 @@ use crate::model::release::{CronTask, Release};
 const ACTIVE_DEADLINE_SECONDS: i64 = 86_400;
 
 pub fn name(r: &Release, c: &CronTask) -> String {
-    fit(&format!("{}-cron-{}", r.app, c.suffix), CRONJOB_MAX)
+    fit(
+        &format!("{}-cron-{}", r.app.object_name(), c.suffix),
+        CRONJOB_MAX,
+    )
 }
 
 pub fn render(r: &Release, c: &CronTask) -> CronJob {
-    let app = r.app.as_str();
+    let app = r.app.object_name();
     let name = name(r, c);
     let container_name = fit(&format!("{app}-cron"), LABEL_MAX);
     let scope = Some(c.id.as_str());

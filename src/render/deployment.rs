@@ -9,7 +9,7 @@ use super::{pod, process_name};
 use crate::model::release::{Process, Release};
 
 pub fn render(r: &Release, p: &Process) -> Deployment {
-    let app = r.app.as_str();
+    let app = r.app.object_name();
     let proc_type = p.proc_type.as_str();
     let name = process_name(r, proc_type);
     let fixed = fixed_labels(&name, proc_type, app);

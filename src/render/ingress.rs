@@ -28,7 +28,7 @@ pub fn render(r: &Release, p: &Process) -> Vec<Ingress> {
     let Some(web) = &p.web else {
         return Vec::new();
     };
-    let app = r.app.as_str();
+    let app = r.app.object_name();
     let proc_type = p.proc_type.as_str();
     let base = process_name(r, proc_type);
     let labels = layer(

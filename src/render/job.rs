@@ -24,13 +24,13 @@ pub const TASK_RUNS: &str = "dokku.com/task-runs";
 
 pub fn name(r: &Release, t: &ReleaseTask) -> String {
     fit(
-        &format!("{}-{}-{}", r.app, t.name, r.deployment_id),
+        &format!("{}-{}-{}", r.app.object_name(), t.name, r.deployment_id),
         LABEL_MAX,
     )
 }
 
 fn render_one(r: &Release, t: &ReleaseTask) -> Job {
-    let app = r.app.as_str();
+    let app = r.app.object_name();
     let name = name(r, t);
     let container_name = fit(&format!("{app}-{}", t.name), LABEL_MAX);
     let instance = container_name.clone();

@@ -37,7 +37,7 @@ fn target_refs(keys: impl Iterator<Item = String>, secret_name: &str) -> Vec<Sec
 
 pub fn scaled_object(r: &Release, p: &Process) -> Option<ScaledObject> {
     let auto = p.autoscaling.as_ref()?;
-    let app = r.app.as_str();
+    let app = r.app.object_name();
     let proc_type = p.proc_type.as_str();
     let name = process_name(r, proc_type);
     let labels = layer(
@@ -107,7 +107,7 @@ pub fn scaled_object(r: &Release, p: &Process) -> Option<ScaledObject> {
 
 /// `TriggerAuthentication` `<app>-<trigger>` per app-level trigger auth, reading `kta-<app>-<trigger>`.
 pub fn trigger_authentications(r: &Release) -> Vec<TriggerAuthentication> {
-    let app = r.app.as_str();
+    let app = r.app.object_name();
     r.trigger_auth
         .iter()
         .map(|(trigger, metadata)| {
@@ -220,7 +220,7 @@ pub fn http_scaled_object(r: &Release, p: &Process) -> Option<HTTPScaledObject> 
     let auto = p.autoscaling.as_ref()?;
     let http = auto.http.as_ref()?;
     let web = p.web.as_ref()?;
-    let app = r.app.as_str();
+    let app = r.app.object_name();
     let proc_type = p.proc_type.as_str();
     let name = process_name(r, proc_type);
     let annotations = map([
@@ -291,7 +291,7 @@ pub fn interceptor_service(r: &Release, p: &Process) -> Option<Service> {
     if !http_routed(r, p) {
         return None;
     }
-    let app = r.app.as_str();
+    let app = r.app.object_name();
     let proc_type = p.proc_type.as_str();
     let instance = process_name(r, proc_type);
     Some(Service {

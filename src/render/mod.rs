@@ -104,5 +104,8 @@ pub fn render(r: &Release) -> Vec<Manifest> {
 /// `<app>-<process>` shortened to a label value: the name of the Deployment, the container and
 /// the `app.kubernetes.io/instance` label (and, with `service_name`, the Service).
 pub fn process_name(r: &Release, process: &str) -> String {
-    naming::fit(&format!("{}-{process}", r.app), naming::LABEL_MAX)
+    naming::fit(
+        &format!("{}-{process}", r.app.object_name()),
+        naming::LABEL_MAX,
+    )
 }

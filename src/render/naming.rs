@@ -2,8 +2,6 @@
 //! longer than its kind allows is shortened deterministically: a prefix, a dash and 10 hex chars of
 //! the SHA-256 of the full name, so two different long names never end up equal.
 
-use sha2::{Digest, Sha256};
-
 /// Names that are also label values or DNS labels (Deployment/Service/container/Job names).
 pub const LABEL_MAX: usize = 63;
 /// CronJob names: the controller appends 11 chars to make Job names.
@@ -11,20 +9,7 @@ pub const CRONJOB_MAX: usize = 52;
 /// Other object names (DNS-1123 subdomains).
 pub const SUBDOMAIN_MAX: usize = 253;
 
-/// `name` if it fits in `max` chars, else a deterministic shortened form of exactly `max` chars or fewer.
-pub fn fit(name: &str, max: usize) -> String {
-    if name.len() <= max {
-        return name.to_owned();
-    }
-    let digest = hex::encode(Sha256::digest(name.as_bytes()));
-    // Names are ASCII by construction; stay on a char boundary anyway rather than risk a panic.
-    let mut keep = max.saturating_sub(11);
-    while !name.is_char_boundary(keep) {
-        keep -= 1;
-    }
-    let prefix = name[..keep].trim_end_matches(['-', '.']);
-    format!("{prefix}-{}", &digest[..10])
-}
+pub use crate::model::names::fit;
 
 /// Service names must also start with a letter (DNS-1035); app names may start with a digit.
 pub fn service_name(base: &str) -> String {

@@ -243,7 +243,7 @@ pub fn pod_spec(r: &Release, container: Container, restart_never: bool) -> PodSp
             ),
             ..PodSecurityContext::default()
         }),
-        service_account_name: Some(r.app.to_string()),
+        service_account_name: Some(r.app.object_name().to_owned()),
         volumes: r.shm_size.as_ref().map(|size| {
             vec![Volume {
                 name: "shm".into(),

@@ -12,7 +12,7 @@ use crate::model::release::{ImagePull, Release};
 
 /// Name of the config Secret every container reads its environment from.
 pub fn config_name(r: &Release) -> String {
-    config_name_for(r.app.as_str())
+    config_name_for(r.app.object_name())
 }
 
 /// [`config_name`] from the app's name alone (reading a recorded revision).
@@ -22,17 +22,23 @@ pub fn config_name_for(app: &str) -> String {
 
 /// Name of the Secret berth manages from a registry login.
 pub fn pull_secret_name(r: &Release) -> String {
-    fit(&format!("pull-secret-{}", r.app), SUBDOMAIN_MAX)
+    fit(
+        &format!("pull-secret-{}", r.app.object_name()),
+        SUBDOMAIN_MAX,
+    )
 }
 
 /// Name of the Secret holding the imported certificate (`certs:add`).
 pub fn imported_tls_name(r: &Release) -> String {
-    fit(&format!("tls-{}", r.app), SUBDOMAIN_MAX)
+    fit(&format!("tls-{}", r.app.object_name()), SUBDOMAIN_MAX)
 }
 
 /// Name of the Secret holding app-level KEDA auth for one trigger type.
 pub fn keda_secret_name(r: &Release, trigger: &str) -> String {
-    fit(&format!("kta-{}-{trigger}", r.app), SUBDOMAIN_MAX)
+    fit(
+        &format!("kta-{}-{trigger}", r.app.object_name()),
+        SUBDOMAIN_MAX,
+    )
 }
 
 fn bytes(m: &BTreeMap<String, String>) -> BTreeMap<String, ByteString> {
@@ -47,7 +53,7 @@ fn app_secret(
     kind: Option<&str>,
     data: BTreeMap<String, ByteString>,
 ) -> Secret {
-    let app = r.app.as_str();
+    let app = r.app.object_name();
     let labels = layer(
         map([(meta::NAME, name.as_str()), (meta::PART_OF, app)]),
         meta::user_labels(r, None, "secret"),
@@ -72,7 +78,7 @@ fn app_secret(
 }
 
 pub fn render(r: &Release) -> Vec<Secret> {
-    let app = r.app.as_str();
+    let app = r.app.object_name();
     let mut out = vec![app_secret(r, config_name(r), Some("Opaque"), bytes(&r.env))];
     if let ImagePull::Managed { docker_config_json } = &r.image_pull {
         out.push(app_secret(

@@ -15,7 +15,7 @@ pub fn name(r: &Release, p: &Process) -> String {
 
 pub fn render(r: &Release, p: &Process) -> Option<Service> {
     let web = p.web.as_ref()?;
-    let app = r.app.as_str();
+    let app = r.app.object_name();
     let proc_type = p.proc_type.as_str();
     let instance = process_name(r, proc_type);
     let selector = fixed_labels(&instance, proc_type, app);

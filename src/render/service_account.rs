@@ -6,7 +6,7 @@ use super::meta::{self, fixed_labels, layer, object_meta};
 use crate::model::release::Release;
 
 pub fn render(r: &Release) -> ServiceAccount {
-    let app = r.app.as_str();
+    let app = r.app.object_name();
     let labels = layer(
         fixed_labels("service-account", "service-account", app),
         meta::user_labels(r, None, "serviceaccount"),

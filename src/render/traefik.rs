@@ -30,7 +30,7 @@ pub fn render(r: &Release, p: &Process) -> (Vec<Middleware>, Vec<IngressRoute>) 
     let Some(web) = p.web.as_ref().filter(|w| !w.domains.is_empty()) else {
         return (Vec::new(), Vec::new());
     };
-    let app = r.app.as_str();
+    let app = r.app.object_name();
     let proc_type = p.proc_type.as_str();
     let base = process_name(r, proc_type);
     let ns = r.namespace.as_str();

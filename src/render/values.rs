@@ -101,7 +101,7 @@ pub fn values(r: &Release) -> Map<String, Value> {
         .map(|t| {
             (
                 t.clone(),
-                json!({"name": format!("{}-{t}", r.app), "kind": "TriggerAuthentication", "type": t}),
+                json!({"name": format!("{}-{t}", r.app.object_name()), "kind": "TriggerAuthentication", "type": t}),
             )
         })
         .collect();

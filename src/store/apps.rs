@@ -50,9 +50,7 @@ impl Store {
     /// Create the app held by `lock`, with `<app>.<global domain>` vhosts for each global domain.
     pub fn create_app(&self, lock: &ScopeLock<'_>) -> Result<(), StoreError> {
         let app = app_of(lock)?;
-        if self.app_exists(&app) {
-            return Err(StoreError::AppExists(app));
-        }
+        self.refuse_taken(&app, None)?;
         let global_domains: Vec<Domain> = self.read_json(&Scope::Global, docs::DOMAINS)?;
         let staging = staging_dir(self, "new", &app);
         ensure_dir(&staging)?;
@@ -68,6 +66,26 @@ impl Store {
         )?;
         write_json_file(&staging, docs::RECORD, &record)?;
         self.publish(&staging, &app)
+    }
+
+    /// Refuse `new` when it exists, or when another app's objects would have its object names
+    /// (`a.b` and `a-b` are both `a-b` in Kubernetes). `leaving` is the app being renamed away.
+    fn refuse_taken(&self, new: &AppName, leaving: Option<&AppName>) -> Result<(), StoreError> {
+        if self.app_exists(new) {
+            return Err(StoreError::AppExists(new.clone()));
+        }
+        let clash = self
+            .list_apps()?
+            .into_iter()
+            .find(|a| Some(a) != leaving && a.shares_objects_with(new));
+        match clash {
+            Some(existing) => Err(StoreError::SharesObjectNames {
+                new: new.clone(),
+                object: new.object_name().to_owned(),
+                existing,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Move a fully written staging directory into place as `apps/<app>`.
@@ -97,9 +115,7 @@ impl Store {
     pub fn rename_app(&self, from: &ScopeLock<'_>, to: &ScopeLock<'_>) -> Result<(), StoreError> {
         let (old, new) = (app_of(from)?, app_of(to)?);
         self.require_app(&old)?;
-        if self.app_exists(&new) {
-            return Err(StoreError::AppExists(new));
-        }
+        self.refuse_taken(&new, Some(&old))?;
         self.rename_dir(&old, &new)
     }
 
@@ -108,9 +124,7 @@ impl Store {
     pub fn clone_app(&self, from: &ScopeLock<'_>, to: &ScopeLock<'_>) -> Result<(), StoreError> {
         let (old, new) = (app_of(from)?, app_of(to)?);
         self.require_app(&old)?;
-        if self.app_exists(&new) {
-            return Err(StoreError::AppExists(new));
-        }
+        self.refuse_taken(&new, None)?;
         let staging = staging_dir(self, "clone", &new);
         copy_dir(&self.scope_dir(&Scope::App(old)), &staging)?;
         let global: Vec<Domain> = self.read_json(&Scope::Global, docs::DOMAINS)?;

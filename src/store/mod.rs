@@ -77,6 +77,14 @@ pub enum StoreError {
     NoSuchApp(AppName),
     #[error("Name is already taken: app {0} exists")]
     AppExists(AppName),
+    #[error(
+        "Name is already taken: app {new}'s Kubernetes objects would be named like app {existing}'s ({object}); choose another name"
+    )]
+    SharesObjectNames {
+        new: AppName,
+        existing: AppName,
+        object: String,
+    },
     #[error("Invalid state name {0:?}: names may not contain '/' or start with '.'")]
     BadName(String),
 }

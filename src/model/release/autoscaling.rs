@@ -7,11 +7,11 @@ use super::build::{ReleaseError, fail};
 use super::interpolate;
 use super::{Autoscaling, HttpMetric, HttpScaling, ScaleTrigger, TriggerAuthRef};
 use crate::model::app_json;
-use crate::model::names::ProcessType;
+use crate::model::names::{AppName, DNS1123_LABEL_MAX, ProcessType, fit};
 
 /// The process's autoscaling, `None` without triggers.
 pub(crate) fn resolve(
-    a: &str,
+    app: &AppName,
     proc_type: &ProcessType,
     auto: Option<&app_json::Autoscaling>,
     replicas: u32,
@@ -19,7 +19,9 @@ pub(crate) fn resolve(
     global_trigger_auth: &BTreeSet<String>,
 ) -> Result<Option<Autoscaling>, ReleaseError> {
     let p = proc_type.as_str();
-    let deployment_name = format!("{a}-{p}");
+    let a = app.as_str();
+    // The Deployment's name, as render names it.
+    let deployment_name = fit(&format!("{}-{p}", app.object_name()), DNS1123_LABEL_MAX);
     Ok(match auto {
         Some(auto) if !auto.triggers.is_empty() => {
             let min = auto.min_quantity.unwrap_or(replicas);

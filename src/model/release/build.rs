@@ -181,7 +181,7 @@ impl Release {
         let procfile = i.procfile.clone().unwrap_or_default();
         let commands = processes::commands(&i, &procfile)?;
         let has_web = commands.contains_key(&ProcessType::web());
-        let (tls, app_issuer) = tls::tls(&i, a)?;
+        let (tls, app_issuer) = tls::tls(&i, app.object_name())?;
         let mut warnings = i.app_json.skipped.clone();
         let (web_maps, primary_port) = ports::web_ports(&i, &tls, &mut warnings)?;
         let domains = domains::domains(&i, has_web)?;
@@ -191,7 +191,7 @@ impl Release {
             tls: tls.enabled(),
             primary_port,
         };
-        let processes = processes::processes(&i, a, &commands, &web, &mut warnings)?;
+        let processes = processes::processes(&i, &app, &commands, &web, &mut warnings)?;
         let cron_tasks = super::cron::cron_tasks(&i, a, &mut warnings)?;
         let release_tasks = processes::release_tasks(&i, &procfile)?;
         check_trigger_auth_and_shm(&i)?;

@@ -54,7 +54,7 @@ pub(super) struct Web<'a> {
 /// autoscaling and resources.
 pub(super) fn processes(
     i: &ReleaseInputs,
-    a: &str,
+    app: &AppName,
     commands: &BTreeMap<ProcessType, Option<String>>,
     web: &Web<'_>,
     warnings: &mut Vec<String>,
@@ -117,7 +117,7 @@ pub(super) fn processes(
         };
         let probes = build_probes(&i.app_json, proc_type, web.as_ref())?;
         let autoscaling = autoscaling::resolve(
-            a,
+            app,
             proc_type,
             formation.and_then(|f| f.autoscaling.as_ref()),
             replicas,

@@ -42,6 +42,11 @@ pub const ENV_FILE: FileKind = FileKind {
     what: "env file",
     max_bytes: MIB,
 };
+/// A tar of a certificate and key on stdin (`certs:add APP < cert-key.tar`).
+pub const CERT_ARCHIVE: FileKind = FileKind {
+    what: "certificate archive",
+    max_bytes: 4 * MIB,
+};
 /// A secret given on stdin (`--password-stdin`).
 pub const SECRET_STDIN: FileKind = FileKind {
     what: "password",
@@ -166,6 +171,11 @@ fn text(bytes: Vec<u8>, path: &Path, kind: FileKind) -> Result<String, InputErro
 /// [`read_bytes`] as UTF-8 text.
 pub fn read_text(path: &Path, kind: FileKind) -> Result<String, InputError> {
     text(read_bytes(path, kind)?, path, kind)
+}
+
+/// Standard input to EOF, within `kind`'s limit.
+pub fn read_stdin_bytes(kind: FileKind) -> Result<Vec<u8>, InputError> {
+    read_capped(std::io::stdin().lock(), Path::new("(stdin)"), kind)
 }
 
 /// A file argument where `-` means standard input (read to EOF, within the same limit).

@@ -385,6 +385,50 @@ fn certs_from_openssl_files() {
         env.ok(&["certs:report", "my-app", "--ssl-enabled"]),
         "false\n"
     );
+
+    // Dokku's streamed import: a tar of one .crt and one .key on stdin, made with tar(1).
+    let tar = |name: &str, members: &[&str]| {
+        let out = std::process::Command::new("tar")
+            .arg("cf")
+            .arg(path(name))
+            .arg("-C")
+            .arg(dir.path())
+            .args(members)
+            .output()
+            .expect("tar");
+        assert!(out.status.success(), "tar: {out:?}");
+        std::fs::read(path(name)).unwrap()
+    };
+    let stdin_fail = |bytes: Vec<u8>| {
+        let out = env
+            .cmd(&["certs:add", "my-app"])
+            .write_stdin(bytes)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let before = env.state_hash();
+    assert_eq!(
+        stdin_fail(tar("key-only.tar", &["ec.key"])),
+        " !     Tar archive is missing .crt file\n"
+    );
+    assert_eq!(
+        stdin_fail(tar("two.tar", &["ec.crt", "rsa.crt", "ec.key"])),
+        " !     Tar archive contains more than one .crt file\n"
+    );
+    assert_eq!(env.state_hash(), before);
+    let pair = tar("pair.tar", &["ec.crt", "ec.key"]);
+    let out = env
+        .cmd(&["certs:add", "my-app"])
+        .write_stdin(pair)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        env.ok(&["certs:report", "my-app", "--ssl-hostnames"]),
+        "ec.example.com\n"
+    );
 }
 
 #[test]

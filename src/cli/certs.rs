@@ -9,7 +9,10 @@ use super::args::existing_app;
 use super::output::{Format, Report, Row, emit_reports, info1};
 use super::terminal::Terminal;
 use super::{CliError, Ctx};
-use crate::input::{CERTIFICATE, read_text};
+use std::io::IsTerminal;
+
+use crate::input::{CERT_ARCHIVE, CERTIFICATE, read_stdin_bytes, read_text};
+use crate::model::cert_archive::pair_from_tar;
 use crate::model::certificate::{CertInfo, ImportedTls, check_pair, inspect};
 use crate::ops::certs;
 
@@ -30,7 +33,7 @@ pub enum Certs {
     /// Import a certificate and key for an app (the ingress serves it instead of letsencrypt)
     #[command(
         name = "certs:add",
-        after_help = "Examples:\n  berth certs:add my-app server.crt server.key\n  berth certs:add my-app fullchain.pem privkey.pem\n\nThe certificate file may hold the whole chain (leaf first). A deployed app is redeployed\nso its ingress uses the certificate (Secret tls-<app>)."
+        after_help = "Examples:\n  berth certs:add my-app server.crt server.key\n  berth certs:add my-app fullchain.pem privkey.pem\n  tar cf - server.crt server.key | berth certs:add my-app\n\nThe certificate file may hold the whole chain (leaf first). A deployed app is redeployed\nso its ingress uses the certificate (Secret tls-<app>)."
     )]
     Add(CertFiles),
     /// Replace an app's imported certificate and key
@@ -77,13 +80,19 @@ impl Certs {
             Certs::Add(CertFiles { app, crt, key })
             | Certs::Update(CertFiles { app, crt, key }) => {
                 let app = existing_app(store, &app)?;
-                let (Some(crt), Some(key)) = (crt, key) else {
-                    return Err(CliError::msg(
-                        "Both CRT and KEY file paths are required (berth does not read a tarball on stdin)",
-                    ));
+                let (crt, key) = match (crt, key) {
+                    (Some(crt), Some(key)) => (
+                        read_text(std::path::Path::new(&crt), CERTIFICATE)?,
+                        read_text(std::path::Path::new(&key), CERTIFICATE)?,
+                    ),
+                    // Dokku's streamed import: without both paths, a tar on stdin.
+                    _ if std::io::stdin().is_terminal() => {
+                        return Err(CliError::msg(
+                            "Tar archive containing server.crt and server.key expected on stdin",
+                        ));
+                    }
+                    _ => pair_from_tar(&read_stdin_bytes(CERT_ARCHIVE)?)?,
                 };
-                let crt = read_text(std::path::Path::new(&crt), CERTIFICATE)?;
-                let key = read_text(std::path::Path::new(&key), CERTIFICATE)?;
                 let info = check_pair(&crt, &key, jiff::Timestamp::now())?;
                 let tls = ImportedTls { crt, key };
                 let progress = Terminal::new(false);

@@ -1,6 +1,7 @@
 //! Domain types with validation. Pure: no IO crate is imported here.
 
 pub mod app_json;
+pub mod cert_archive;
 pub mod certificate;
 pub mod docker_options;
 pub mod domain;

@@ -237,7 +237,7 @@ const CASES: &[(&[&str], &str)] = &[
     ),
     (
         &["registry:set", "web", "colour", "red"],
-        "Invalid property specified, valid properties include: image-repo, push-on-release, server; got \"colour\"",
+        "Invalid property specified, valid properties include: image-repo, image-repo-template, push-extra-tags, push-on-release, server; got \"colour\"",
     ),
     (
         &["registry:login", "web", "ghcr.io"],

@@ -818,3 +818,73 @@ fn registry_computed_server_is_dokku_s_image_prefix() {
         "docker.io\n"
     );
 }
+
+/// Dokku's registry properties and report keys: image-repo-template renders the computed image
+/// repo, image-repo is per app only, tag-version is reported for an app.
+#[test]
+fn registry_templates_and_report_keys() {
+    let env = env_with_app();
+    env.ok(&[
+        "registry:set",
+        "--global",
+        "image-repo-template",
+        "acme/{{ .AppName }}",
+    ]);
+    assert_eq!(
+        env.ok(&[
+            "registry:report",
+            "my-app",
+            "--registry-computed-image-repo"
+        ]),
+        "acme/my-app\n"
+    );
+    env.ok(&["registry:set", "my-app", "image-repo", "team/own"]);
+    assert_eq!(
+        env.ok(&[
+            "registry:report",
+            "my-app",
+            "--registry-computed-image-repo"
+        ]),
+        "team/own\n"
+    );
+    let before = env.state_hash();
+    assert_eq!(
+        env.fail(&["registry:set", "--global", "image-repo", "x/y"]),
+        "Property cannot be specified globally"
+    );
+    assert_eq!(
+        env.fail(&[
+            "registry:set",
+            "my-app",
+            "image-repo-template",
+            "{{ .Name }}"
+        ]),
+        "Invalid image-repo-template \"{{ .Name }}\": only {{ .AppName }} is supported, not \"{{ .Name }}\""
+    );
+    assert_eq!(env.state_hash(), before);
+    env.ok(&["registry:set", "my-app", "push-extra-tags", "latest,stable"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["registry:report", "my-app", "--format", "json"])).unwrap();
+    for key in [
+        "registry-computed-image-repo-template",
+        "registry-global-image-repo-template",
+        "registry-image-repo-template",
+        "registry-tag-version",
+        "registry-computed-push-extra-tags",
+        "computed-push-extra-tags",
+    ] {
+        assert!(json.get(key).is_some(), "no {key} in {json}");
+    }
+    assert_eq!(json["registry-computed-push-extra-tags"], "latest,stable");
+    let global: serde_json::Value =
+        serde_json::from_str(&env.ok(&["registry:report", "--global", "--format", "json"]))
+            .unwrap();
+    assert_eq!(
+        global["computed-image-repo-template"],
+        "acme/{{ .AppName }}"
+    );
+    assert!(
+        global.get("registry-computed-image-repo").is_none(),
+        "{global}"
+    );
+}

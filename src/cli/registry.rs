@@ -7,18 +7,18 @@ use super::args::{existing_scope, report_scopes};
 use super::output::{Format, Report, Row, emit_reports, info1, info2, warn};
 use super::{CliError, Ctx};
 use crate::model::registry::{
-    REGISTRY_PROPERTIES, RegistryLogin, validate_login, validate_registry_property,
-    validate_registry_server,
+    REGISTRY_APP_ONLY, REGISTRY_PROPERTIES, RegistryLogin, invalid_registry_property, report_rows,
+    validate_login, validate_registry_property, validate_registry_server,
 };
 use crate::ops::settings;
 use crate::store::{Scope, plugins};
 
 #[derive(Debug, Subcommand)]
 pub enum Registry {
-    /// Set or clear (empty value) a registry property: server, image-repo, push-on-release
+    /// Set or clear (empty value) a registry property: server, image-repo, image-repo-template, push-extra-tags, push-on-release
     #[command(
         name = "registry:set",
-        after_help = "Examples:\n  berth registry:set my-app server ghcr.io\n  berth registry:set my-app image-repo acme/my-app\n  berth registry:set --global push-on-release true"
+        after_help = "Examples:\n  berth registry:set my-app server ghcr.io\n  berth registry:set my-app image-repo acme/my-app\n  berth registry:set --global push-on-release true\n  berth registry:set --global image-repo-template 'acme/{{ .AppName }}'"
     )]
     Set {
         #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
@@ -82,9 +82,10 @@ impl Registry {
                 let scope = existing_scope(store, &target)?;
                 let value = value.filter(|v| !v.is_empty());
                 if !REGISTRY_PROPERTIES.iter().any(|p| p.0 == property) {
-                    return Err(CliError::msg(format!(
-                        "Invalid property specified, valid properties include: image-repo, push-on-release, server; got {property:?}"
-                    )));
+                    return Err(invalid_registry_property(&property).into());
+                }
+                if scope == Scope::Global && REGISTRY_APP_ONLY.contains(&property.as_str()) {
+                    return Err(CliError::msg("Property cannot be specified globally"));
                 }
                 let stored = value
                     .as_deref()
@@ -203,35 +204,31 @@ impl Registry {
                 let global_logins = store.registry_logins(&Scope::Global)?;
                 let mut reports = Vec::new();
                 for scope in scopes {
-                    let mut rows = Vec::new();
-                    for (name, default, _) in REGISTRY_PROPERTIES {
-                        let global = store
-                            .property(&Scope::Global, plugins::REGISTRY, name)?
-                            .unwrap_or_default();
-                        let app_v = match &scope {
-                            Scope::App(a) => store
-                                .property(&Scope::App(a.clone()), plugins::REGISTRY, name)?
-                                .unwrap_or_default(),
-                            Scope::Global => String::new(),
+                    let app_scope = match &scope {
+                        Scope::App(a) => Some(a.clone()),
+                        Scope::Global => None,
+                    };
+                    let props = |on_app: bool| -> Result<_, CliError> {
+                        let s = match (&app_scope, on_app) {
+                            (Some(a), true) => Scope::App(a.clone()),
+                            _ => Scope::Global,
                         };
-                        let fallback = match (name, &scope) {
-                            ("image-repo", Scope::App(a)) => a.to_string(),
-                            _ => default.to_owned(),
+                        Ok(store.properties(&s, plugins::REGISTRY)?)
+                    };
+                    let (own, global) = (props(true)?, props(false)?);
+                    let get = |on_app: bool, name: &str| {
+                        let from = if on_app && app_scope.is_some() {
+                            &own
+                        } else {
+                            &global
                         };
-                        let mut computed = [&app_v, &global]
+                        from.get(name).cloned().unwrap_or_default()
+                    };
+                    let mut rows: Vec<Row> =
+                        report_rows(app_scope.as_ref().map(|a| a.as_str()), get)
                             .into_iter()
-                            .find(|v| !v.is_empty())
-                            .cloned()
-                            .unwrap_or(fallback);
-                        if name == "server" {
-                            computed = dokku_computed_server(&computed);
-                        }
-                        if let Scope::App(_) = scope {
-                            rows.push(Row::new(format!("--registry-{name}"), app_v));
-                        }
-                        rows.push(Row::new(format!("--registry-global-{name}"), global));
-                        rows.push(Row::new(format!("--registry-computed-{name}"), computed));
-                    }
+                            .map(|(k, v)| Row::new(format!("--registry-{k}"), v))
+                            .collect();
                     rows.push(Row::new(
                         "--registry-global-logins",
                         global_logins.keys().cloned().collect::<Vec<_>>().join(" "),
@@ -257,16 +254,6 @@ impl Registry {
             }
         }
         Ok(())
-    }
-}
-
-/// Dokku's computed server is the image-name prefix: `ghcr.io/` (with the slash), and empty for
-/// Docker Hub (`docker.io`, `hub.docker.com`) or no server.
-fn dokku_computed_server(server: &str) -> String {
-    let server = server.trim().trim_end_matches('/');
-    match server {
-        "" | "docker.io" | "hub.docker.com" => String::new(),
-        s => format!("{s}/"),
     }
 }
 

@@ -888,3 +888,107 @@ fn registry_templates_and_report_keys() {
         "{global}"
     );
 }
+
+/// `--ssl-verified` answers as Dokku's `openssl verify -purpose sslserver`: a leaf signed by a
+/// CA the system trusts (here one named by SSL_CERT_FILE, which OpenSSL honours too) is
+/// "verified by a certificate authority"; the same chain without that CA trusted, and a
+/// self-signed certificate, are "self signed".
+#[test]
+fn ssl_verified_checks_the_chain_against_trusted_cas() {
+    let env = env_with_app();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |n: &str| dir.path().join(n).display().to_string();
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .expect("openssl (installed by .ci/run)");
+        assert!(out.status.success(), "openssl {args:?}: {out:?}");
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        &path("ca.key"),
+        "-out",
+        &path("ca.crt"),
+        "-days",
+        "30",
+        "-subj",
+        "/CN=Berth Test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        &path("leaf.key"),
+        "-out",
+        &path("leaf.csr"),
+        "-subj",
+        "/CN=my-app.example.com",
+    ]);
+    std::fs::write(
+        path("ext.cnf"),
+        "subjectAltName=DNS:my-app.example.com\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &path("leaf.csr"),
+        "-CA",
+        &path("ca.crt"),
+        "-CAkey",
+        &path("ca.key"),
+        "-CAcreateserial",
+        "-out",
+        &path("leaf.crt"),
+        "-days",
+        "10",
+        "-extfile",
+        &path("ext.cnf"),
+    ]);
+    env.ok(&["certs:add", "my-app", &path("leaf.crt"), &path("leaf.key")]);
+    let verified = |ca_file: &str| {
+        let out = env
+            .cmd(&["certs:report", "my-app", "--ssl-verified"])
+            .env("SSL_CERT_FILE", ca_file)
+            .env_remove("SSL_CERT_DIR")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(
+        verified(&path("ca.crt")),
+        "verified by a certificate authority\n"
+    );
+    // openssl agrees, which is what Dokku runs.
+    openssl(&[
+        "verify",
+        "-purpose",
+        "sslserver",
+        "-CAfile",
+        &path("ca.crt"),
+        &path("leaf.crt"),
+    ]);
+    std::fs::write(path("empty.pem"), "").unwrap();
+    assert_eq!(verified(&path("empty.pem")), "self signed\n");
+    // The CA itself, used as a server certificate, is self-signed and not a trusted server leaf.
+    env.ok(&["certs:update", "my-app", &path("ca.crt"), &path("ca.key")]);
+    assert_eq!(verified(&path("empty.pem")), "self signed\n");
+}

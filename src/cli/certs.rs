@@ -13,6 +13,7 @@ use std::io::IsTerminal;
 
 use crate::input::{CERT_ARCHIVE, CERTIFICATE, read_stdin_bytes, read_text};
 use crate::model::cert_archive::pair_from_tar;
+use crate::model::cert_verify::verification;
 use crate::model::certificate::{CertInfo, ImportedTls, check_pair, inspect};
 use crate::ops::certs;
 
@@ -145,10 +146,16 @@ impl Certs {
                     return Ok(());
                 };
                 let mut reports = Vec::new();
+                // Read once, and only when some app has a certificate to verify.
+                let mut anchors: Option<Vec<Vec<u8>>> = None;
                 for app in apps {
-                    let info = match store.imported_tls(&app)? {
-                        Some(tls) => Some(inspect(&tls.crt)?),
-                        None => None,
+                    let (info, verified) = match store.imported_tls(&app)? {
+                        Some(tls) => {
+                            let anchors = anchors.get_or_insert_with(certs::system_trust_anchors);
+                            let verified = verification(&tls.crt, anchors, jiff::Timestamp::now());
+                            (Some(inspect(&tls.crt)?), verified)
+                        }
+                        None => (None, ""),
                     };
                     let dir = store
                         .scope_dir(&crate::store::Scope::App(app.clone()))
@@ -158,7 +165,7 @@ impl Certs {
                     reports.push(Report {
                         subject: app.to_string(),
                         plugin: "ssl",
-                        rows: report_rows(dir, info.as_ref()),
+                        rows: report_rows(dir, info.as_ref(), verified),
                     });
                 }
                 emit_reports(&reports, format, info_flag.as_deref())?;
@@ -168,7 +175,7 @@ impl Certs {
     }
 }
 
-fn report_rows(dir: String, info: Option<&CertInfo>) -> Vec<Row> {
+fn report_rows(dir: String, info: Option<&CertInfo>, verified: &str) -> Vec<Row> {
     let field = |f: fn(&CertInfo) -> String| info.map(f).unwrap_or_default();
     vec![
         Row::new("--ssl-dir", dir),
@@ -178,16 +185,7 @@ fn report_rows(dir: String, info: Option<&CertInfo>) -> Vec<Row> {
         Row::new("--ssl-starts-at", field(|i| openssl_time(i.not_before))),
         Row::new("--ssl-issuer", field(|i| i.issuer.clone())),
         Row::new("--ssl-subject", field(|i| i.subject.clone())),
-        Row::new(
-            "--ssl-verified",
-            field(|i| {
-                if i.self_signed {
-                    "self signed".to_owned()
-                } else {
-                    format!("issued by {}", i.issuer)
-                }
-            }),
-        ),
+        Row::new("--ssl-verified", verified),
     ]
 }
 

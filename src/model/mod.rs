@@ -2,6 +2,7 @@
 
 pub mod app_json;
 pub mod cert_archive;
+pub mod cert_verify;
 pub mod certificate;
 pub mod docker_options;
 pub mod domain;

@@ -56,3 +56,14 @@ fn redeploy(
         explain_restart_failure(app, "certificate", e)
     })
 }
+
+/// The system's trusted CA certificates (DER), as OpenSSL finds them: `SSL_CERT_FILE` /
+/// `SSL_CERT_DIR`, else the platform bundle. Unreadable entries are skipped; none at all means
+/// nothing verifies, as with an empty OpenSSL store.
+pub fn system_trust_anchors() -> Vec<Vec<u8>> {
+    rustls_native_certs::load_native_certs()
+        .certs
+        .into_iter()
+        .map(|c| c.as_ref().to_vec())
+        .collect()
+}

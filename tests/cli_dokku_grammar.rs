@@ -992,3 +992,124 @@ fn ssl_verified_checks_the_chain_against_trusted_cas() {
     env.ok(&["certs:update", "my-app", &path("ca.crt"), &path("ca.key")]);
     assert_eq!(verified(&path("empty.pem")), "self signed\n");
 }
+
+/// Dokku 0.38's process-scoped docker options: `--process` before or after the app, deploy phase
+/// only, `_default_` reserved, `docker-options:list`, `deploy.<process>` report keys and the JSON
+/// `-list` arrays; `clear` without `--process` keeps the process scope.
+#[test]
+fn docker_options_per_process() {
+    let env = env_with_app();
+    env.ok(&[
+        "docker-options:add",
+        "--process",
+        "web",
+        "my-app",
+        "deploy",
+        "-p 6789:5000",
+    ]);
+    env.ok(&[
+        "docker-options:add",
+        "my-app",
+        "deploy",
+        "--ulimit nofile=12",
+        "--shm-size 256m",
+        "--process",
+        "web",
+    ]);
+    env.ok(&[
+        "docker-options:add",
+        "my-app",
+        "deploy",
+        "--cap-add NET_ADMIN",
+    ]);
+    let before = env.state_hash();
+    assert_eq!(
+        env.fail(&[
+            "docker-options:add",
+            "--process",
+            "web",
+            "my-app",
+            "build,deploy",
+            "--x"
+        ]),
+        "--process is only supported for the deploy phase, got \"build\""
+    );
+    assert_eq!(
+        env.fail(&[
+            "docker-options:add",
+            "--process",
+            "_default_",
+            "my-app",
+            "deploy",
+            "--x"
+        ]),
+        "\"_default_\" is reserved and cannot be used as a --process value"
+    );
+    assert_eq!(
+        env.fail(&["docker-options:list", "my-app"]),
+        "--phase is required"
+    );
+    assert_eq!(env.state_hash(), before);
+    assert_eq!(
+        env.ok(&[
+            "docker-options:list",
+            "my-app",
+            "--process",
+            "web",
+            "--phase",
+            "deploy"
+        ]),
+        "-p 6789:5000\n--ulimit nofile=12\n--shm-size 256m\n"
+    );
+    assert_eq!(
+        env.ok(&["docker-options:list", "my-app", "--phase", "deploy"]),
+        "--cap-add NET_ADMIN\n"
+    );
+    assert_eq!(
+        env.ok(&[
+            "docker-options:report",
+            "my-app",
+            "--docker-options-deploy.web"
+        ]),
+        "-p 6789:5000 --ulimit nofile=12 --shm-size 256m\n"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["docker-options:report", "my-app", "--format", "json"]))
+            .unwrap();
+    assert_eq!(json["deploy.web-list"][1], "--ulimit nofile=12");
+    assert_eq!(json["build-list"], serde_json::json!([]));
+    assert_eq!(json["docker-options-deploy"], "--cap-add NET_ADMIN");
+    env.ok(&["docker-options:clear", "my-app"]);
+    assert_eq!(
+        env.ok(&[
+            "docker-options:list",
+            "my-app",
+            "--process",
+            "web",
+            "--phase",
+            "deploy"
+        ])
+        .lines()
+        .count(),
+        3
+    );
+    env.ok(&[
+        "docker-options:remove",
+        "--process",
+        "web",
+        "my-app",
+        "deploy",
+        "-p 6789:5000",
+    ]);
+    env.ok(&[
+        "docker-options:clear",
+        "--process",
+        "web",
+        "my-app",
+        "deploy",
+    ]);
+    assert_eq!(
+        env.ok(&["docker-options:report", "my-app", "--format", "json"]),
+        "{\"build\":\"\",\"deploy\":\"\",\"run\":\"\",\"docker-options-build\":\"\",\"docker-options-deploy\":\"\",\"docker-options-run\":\"\",\"build-list\":[],\"deploy-list\":[],\"run-list\":[]}\n"
+    );
+}

@@ -72,6 +72,9 @@ async fn docker_options_and_ps_properties_reach_the_applied_deployment() {
     let env = BerthEnv::new();
     env.use_test_cluster();
     let app = "props";
+    let dir = tempfile::tempdir().unwrap();
+    let procfile = dir.path().join("Procfile").display().to_string();
+    std::fs::write(&procfile, "web: bin/web\nworker: bin/worker\n").unwrap();
     ok(&env, &["apps:create", app]);
     ok(&env, &["scheduler-k3s:set", app, "namespace", &n]);
     ok(
@@ -95,6 +98,18 @@ async fn docker_options_and_ps_properties_reach_the_applied_deployment() {
             "net.core.somaxconn=1024",
         ],
     );
+    // Dokku 0.38's process scope, given after the app as Dokku also reads it.
+    ok(
+        &env,
+        &[
+            "docker-options:add",
+            app,
+            "deploy",
+            "--cap-add SYS_PTRACE",
+            "--process",
+            "worker",
+        ],
+    );
     ok(&env, &["ps:set", app, "stop-timeout-seconds", "45"]);
     ok(
         &env,
@@ -107,6 +122,8 @@ async fn docker_options_and_ps_properties_reach_the_applied_deployment() {
             app,
             "--image",
             "registry.example.com/props:1",
+            "--procfile",
+            &procfile,
             "-q",
         ],
     );
@@ -127,6 +144,21 @@ async fn docker_options_and_ps_properties_reach_the_applied_deployment() {
     let sc = c.security_context.clone().unwrap();
     assert_eq!(sc.privileged, Some(true));
     assert_eq!(sc.capabilities.unwrap().add.unwrap(), ["NET_ADMIN"]);
+    let worker_caps = |d: Deployment| {
+        let pod = d.spec.unwrap().template.spec.unwrap();
+        pod.containers[0]
+            .security_context
+            .clone()
+            .and_then(|s| s.capabilities)
+            .and_then(|c| c.add)
+            .unwrap_or_default()
+    };
+    let workers = Api::<Deployment>::namespaced(client.clone(), &n);
+    assert_eq!(
+        worker_caps(workers.get("props-worker").await.unwrap()),
+        ["NET_ADMIN", "SYS_PTRACE"],
+        "the worker has the app's options and its own"
+    );
 
     // Cleared options leave no security context at the next rollout.
     ok(&env, &["docker-options:clear", app]);
@@ -143,6 +175,11 @@ async fn docker_options_and_ps_properties_reach_the_applied_deployment() {
     assert!(
         pod.containers[0].security_context.is_none(),
         "container securityContext kept"
+    );
+    // Without --process, clear leaves the process scope alone (as Dokku does).
+    assert_eq!(
+        worker_caps(workers.get("props-worker").await.unwrap()),
+        ["SYS_PTRACE"]
     );
     ns.cleanup().await;
 }

@@ -159,17 +159,22 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     (
         "docker-options:add",
-        "<app> <phase(s)> OPTION",
+        "[--process PROC...] <app> <phase(s)> OPTION",
         "Add Docker option to app for phase (comma separated phase list)",
     ),
     (
         "docker-options:clear",
-        "<app> [phase(s)]",
+        "[--process PROC...] <app> [<phase(s)>...]",
         "Clear a docker options from application with an optional phase (comma separated phase list)",
     ),
     (
+        "docker-options:list",
+        "<app> [--process PROC] --phase PHASE",
+        "List docker options for one process+phase pair",
+    ),
+    (
         "docker-options:remove",
-        "<app> <phase(s)> OPTION",
+        "[--process PROC...] <app> <phase(s)> OPTION",
         "Remove Docker option from app for phase (comma separated phase list)",
     ),
     (

@@ -240,6 +240,9 @@ pub struct Process {
     pub probes: Probes,
     pub autoscaling: Option<Autoscaling>,
     pub web: Option<WebSection>,
+    /// Privileged, capabilities and sysctls of this process's pods: the `deploy` docker options
+    /// and the ones added with `--process` for this process type.
+    pub security: crate::model::docker_options::PodSecurity,
 }
 
 /// One app.json cron task → one CronJob.

@@ -29,7 +29,7 @@ pub enum Scaled {
 /// The process types of `app`'s stored Procfile, when it has one. (Without one, those of the
 /// deployed release's values are used; with neither, any name is accepted, as Dokku does
 /// without a Procfile.)
-fn procfile_process_types(
+pub fn procfile_process_types(
     store: &crate::store::Store,
     app: &AppName,
 ) -> Result<Option<BTreeSet<String>>> {

@@ -167,6 +167,14 @@ pub fn release_from_store(
             .unwrap_or_default(),
     };
 
+    let (pod_security, process_pod_security) =
+        crate::model::docker_options::PodSecurity::per_process(
+            &store.read_json::<crate::model::docker_options::DockerOptions>(
+                &scope,
+                crate::store::docs::DOCKER_OPTIONS,
+            )?,
+        )
+        .map_err(Error::DockerOptions)?;
     let mut env = store.env(app, true)?;
     env.extend(overrides.extra_env);
     let mut scale = store.scale(app)?;
@@ -228,17 +236,8 @@ pub fn release_from_store(
         start_cmd: store
             .property(&scope, "ps", "start-cmd")?
             .filter(|v| !v.is_empty()),
-        pod_security: crate::model::docker_options::PodSecurity::from_options(
-            store
-                .read_json::<crate::model::docker_options::DockerOptions>(
-                    &scope,
-                    crate::store::docs::DOCKER_OPTIONS,
-                )?
-                .get("deploy")
-                .map(Vec::as_slice)
-                .unwrap_or_default(),
-        )
-        .map_err(Error::DockerOptions)?,
+        pod_security,
+        process_pod_security,
         dockerfile_start_cmd: store
             .property(&scope, "ps", "dockerfile-start-cmd")?
             .filter(|v| !v.is_empty()),

@@ -1,7 +1,7 @@
 //! Deployment `<app>-<process>` per process type (reference §5.4).
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
-use k8s_openapi::api::core::v1::PodTemplateSpec;
+use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use super::meta::{self, fixed_labels, layer, object_meta, template_meta, workload_annotations};
@@ -64,7 +64,10 @@ pub fn render(r: &Release, p: &Process) -> Deployment {
             },
             template: PodTemplateSpec {
                 metadata: Some(template_meta(pod_labels, pod_annotations)),
-                spec: Some(pod::pod_spec(r, pod::process_container(r, p, &name), false)),
+                spec: Some(PodSpec {
+                    security_context: pod::pod_security_context(&p.security),
+                    ..pod::pod_spec(r, pod::process_container(r, p, &name), false)
+                }),
             },
             ..DeploymentSpec::default()
         }),

@@ -62,6 +62,24 @@ fn container_security(s: &crate::model::docker_options::PodSecurity) -> Option<S
     })
 }
 
+/// `--sysctl` options: the pod's security context; none: no context at all.
+pub fn pod_security_context(
+    s: &crate::model::docker_options::PodSecurity,
+) -> Option<PodSecurityContext> {
+    (!s.sysctls.is_empty()).then(|| PodSecurityContext {
+        sysctls: Some(
+            s.sysctls
+                .iter()
+                .map(|(name, value)| Sysctl {
+                    name: name.clone(),
+                    value: value.clone(),
+                })
+                .collect(),
+        ),
+        ..PodSecurityContext::default()
+    })
+}
+
 /// A container of the app's image with its config Secret as environment.
 pub fn container(
     r: &Release,
@@ -100,6 +118,8 @@ pub fn container(
 /// Ports, `PORT` and probes for a long-running process.
 pub fn process_container(r: &Release, p: &Process, name: &str) -> Container {
     let mut c = container(r, name, &p.args, !p.args.is_empty(), &p.resources);
+    // The process's own docker options (`--process`) on top of the app's.
+    c.security_context = container_security(&p.security);
     if let Some(web) = &p.web {
         c.env = Some(vec![EnvVar {
             name: "PORT".into(),
@@ -230,19 +250,7 @@ pub fn pod_spec(r: &Release, container: Container, restart_never: bool) -> PodSp
         image_pull_secrets: (!pull.is_empty()).then_some(pull),
         restart_policy: restart_never.then(|| "Never".to_owned()),
         termination_grace_period_seconds: r.stop_timeout_seconds.map(i64::from),
-        security_context: (!r.pod_security.sysctls.is_empty()).then(|| PodSecurityContext {
-            sysctls: Some(
-                r.pod_security
-                    .sysctls
-                    .iter()
-                    .map(|(name, value)| Sysctl {
-                        name: name.clone(),
-                        value: value.clone(),
-                    })
-                    .collect(),
-            ),
-            ..PodSecurityContext::default()
-        }),
+        security_context: pod_security_context(&r.pod_security),
         service_account_name: Some(r.app.object_name().to_owned()),
         volumes: r.shm_size.as_ref().map(|size| {
             vec![Volume {

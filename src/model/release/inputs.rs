@@ -128,6 +128,8 @@ pub struct ReleaseInputs {
     pub global_trigger_auth: BTreeSet<String>,
     /// From the app's `deploy`-phase docker options: privileged, capabilities, sysctls.
     pub pod_security: crate::model::docker_options::PodSecurity,
+    /// Per process type with `docker-options:add --process` options: its merged security.
+    pub process_pod_security: BTreeMap<String, crate::model::docker_options::PodSecurity>,
     /// `ps:set start-cmd`: the command of every process, instead of the Procfile's.
     pub start_cmd: Option<String>,
     /// `ps:set dockerfile-start-cmd`: as `start_cmd`, for Dockerfile/image deploys only (wins).

@@ -132,6 +132,11 @@ pub(super) fn processes(
             probes,
             autoscaling,
             web,
+            security: i
+                .process_pod_security
+                .get(p)
+                .cloned()
+                .unwrap_or_else(|| i.pod_security.clone()),
         });
     }
     for p in i.app_json.healthchecks.keys() {

@@ -26,6 +26,7 @@ use super::app_json::{ConcurrencyPolicy, Healthcheck};
 use super::names::{AppName, ProcessType};
 
 pub use build::ReleaseError;
+pub use tls::serves_tls;
 pub use cron::{cron_hash, cron_id};
 pub use inputs::{CertIssuerKind, IngressClass, LetsencryptServer, ReleaseInputs, ResourceSetting};
 pub use interpolate::{command_words, shell_args};

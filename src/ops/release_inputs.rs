@@ -147,6 +147,17 @@ pub fn release_from_store(
     image: &str,
     overrides: Overrides,
 ) -> Result<Release, Error> {
+    Ok(Release::build(inputs_from_store(store, app, image, overrides)?)?)
+}
+
+/// Everything the store knows about `app`, plus `image` and the overrides, as release inputs
+/// (not yet validated: [`Release::build`] does that).
+pub fn inputs_from_store(
+    store: &Store,
+    app: &AppName,
+    image: &str,
+    overrides: Overrides,
+) -> Result<ReleaseInputs, Error> {
     store.require_app(app)?;
     let scope = Scope::App(app.clone());
     let props = store.scheduler_k3s_properties(Some(app))?;
@@ -263,5 +274,5 @@ pub fn release_from_store(
         },
         ..ReleaseInputs::default()
     };
-    Ok(Release::build(inputs)?)
+    Ok(inputs)
 }

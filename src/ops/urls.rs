@@ -3,7 +3,6 @@
 use super::Ctx;
 use super::error::Result;
 use crate::model::AppName;
-use crate::model::release::LetsencryptServer;
 
 /// The app's URLs and whether its ingress serves TLS.
 pub struct AppUrls {
@@ -16,14 +15,14 @@ pub fn app_urls(ctx: &Ctx, app: &AppName) -> Result<AppUrls> {
     let store = &ctx.store;
     store.require_app(app)?;
     let domains = store.app_domains(app)?;
-    let props = store.scheduler_k3s_properties(Some(app))?;
-    let email = match props.letsencrypt_server() {
-        LetsencryptServer::Stag => props.letsencrypt_email_stag(),
-        _ => props.letsencrypt_email_prod(),
-    };
-    let tls = store.imported_tls(app)?.is_some()
-        || (props.letsencrypt_server() != LetsencryptServer::Disabled
-            && (props.cert_issuer_name().is_some() || email.is_some()));
+    let inputs = super::release_inputs::inputs_from_store(
+        store,
+        app,
+        "",
+        super::release_inputs::Overrides::default(),
+    )
+    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let tls = crate::model::release::serves_tls(&inputs);
     let vhosts = if domains.enabled {
         domains.vhosts
     } else {

@@ -5,6 +5,12 @@ use super::build::{ReleaseError, fail};
 use super::inputs::*;
 use super::*;
 
+/// True when the next deploy's ingress serves TLS: the one rule `url`/`urls` and the deploy
+/// share. Inputs the deploy would refuse serve no TLS.
+pub fn serves_tls(i: &ReleaseInputs) -> bool {
+    tls(i, "app").is_ok_and(|(t, _)| t != Tls::Disabled)
+}
+
 /// The TLS source (reference §5.6), and the app's own letsencrypt issuer when it has one.
 pub(super) fn tls(i: &ReleaseInputs, a: &str) -> Result<(Tls, Option<AppIssuer>), ReleaseError> {
     let mut app_issuer = None;

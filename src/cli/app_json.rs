@@ -28,7 +28,7 @@ pub enum AppJsonCmd {
     )]
     Report {
         app: Option<String>,
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
         #[arg(long, hide = true, allow_hyphen_values = true)]
         info_flag: Option<String>,

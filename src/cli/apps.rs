@@ -41,7 +41,7 @@ pub enum Apps {
         after_help = "Examples:\n  berth apps:list\n  berth apps:list --format json"
     )]
     List {
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
     },
     /// Exit 0 when an app exists, 1 otherwise
@@ -113,7 +113,7 @@ pub enum Apps {
     )]
     Report {
         app: Option<String>,
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
         /// One value only, e.g. --app-created-at
         #[arg(long, hide = true, allow_hyphen_values = true)]

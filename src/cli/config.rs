@@ -93,7 +93,7 @@ pub enum Config {
         #[arg(value_name = "FILE|-", default_value = "-")]
         file: String,
         /// envfile (default) or json
-        #[arg(long, value_enum, default_value = "envfile")]
+        #[arg(long, short = 'o', value_enum, default_value = "envfile")]
         format: ImportFormat,
         /// Replace the whole environment instead of merging into it
         #[arg(long)]
@@ -150,7 +150,7 @@ pub enum Config {
     Export {
         #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
         target: String,
-        #[arg(long, value_enum, default_value = "exports")]
+        #[arg(long, short = 'o', value_enum, default_value = "exports")]
         format: ExportFormatArg,
         /// Include global vars (app values win)
         #[arg(long)]

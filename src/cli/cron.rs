@@ -17,7 +17,7 @@ pub enum Cron {
     )]
     List {
         app: String,
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
     },
     /// Run a cron task now (a Job from its CronJob), attached; its exit code is berth's

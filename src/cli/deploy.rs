@@ -42,14 +42,18 @@ pub struct DeployArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Manifest output format for --dry-run
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, short = 'o', value_enum, default_value_t)]
     pub format: ManifestFormat,
     /// Print Secret values instead of `<redacted>` in --dry-run output
     #[arg(long)]
     pub show_secrets: bool,
     /// Fail at once if another deploy of the app is running instead of waiting for it
-    #[arg(long)]
+    /// (`--no-wait`, berth's earlier spelling, still works)
+    #[arg(long = "no-lock-wait", alias = "no-wait")]
     pub no_wait: bool,
+    /// How long to wait for the rollout this time (`60s`, `5m`), instead of `deploy-timeout`
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: Option<std::time::Duration>,
     /// Plain progress lines instead of live ones
     #[arg(long, short)]
     pub quiet: bool,
@@ -84,6 +88,7 @@ pub fn deploy_opts(ctx: &Ctx, args: &DeployArgs) -> Result<DeployOpts, CliError>
                 })
             })
             .transpose()?,
+        timeout: args.timeout,
         wait: if args.no_wait {
             LockWait::NoWait
         } else {
@@ -116,4 +121,11 @@ impl Deploy {
         print!("{text}");
         Ok(())
     }
+}
+
+/// `--timeout`: a duration as `deploy-timeout` takes it.
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    crate::model::duration::parse_duration(s)
+        .map(|(d, _)| d)
+        .map_err(|e| e.0)
 }

@@ -20,6 +20,51 @@ pub struct GlobalFlags {
     pub quiet: bool,
     /// `--trace`: debug logging on stderr (Dokku's `set -x`).
     pub trace: bool,
+    /// `--color auto|always|never` (berth's own; `NO_COLOR` is honoured under `auto`).
+    pub color: ColorChoice,
+}
+
+/// When output is coloured.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set (<https://no-color.org>).
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    fn parse(s: &str) -> Result<ColorChoice, CliError> {
+        match s {
+            "auto" => Ok(ColorChoice::Auto),
+            "always" => Ok(ColorChoice::Always),
+            "never" => Ok(ColorChoice::Never),
+            other => Err(CliError::msg(format!(
+                "Invalid color: {other} (valid: auto, always, never)"
+            ))),
+        }
+    }
+
+    /// Whether to colour a stream that `is_terminal` (or not).
+    pub fn enabled(self, is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+
+    /// The same choice for clap's help and error output.
+    pub fn for_clap(self) -> clap::ColorChoice {
+        match self {
+            ColorChoice::Always => clap::ColorChoice::Always,
+            ColorChoice::Never => clap::ColorChoice::Never,
+            ColorChoice::Auto => clap::ColorChoice::Auto,
+        }
+    }
 }
 
 static GLOBAL: OnceLock<GlobalFlags> = OnceLock::new();
@@ -31,6 +76,7 @@ pub fn current() -> &'static GlobalFlags {
         force: false,
         quiet: false,
         trace: false,
+        color: ColorChoice::Auto,
     };
     GLOBAL.get().unwrap_or(&NONE)
 }
@@ -40,7 +86,7 @@ pub fn install(flags: GlobalFlags) {
     let _ = GLOBAL.set(flags);
 }
 
-const VALID: &str = "--app APP, --force, --quiet, --trace";
+const VALID: &str = "--app APP, --force, --quiet, --trace, --color WHEN";
 
 /// Split `args` (`args[0]` is the program) into the global flags and the command line without
 /// them, with `--app`'s value inserted after the command.
@@ -59,10 +105,17 @@ pub fn split(args: Vec<String>) -> Result<(GlobalFlags, Vec<String>), CliError> 
             "--quiet" => flags.quiet = true,
             "--trace" => flags.trace = true,
             "--force" => flags.force = true,
+            "--color" => match iter.next() {
+                Some(when) => flags.color = ColorChoice::parse(&when)?,
+                None => return Err(CliError::msg("--color requires auto, always or never")),
+            },
             "--app" => match iter.next() {
                 Some(app) if !app.is_empty() && !app.starts_with("--") => flags.app = Some(app),
                 _ => return Err(CliError::msg("--app requires an app name")),
             },
+            other if other.starts_with("--color=") => {
+                flags.color = ColorChoice::parse(&other["--color=".len()..])?;
+            }
             other => match other.strip_prefix("--app=") {
                 Some(app) if !app.is_empty() => flags.app = Some(app.to_owned()),
                 Some(_) => return Err(CliError::msg("--app requires an app name")),
@@ -116,10 +169,26 @@ mod tests {
     }
 
     #[test]
+    fn color_choice() {
+        let (f, rest) = split(args("--color never apps:list")).unwrap();
+        assert_eq!(f.color, ColorChoice::Never);
+        assert_eq!(rest, args("apps:list"));
+        let (f, _) = split(args("--color=always apps:list")).unwrap();
+        assert!(f.color.enabled(false));
+        assert!(!ColorChoice::Never.enabled(true));
+        assert_eq!(
+            split(args("--color sometimes apps:list"))
+                .unwrap_err()
+                .message,
+            "Invalid color: sometimes (valid: auto, always, never)"
+        );
+    }
+
+    #[test]
     fn bad_global_flags_are_named() {
         assert_eq!(
             split(args("--frobnicate apps:list")).unwrap_err().message,
-            "Invalid global flag --frobnicate, valid global flags: --app APP, --force, --quiet, --trace"
+            "Invalid global flag --frobnicate, valid global flags: --app APP, --force, --quiet, --trace, --color WHEN"
         );
         assert_eq!(
             split(args("--app")).unwrap_err().message,

@@ -7,6 +7,7 @@ pub const FAMILIES: &[(&str, &str)] = &[
     ("apps", "Manage apps"),
     ("builder", "Manage builder settings for an app"),
     ("certs", "Manage SSL (TLS) certs"),
+    ("completion", "Print a shell completion script"),
     ("config", "Manage global and app-specific config vars"),
     ("cron", "Manage scheduled cron tasks"),
     ("deploy", "Deploy an image or a release to the cluster"),
@@ -14,6 +15,7 @@ pub const FAMILIES: &[(&str, &str)] = &[
     ("domains", "Manage domains used by the proxy"),
     ("enter", "Enter running app containers"),
     ("logs", "Manage log integration for an app"),
+    ("man", "Print berth's manual pages"),
     ("ports", "Manage ports for an app"),
     ("procfile", "Manage the Procfile of an app"),
     ("ps", "Manage app processes"),
@@ -101,6 +103,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "config",
         "(<app>|--global)",
         "Pretty-print an app or global environment",
+    ),
+    (
+        "completion",
+        "bash|zsh|fish|elvish|powershell",
+        "Print a shell completion script",
     ),
     (
         "config:clear",
@@ -240,6 +247,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "logs",
         "[-h|--help] [-t|--tail] [-n|--num num] [-q|--quiet] [-p|--ps process] <app>",
         "Display recent log output",
+    ),
+    (
+        "man",
+        "[<command>] [--dir DIR]",
+        "Print berth's manual page, or one command's",
     ),
     (
         "ports:add",

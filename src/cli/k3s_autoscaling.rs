@@ -33,7 +33,7 @@ pub enum K3sAutoscaling {
     Report {
         #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
         target: Option<String>,
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
         /// Show metadata values (secrets)
         #[arg(long)]

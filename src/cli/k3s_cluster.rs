@@ -87,7 +87,7 @@ pub enum K3sCluster {
         after_help = "Examples:\n  berth scheduler-k3s:cluster:list\n  berth scheduler-k3s:cluster:list --format json"
     )]
     ClusterList {
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
     },
     /// Cordon and drain a node, uninstall k3s on it over SSH, and delete it from the cluster

@@ -19,7 +19,7 @@ pub enum K3sHistory {
     )]
     History {
         app: String,
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
     },
     /// Roll an app back to a revision (default: the one before the deployed one) and wait
@@ -32,7 +32,7 @@ pub enum K3sHistory {
         /// Revision number from scheduler-k3s:history
         revision: Option<u32>,
         /// Fail at once if another command holds the app's lock
-        #[arg(long)]
+        #[arg(long = "no-lock-wait", alias = "no-wait")]
         no_wait: bool,
         /// Plain progress lines instead of live ones
         #[arg(long, short)]

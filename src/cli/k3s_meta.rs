@@ -35,7 +35,7 @@ pub struct MetaSet {
 pub struct MetaReport {
     #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
     target: Option<String>,
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, short = 'o', value_enum, default_value_t)]
     format: Format,
     /// Only entries of this process type (`global` for app-wide entries)
     #[arg(long)]

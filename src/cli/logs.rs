@@ -13,7 +13,7 @@ pub enum Logs {
     /// Show the app's logs: every pod, each line prefixed `app[pod]: `
     #[command(
         name = "logs",
-        after_help = "Examples:\n  berth logs my-app\n  berth logs my-app -p worker -n 50\n  berth logs my-app --tail          # follow\n  berth logs my-app -p web.2 --quiet # second web pod, no prefix"
+        after_help = "Examples:\n  berth logs my-app\n  berth logs my-app -p worker -n 50\n  berth logs my-app --tail          # follow (also -f)\n  berth logs my-app -p web.2 --quiet # second web pod, no prefix"
     )]
     Logs {
         app: String,
@@ -23,8 +23,8 @@ pub enum Logs {
         /// Number of lines per pod (0 = all)
         #[arg(long = "num", short = 'n', default_value_t = 100)]
         num: i64,
-        /// Keep streaming new lines
-        #[arg(long, short = 't')]
+        /// Keep streaming new lines (`-f`/`--follow`, as kubectl spells it, work too)
+        #[arg(long, short = 't', visible_short_alias = 'f', visible_alias = "follow")]
         tail: bool,
         /// No pod prefix and no colour
         #[arg(long, short = 'q')]
@@ -75,7 +75,10 @@ impl Logs {
             follow: tail,
             lines: num,
             quiet,
-            color: !quiet && std::io::stdout().is_terminal(),
+            color: !quiet
+                && super::global_flags::current()
+                    .color
+                    .enabled(std::io::stdout().is_terminal()),
             ..ops_logs::LogsRequest::default()
         };
         let mut out = std::io::stdout().lock();

@@ -37,6 +37,7 @@ pub mod scheduler;
 pub mod scheduler_k3s;
 pub mod selected;
 pub mod terminal;
+pub mod tooling;
 pub mod urls;
 
 mod help;
@@ -148,6 +149,7 @@ command_families! {
     K3sCluster(k3s_cluster::K3sCluster),
     Urls(urls::Urls),
     Report(report::ReportAll),
+    Tooling(tooling::Tooling),
 }
 
 /// berth: Dokku's scheduler-k3s as one binary.
@@ -210,7 +212,8 @@ pub fn run_with(args: Vec<String>) -> i32 {
         None => {}
     }
     let args = args::rewrite_info_flags(&command(), args);
-    let matches = match command().try_get_matches_from(&args) {
+    let color = global_flags::current().color.for_clap();
+    let matches = match command().color(color).try_get_matches_from(&args) {
         Ok(m) => m,
         Err(e) => return clap_error(e),
     };
@@ -288,12 +291,14 @@ fn clap_error(e: clap::Error) -> i32 {
             let arg = context_string(&e, ContextKind::InvalidArg);
             let value = context_string(&e, ContextKind::InvalidValue);
             let valid = context_strings(&e, ContextKind::ValidValue).join(", ");
+            // `--format <FORMAT>` → format; a positional `<SHELL>` → shell.
             let name = arg
                 .trim_start_matches('-')
-                .split([' ', '=', '<'])
+                .trim_start_matches('<')
+                .split([' ', '=', '<', '>'])
                 .next()
                 .unwrap_or_default()
-                .to_owned();
+                .to_ascii_lowercase();
             if name.is_empty() || valid.is_empty() {
                 return clap_generic(&e);
             }

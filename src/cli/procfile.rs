@@ -30,7 +30,7 @@ pub enum ProcfileCmd {
     )]
     Report {
         app: Option<String>,
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
     },
 }

@@ -27,7 +27,7 @@ pub enum Ps {
         #[arg(long)]
         skip_deploy: bool,
         /// Output of the report form (no pairs): stdout or json
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
     },
     /// Set or clear (no value) a ps property: start-cmd, dockerfile-start-cmd, stop-timeout-seconds, restart-policy, procfile-path, restore, skip-deploy
@@ -48,7 +48,7 @@ pub enum Ps {
     )]
     Report {
         app: Option<String>,
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
         #[arg(long, hide = true, allow_hyphen_values = true)]
         info_flag: Option<String>,

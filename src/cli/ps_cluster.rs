@@ -14,7 +14,7 @@ use crate::ops::release::Redeploy;
 #[derive(Debug, Args)]
 pub struct RolloutFlags {
     /// Fail at once if another command holds the app's lock instead of waiting for it
-    #[arg(long)]
+    #[arg(long = "no-lock-wait", alias = "no-wait")]
     pub no_wait: bool,
     /// Plain progress lines instead of live ones
     #[arg(long, short)]
@@ -98,7 +98,7 @@ pub enum PsCluster {
     )]
     Inspect {
         app: String,
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
     },
 }

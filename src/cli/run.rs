@@ -52,7 +52,7 @@ pub enum Run {
     )]
     List {
         app: String,
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
     },
     /// Show the logs of a one-off run (the newest when none is named)

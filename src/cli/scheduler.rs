@@ -29,7 +29,7 @@ pub enum Scheduler {
     Report {
         #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
         target: Option<String>,
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
         #[arg(long, hide = true, allow_hyphen_values = true)]
         info_flag: Option<String>,

@@ -37,7 +37,7 @@ pub enum SchedulerK3s {
     Report {
         #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
         target: Option<String>,
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
         /// One value only, e.g. --scheduler-k3s-computed-namespace
         #[arg(long, hide = true, allow_hyphen_values = true)]
@@ -63,7 +63,7 @@ pub enum SchedulerK3s {
         /// Only this chart
         #[arg(allow_hyphen_values = true)]
         chart: Option<String>,
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
         #[arg(long, hide = true, allow_hyphen_values = true)]
         info_flag: Option<String>,

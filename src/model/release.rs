@@ -26,10 +26,10 @@ use super::app_json::{ConcurrencyPolicy, Healthcheck};
 use super::names::{AppName, ProcessType};
 
 pub use build::ReleaseError;
-pub use tls::serves_tls;
 pub use cron::{cron_hash, cron_id};
 pub use inputs::{CertIssuerKind, IngressClass, LetsencryptServer, ReleaseInputs, ResourceSetting};
 pub use interpolate::{command_words, shell_args};
+pub use tls::serves_tls;
 
 /// How the image was built; decides the start command form (Dokku's `dokku.com/builder-type`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

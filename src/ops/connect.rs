@@ -20,11 +20,14 @@ pub struct AppCluster {
     pub app: AppName,
     pub namespace: String,
     pub props: ResolvedProperties,
+    /// `deploy --timeout`: this command's deadline instead of `deploy-timeout`.
+    pub timeout_override: Option<Duration>,
 }
 
 impl AppCluster {
     pub fn deploy_timeout(&self) -> Duration {
-        self.props.deploy_timeout()
+        self.timeout_override
+            .unwrap_or_else(|| self.props.deploy_timeout())
     }
 }
 
@@ -44,6 +47,7 @@ pub async fn connect(store: &Store, app: &AppName) -> Result<AppCluster> {
         app: app.clone(),
         namespace: props.namespace().to_owned(),
         props,
+        timeout_override: None,
     })
 }
 

@@ -36,6 +36,8 @@ pub struct DeployOpts {
     /// `--builder`: how the image was built, for this deploy (else `builder:set`, else
     /// dockerfile).
     pub builder: Option<crate::model::release::BuilderType>,
+    /// `--timeout`: the rollout deadline for this deploy instead of `deploy-timeout`.
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// A release ready to render or deploy, with the file texts it was built from.
@@ -229,7 +231,8 @@ pub fn deploy(ctx: &Ctx, opts: &DeployOpts, r: &dyn Reporter) -> Result<Deployed
     }
     let mut plan = build(ctx, &opts.app, given, Default::default(), r)?;
     let done = block_on(async {
-        let cluster = connect(&ctx.store, &opts.app).await?;
+        let mut cluster = connect(&ctx.store, &opts.app).await?;
+        cluster.timeout_override = opts.timeout;
         // What the cluster serves decides some objects, as Helm capabilities do for Dokku.
         plan.release.http_addon = cluster.http_addon;
         let manifests = render::render(&plan.release);

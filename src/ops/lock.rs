@@ -13,7 +13,7 @@ use crate::store::{Scope, ScopeLock};
 /// How long to wait for an app lock another cluster operation holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LockWait {
-    /// Fail at once, naming the holder (`--no-wait`).
+    /// Fail at once, naming the holder (`--no-lock-wait`).
     NoWait,
     /// Wait as long as the app's deploy-timeout plus a minute (another deploy may be running).
     DeployTimeout,

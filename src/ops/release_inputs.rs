@@ -147,7 +147,9 @@ pub fn release_from_store(
     image: &str,
     overrides: Overrides,
 ) -> Result<Release, Error> {
-    Ok(Release::build(inputs_from_store(store, app, image, overrides)?)?)
+    Ok(Release::build(inputs_from_store(
+        store, app, image, overrides,
+    )?)?)
 }
 
 /// Everything the store knows about `app`, plus `image` and the overrides, as release inputs

@@ -56,7 +56,7 @@ pub const DEFAULT_HOME: &str = "/var/lib/berth";
 /// Failure reading or writing state. Messages are one line and name the path or scope.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {source}{}", not_writable_hint(source))]
     Io {
         path: String,
         #[source]
@@ -87,6 +87,16 @@ pub enum StoreError {
     },
     #[error("Invalid state name {0:?}: names may not contain '/' or start with '.'")]
     BadName(String),
+}
+
+/// What to do when berth may not write its state directory (not root, read-only mount).
+fn not_writable_hint(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+            " (berth keeps its state in BERTH_HOME, default /var/lib/berth: run it as root, e.g. with sudo, or set BERTH_HOME to a directory you can write)"
+        }
+        _ => "",
+    }
 }
 
 impl StoreError {

@@ -244,13 +244,23 @@ pub async fn run_connected(
                     // ends it anyway, so an attach server that keeps streaming cannot hang berth.
                     let pump = super::exec::pump_counting(attached, tty, true);
                     tokio::pin!(pump);
+                    // An attach the kubelet refuses once the stream is open ("container … is
+                    // not available": it exited between the pod watch and the attach) showed
+                    // nothing, so the logs below show the output instead.
+                    let streamed = |r: Result<(i32, u64)>| match r {
+                        Ok((_, n)) => n,
+                        Err(e) => {
+                            tracing::debug!("attach to {pod_name} ended with {e:#}; showing its logs");
+                            0
+                        }
+                    };
                     tokio::select! {
-                        r = &mut pump => received = r?.1,
+                        r = &mut pump => received = streamed(r),
                         r = wait_for_pod_exit(client, ns, &pod_name) => {
                             r?;
                             // Let the stream deliver what it still has (bounded).
                             if let Ok(r) = tokio::time::timeout(Duration::from_secs(5), &mut pump).await {
-                                received = r?.1;
+                                received = streamed(r);
                             }
                         }
                     }

@@ -246,6 +246,15 @@ pub fn deploy(ctx: &Ctx, opts: &DeployOpts, r: &dyn Reporter) -> Result<Deployed
     if let Some(text) = &plan.app_json_text {
         lock.write_text(docs::APP_JSON, text)?;
     }
+    // The scale that runs becomes the app's (Dokku keeps the app.json formation of a deploy as
+    // its scale), so ps:scale / ps:report show it and a later deploy without app.json keeps it.
+    let deployed_scale: crate::model::resources::Scale = plan
+        .release
+        .processes
+        .iter()
+        .map(|p| (p.proc_type.clone(), p.replicas))
+        .collect();
+    lock.write_json(docs::SCALE, &deployed_scale)?;
     // Dokku's `apps:report --app-deploy-source(-metadata)` after `git:from-image`.
     for (name, value) in [
         ("deploy-source", "docker-image"),

@@ -822,6 +822,24 @@ fn registry_computed_server_is_dokku_s_image_prefix() {
 /// Dokku's registry properties and report keys: image-repo-template renders the computed image
 /// repo, image-repo is per app only, tag-version is reported for an app.
 #[test]
+fn property_typos_get_the_closest_property() {
+    let env = env_with_app();
+    let msg = env.fail(&["scheduler-k3s:set", "my-app", "deploy-timout", "60s"]);
+    assert!(
+        msg.starts_with("Invalid property specified, valid properties include: "),
+        "{msg}"
+    );
+    assert!(
+        msg.ends_with("got \"deploy-timout\"; did you mean `deploy-timeout`?"),
+        "{msg}"
+    );
+    let msg = env.fail(&["ps:set", "my-app", "restart-polcy", "always"]);
+    assert!(msg.ends_with("did you mean `restart-policy`?"), "{msg}");
+    let msg = env.fail(&["registry:set", "my-app", "sever", "ghcr.io"]);
+    assert!(msg.ends_with("did you mean `server`?"), "{msg}");
+}
+
+#[test]
 fn registry_templates_and_report_keys() {
     let env = env_with_app();
     env.ok(&[

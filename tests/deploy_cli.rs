@@ -445,6 +445,9 @@ async fn timeout_without_and_with_rollback() {
     );
     assert_eq!(code, 1);
     assert!(err.contains("timed out") && err.contains("web"), "{err}");
+    // The plain progress says what happens, with the time taken and the deadline.
+    assert!(err.contains("=====> Deploying slow (revision 2)"), "{err}");
+    assert!(err.contains(" [0s of "), "no elapsed/deadline in: {err}");
     assert!(
         err.contains("rollback-on-failure"),
         "says how to get a rollback: {err}"
@@ -1269,7 +1272,13 @@ async fn app_names_with_dots_and_long_names_deploy_and_destroy() {
             .len(),
         1
     );
-    ok(&env, &["ps:scale", dotted, "web=2"]);
+    let scaled = run(&env, &["ps:scale", dotted, "web=2"]);
+    assert!(scaled.status.success(), "{scaled:?}");
+    assert!(
+        String::from_utf8_lossy(&scaled.stderr)
+            .contains("=====> Scaling test.dokku.test (revision 2)"),
+        "{scaled:?}"
+    );
     assert_eq!(
         ready_pods(&client, &n, "test-dokku-test", "web")
             .await

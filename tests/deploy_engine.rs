@@ -26,6 +26,7 @@ fn request(
     DeployRequest {
         app: app.into(),
         release: app.into(),
+        action: "Deploying",
         namespace: ns.into(),
         objects,
         values: json!({"global": {"app_name": app}})

@@ -69,6 +69,7 @@ async fn helm_reads_berth_history_and_uninstalls() {
         let req = DeployRequest {
             app: app.into(),
             release: app.into(),
+            action: "Deploying",
             namespace: ns.name().to_owned(),
             objects: vec![service(app), deployment(app, "web", image, 1, json!({}))],
             values: json!({"global": {"image": {"name": image}}})

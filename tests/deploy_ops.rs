@@ -39,6 +39,7 @@ async fn redeploy_current(
     let req = DeployRequest {
         app: app.to_owned(),
         release: app.to_owned(),
+        action: "Deploying",
         namespace: ns.to_owned(),
         objects,
         values: current.config.clone(),
@@ -118,6 +119,7 @@ async fn scale_restart_stop_start_run_logs_enter_cron() {
     let req = DeployRequest {
         app: app.into(),
         release: app.into(),
+        action: "Deploying",
         namespace: n.into(),
         objects: vec![
             service(app),

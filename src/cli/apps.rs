@@ -166,10 +166,7 @@ impl Apps {
                     &["deploy-source", "deploy-source-metadata"]
                 };
                 if !valid.contains(&property.as_str()) {
-                    return Err(CliError::msg(format!(
-                        "Invalid property specified, valid properties include: {}; got {property:?}",
-                        valid.join(", ")
-                    )));
+                    return Err(crate::model::error::invalid_property(valid, &property).into());
                 }
                 let value = value.filter(|v| !v.is_empty());
                 if let Some(v) = &value

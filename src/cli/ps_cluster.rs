@@ -172,7 +172,7 @@ impl PsCluster {
                 Ok(())
             }),
             PsCluster::Start { app, all, flags } => {
-                each(ctx, app, all, |a| rollout(ctx, a, &flags, Redeploy::Keep))
+                each(ctx, app, all, |a| rollout(ctx, a, &flags, Redeploy::Start))
             }
             PsCluster::Restart {
                 app,

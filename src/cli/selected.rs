@@ -52,10 +52,7 @@ impl SelectedProperty {
         } else {
             let mut names = vec!["selected"];
             names.extend(self.others.iter().map(|o| o.name));
-            return Err(CliError::msg(format!(
-                "Invalid property specified, valid properties include: {}; got {property:?}",
-                names.join(", ")
-            )));
+            return Err(crate::model::error::invalid_property(&names, property).into());
         };
         let value = value.filter(|v| !v.is_empty());
         if let Some(v) = &value {

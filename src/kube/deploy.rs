@@ -25,6 +25,8 @@ pub struct DeployRequest {
     pub app: String,
     /// The release (and object-name base): [`AppName::object_name`](crate::model::names::AppName::object_name).
     pub release: String,
+    /// What the step line says is happening: `Deploying`, `Scaling`, `Restarting`, …
+    pub action: &'static str,
     pub namespace: String,
     /// Rendered objects in apply order (JSON of typed manifests).
     pub objects: Vec<Value>,
@@ -142,8 +144,8 @@ pub async fn deploy(
         .await?;
 
     progress.line(&format!(
-        "=====> Installing {} (revision {revision})",
-        req.app
+        "=====> {} {} (revision {revision})",
+        req.action, req.app
     ));
     let mut tasks = Vec::new();
     let outcome = tokio::select! {

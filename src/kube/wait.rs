@@ -52,6 +52,24 @@ impl std::fmt::Display for WaitFailure {
     }
 }
 
+/// How often a waiting rollout's lines are redone (with the time taken so far).
+const TICK: Duration = Duration::from_secs(10);
+
+/// `[20s of 5m]`: the time taken, in whole 10 s steps, and the deadline.
+fn elapsed_of(elapsed: Duration, timeout: Duration) -> String {
+    let steps = elapsed.as_secs() / TICK.as_secs() * TICK.as_secs();
+    format!("[{} of {}]", short(steps), short(timeout.as_secs()))
+}
+
+/// `90` → `1m30s`, `300` → `5m`, `45` → `45s`.
+fn short(secs: u64) -> String {
+    match (secs / 60, secs % 60) {
+        (0, s) => format!("{s}s"),
+        (m, 0) => format!("{m}m"),
+        (m, s) => format!("{m}m{s}s"),
+    }
+}
+
 enum Seen {
     Deployment(watcher::Event<Deployment>),
     Pod(watcher::Event<Pod>),
@@ -89,8 +107,13 @@ pub async fn wait_rollout(
     let mut deadline = std::pin::pin!(deadline);
     // Set while new pods are Ready but not yet for the stability window: no event may come.
     let mut recheck: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
+    // The lines say how long this has taken, in 10 s steps, so a log without a terminal gets a
+    // line at least every 10 s while a rollout waits.
+    let started = tokio::time::Instant::now();
+    let mut tick = tokio::time::interval_at(started + TICK, TICK);
     loop {
         tokio::select! {
+            _ = tick.tick() => {}
             _ = &mut deadline => {
                 let mut pending = describe_pending(targets, &live_deps, &live_pods, api_error.as_deref());
                 progress.close();
@@ -119,8 +142,10 @@ pub async fn wait_rollout(
         let mut all_done = true;
         let mut failed = Vec::new();
         let mut wait_more: Option<Duration> = None;
+        let clock = elapsed_of(started.elapsed(), timeout);
         for t in targets {
             let (state, text, left) = target_state(t, &live_deps, &live_pods);
+            let waiting = format!("{text} {clock}");
             if let Some(left) = left {
                 wait_more = Some(wait_more.map_or(left, |w| w.max(left)));
             }
@@ -129,11 +154,11 @@ pub async fn wait_rollout(
                 Some(Rollout::Failed(why)) => {
                     all_done = false;
                     failed.push((t.process_type.clone(), why));
-                    progress.update(&t.process_type, &text);
+                    progress.update(&t.process_type, &waiting);
                 }
                 Some(Rollout::InProgress(_)) => {
                     all_done = false;
-                    progress.update(&t.process_type, &text);
+                    progress.update(&t.process_type, &waiting);
                 }
                 // Not seen yet (the watch is still listing): nothing worth showing.
                 None => all_done = false,
@@ -309,4 +334,17 @@ fn describe_pending(
         out.push(("api".into(), e.to_owned()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn elapsed_in_ten_second_steps() {
+        let t = |e: u64, d: u64| elapsed_of(Duration::from_secs(e), Duration::from_secs(d));
+        assert_eq!(t(19, 300), "[10s of 5m]");
+        assert_eq!(t(95, 90), "[1m30s of 1m30s]");
+        assert_eq!(t(0, 60), "[0s of 1m]");
+    }
 }

@@ -69,11 +69,14 @@ pub fn ps_property(name: &str, global: bool) -> Valid<&'static PsProperty> {
             valid(true)
         ))),
         Some(p) => Ok(p),
-        None => Err(InvalidValue(format!(
-            "Invalid property specified, valid properties include: {}; got {}",
-            valid(global),
-            q(name)
-        ))),
+        None => Err(super::error::invalid_property(
+            &PS_PROPERTIES
+                .iter()
+                .filter(|p| !global || p.global)
+                .map(|p| p.name)
+                .collect::<Vec<_>>(),
+            name,
+        )),
     }
 }
 

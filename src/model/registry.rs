@@ -36,14 +36,9 @@ pub const REGISTRY_PROPERTIES: [(&str, &str, &str); 5] = [
 /// Properties Dokku's registry plugin takes only per app.
 pub const REGISTRY_APP_ONLY: [&str; 1] = ["image-repo"];
 
-const VALID: &str = "image-repo, image-repo-template, push-extra-tags, push-on-release, server";
-
 /// The unknown-property message, listing the valid ones.
 pub fn invalid_registry_property(name: &str) -> InvalidValue {
-    InvalidValue(format!(
-        "Invalid property specified, valid properties include: {VALID}; got {}",
-        q(name)
-    ))
+    super::error::invalid_property(&REGISTRY_PROPERTIES.map(|p| p.0), name)
 }
 
 /// Validate a registry property value; returns the stored form.

@@ -138,7 +138,7 @@ pub fn scale(
             return Ok(Scaled::Unchanged);
         }
         r.info(&format!("Scaling {app} processes: {}", summary.join(" ")));
-        let done = release::redeploy(&lock, &cluster, Redeploy::Keep, r).await?;
+        let done = release::redeploy(&lock, &cluster, Redeploy::Scale, r).await?;
         Ok(Scaled::RolledOut(done.revision))
     })
 }

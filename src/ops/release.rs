@@ -86,6 +86,7 @@ pub async fn deploy_release(
     let req = DeployRequest {
         app: cluster.app.to_string(),
         release: cluster.app.object_name().to_owned(),
+        action: "Deploying",
         namespace: cluster.namespace.clone(),
         objects: manifests_to_objects(manifests)?,
         values: recorded_values(lock, release)?,
@@ -230,13 +231,30 @@ pub async fn restore_store(
 /// How a redeploy of the current image treats pods.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Redeploy {
-    /// Re-render with the deployed id: only changed objects roll (scale, start).
+    /// Re-render with the deployed id: only changed objects roll (a settings change).
     Keep,
+    /// As `Keep`, for `ps:scale`.
+    Scale,
+    /// As `Keep`, for `ps:start`.
+    Start,
     /// New deployment id: every pod is replaced (`ps:rebuild`).
     Rebuild,
     /// Keep the id, stamp the pod template of one process type (all when `None`) so only those
     /// pods are replaced (`ps:restart [process]`).
     Restart(Option<String>),
+}
+
+impl Redeploy {
+    /// What the step line says is happening.
+    pub fn action(&self) -> &'static str {
+        match self {
+            Redeploy::Keep => "Updating",
+            Redeploy::Scale => "Scaling",
+            Redeploy::Start => "Starting",
+            Redeploy::Rebuild => "Rebuilding",
+            Redeploy::Restart(_) => "Restarting",
+        }
+    }
 }
 
 /// Re-render the app from the store with its deployed image and deploy that. Errors when the
@@ -292,6 +310,7 @@ pub async fn redeploy(
     let req = DeployRequest {
         app: cluster.app.to_string(),
         release: cluster.app.object_name().to_owned(),
+        action: mode.action(),
         namespace: cluster.namespace.clone(),
         objects,
         values: recorded_values(lock, &release)?,

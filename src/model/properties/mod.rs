@@ -249,13 +249,7 @@ pub fn lookup_property(name: &str) -> Valid<&'static PropertyDef> {
     SCHEDULER_K3S_PROPERTIES
         .iter()
         .find(|p| p.name == name)
-        .ok_or_else(|| {
-            InvalidValue(format!(
-                "Invalid property specified, valid properties include: {}; got {}",
-                property_names().join(", "),
-                q(name)
-            ))
-        })
+        .ok_or_else(|| super::error::invalid_property(&property_names(), name))
 }
 
 #[cfg(test)]

@@ -64,7 +64,7 @@ pub enum Deploy {
     /// Deploy an image (with --dry-run: print the Kubernetes objects it would create)
     #[command(
         name = "deploy",
-        after_help = "Examples:\n  berth deploy my-app --image registry.example.com/my-app:1.2.3 --dry-run\n  berth deploy my-app --image nginx:1.27 --procfile Procfile --app-json app.json --dry-run --show-secrets | kubectl apply -f -"
+        after_help = "Examples:\n  berth deploy my-app --image registry.example.com/my-app:1.2.3\n  berth deploy my-app --image ghcr.io/acme/my-app:1.2.4 --app-json app.json --timeout 5m\n  berth deploy my-app --image registry.example.com/my-app:1.2.3 --dry-run\n  berth deploy my-app --image nginx:1.27 --dry-run --show-secrets | kubectl apply -f -\n\nThe deploy waits for every process type to be ready (deploy-timeout, or --timeout), showing\neach one's ready/desired count; on failure it names the reason and what to run next.\n\nEnvironment:\n  BERTH_HOME           berth's state directory (default /var/lib/berth)\n  BERTH_LOCK_TIMEOUT   seconds to wait for a state lock another berth command holds (30)\n  NO_COLOR             no colour under --color auto\n  RUST_LOG             tracing filter for --trace (e.g. kube=debug)"
     )]
     Deploy(DeployArgs),
 }

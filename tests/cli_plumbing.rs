@@ -89,6 +89,33 @@ fn dash_o_is_format() {
     assert!(missing.is_empty(), "--format without -o: {missing:?}");
 }
 
+/// The list and show commands a script reads have `--format json` (`-o json`) too.
+#[test]
+fn lists_and_shows_in_json() {
+    let env = Env::new();
+    env.ok(&["apps:create", "my-app"]);
+    env.ok(&["config:set", "--no-restart", "my-app", "K=V", "X=1"]);
+    assert_eq!(
+        env.ok(&["config:show", "my-app", "-o", "json"]),
+        "{\"K\":\"V\",\"X\":\"1\"}\n"
+    );
+    assert_eq!(env.ok(&["ports:list", "my-app", "-o", "json"]), "[]\n");
+    env.ok(&["ports:set", "my-app", "http:80:5000"]);
+    assert_eq!(
+        env.ok(&["ports:list", "my-app", "--format", "json"]),
+        "[{\"scheme\":\"http\",\"host_port\":80,\"container_port\":5000}]\n"
+    );
+    env.ok(&["domains:add", "my-app", "my-app.example.com"]);
+    assert_eq!(
+        env.ok(&["urls", "my-app", "-o", "json"]),
+        "[\"http://my-app.example.com\"]\n"
+    );
+    assert_eq!(
+        env.ok(&["url", "my-app", "-o", "json"]),
+        "\"http://my-app.example.com\"\n"
+    );
+}
+
 /// `--color never|always|auto` before the command; a bad value is named.
 #[test]
 fn color_flag() {

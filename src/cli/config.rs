@@ -133,7 +133,7 @@ pub enum Config {
     /// Show all env vars with their values
     #[command(
         name = "config:show",
-        after_help = "Examples:\n  berth config:show my-app\n  berth config:show my-app --merged"
+        after_help = "Examples:\n  berth config:show my-app\n  berth config:show my-app --merged\n  berth config:show my-app -o json | jq -r .DATABASE_URL"
     )]
     Show {
         #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
@@ -141,6 +141,9 @@ pub enum Config {
         /// Include global vars (app values win)
         #[arg(long)]
         merged: bool,
+        /// stdout (Dokku's listing) or json (one object, key → value)
+        #[arg(long, short = 'o', value_enum, default_value_t)]
+        format: super::output::Format,
     },
     /// Print env vars in a machine format
     #[command(
@@ -297,9 +300,17 @@ impl Config {
                     }
                 }
             }
-            Config::Show { target, merged } => {
+            Config::Show {
+                target,
+                merged,
+                format,
+            } => {
                 let scope = existing_scope(store, &target)?;
                 let env = env_of(store, &scope, merged)?;
+                if format == super::output::Format::Json {
+                    println!("{}", export(&env, ExportFormat::Json));
+                    return Ok(());
+                }
                 let subject = match &scope {
                     Scope::App(a) => a.to_string(),
                     Scope::Global => "global".to_owned(),

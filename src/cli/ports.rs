@@ -49,9 +49,14 @@ pub enum Ports {
     /// List the app's configured port mappings
     #[command(
         name = "ports:list",
-        after_help = "Examples:\n  berth ports:list my-app\n  berth --quiet ports:list my-app"
+        after_help = "Examples:\n  berth ports:list my-app\n  berth --quiet ports:list my-app\n  berth ports:list my-app -o json"
     )]
-    List { app: String },
+    List {
+        app: String,
+        /// stdout (Dokku's columns) or json (`[{"scheme", "host_port", "container_port"}]`)
+        #[arg(long, short = 'o', value_enum, default_value_t)]
+        format: super::output::Format,
+    },
     /// Show configured and default port mappings
     #[command(
         name = "ports:report",
@@ -132,9 +137,23 @@ impl Ports {
                     format!("Removing {}", mappings.join(" ")),
                 )
             }
-            Ports::List { app } => {
+            Ports::List { app, format } => {
                 let app = existing_app(store, &app)?;
                 let configured = store.ports(&app)?;
+                if format == super::output::Format::Json {
+                    let list: Vec<serde_json::Value> = configured
+                        .iter()
+                        .map(|m| {
+                            serde_json::json!({
+                                "scheme": m.scheme.to_string(),
+                                "host_port": m.host_port,
+                                "container_port": m.container_port,
+                            })
+                        })
+                        .collect();
+                    println!("{}", serde_json::Value::Array(list));
+                    return Ok(());
+                }
                 if configured.is_empty() {
                     return Err(CliError::msg("No port mappings configured for app"));
                 }

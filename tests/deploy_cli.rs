@@ -1334,3 +1334,49 @@ async fn app_names_with_dots_and_long_names_deploy_and_destroy() {
     }
     ns.cleanup().await;
 }
+
+/// On a terminal (a pseudo-terminal 80 columns wide), the live line of a process that is not
+/// ready shows the reason in full, wrapped, not cut at the terminal's width: the reason appears
+/// in the live output as well as in the final error line.
+#[tokio::test]
+async fn live_lines_show_the_whole_reason_on_a_terminal() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "deploy-live").await;
+    let n = ns.name().to_owned();
+    let app = "live-reason-with-a-long-name";
+    let env = app_env(app, &n);
+    ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "5s"]);
+    ok(
+        &env,
+        &[
+            "scheduler-k3s:labels:set",
+            app,
+            "berth.test/never-ready",
+            "true",
+            "--resource-type",
+            "pod",
+        ],
+    );
+    let out = Command::new("script")
+        .args([
+            "-qec",
+            &format!(
+                "stty cols 80; {} deploy {app} --image registry.invalid/live:1",
+                env!("CARGO_BIN_EXE_berth")
+            ),
+            "/dev/null",
+        ])
+        .env("BERTH_HOME", env.home())
+        .env_remove("KUBECONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("script(1) from util-linux");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let reason = "berth.test/never-ready: readiness check failing (simulated)";
+    assert!(
+        text.matches(reason).count() >= 2,
+        "the live line cut the reason: {text:?}"
+    );
+    assert!(text.contains("=====> Deploying live-reason-with-a-long-name (revision 1)"));
+    ns.cleanup().await;
+}

@@ -94,7 +94,9 @@ impl Reporter for Terminal {
                 let bar = bars.entry(item.to_owned()).or_insert_with(|| {
                     let bar = multi.add(ProgressBar::new_spinner());
                     bar.set_style(
-                        ProgressStyle::with_template("       {spinner} {prefix}: {wide_msg}")
+                        // `{msg}`, not `{wide_msg}`: the reason a pod is not ready is shown in
+                        // full, wrapped (indicatif counts wrapped lines when it redraws).
+                        ProgressStyle::with_template("       {spinner} {prefix}: {msg}")
                             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                     );
                     bar.set_prefix(item.to_owned());

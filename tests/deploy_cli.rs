@@ -1380,3 +1380,76 @@ async fn live_lines_show_the_whole_reason_on_a_terminal() {
     assert!(text.contains("=====> Deploying live-reason-with-a-long-name (revision 1)"));
     ns.cleanup().await;
 }
+
+/// `deploy --format json` (no --dry-run): one JSON object per line on stdout, for CI — the step,
+/// each process type's progress with ready/desired, and the outcome last (`deployed` with the
+/// revision, or `failed` with the message and exit 1).
+#[tokio::test]
+async fn deploy_progress_as_json_lines() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "deploy-json").await;
+    let n = ns.name().to_owned();
+    let app = "jsonapp";
+    let env = app_env(app, &n);
+    let events = |args: &[&str]| -> (bool, Vec<Value>) {
+        let out = run(&env, args);
+        let lines = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+            .collect();
+        (out.status.success(), lines)
+    };
+    let (ok_, evs) = events(&[
+        "deploy",
+        app,
+        "--image",
+        "registry.invalid/j:1",
+        "-o",
+        "json",
+    ]);
+    assert!(ok_, "{evs:?}");
+    assert_eq!(evs[0]["event"], "step");
+    assert_eq!(evs[0]["message"], "Deploying jsonapp (revision 1)");
+    let ready = evs
+        .iter()
+        .find(|e| e["event"] == "ready" && e["item"] == "web")
+        .expect("a ready event for web");
+    assert_eq!(
+        (ready["ready"].as_u64(), ready["desired"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let last = evs.last().unwrap();
+    assert_eq!(last["event"], "deployed");
+    assert_eq!(last["revision"], 1);
+    assert!(evs.iter().all(|e| e["elapsed_ms"].is_u64()));
+
+    ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "3s"]);
+    ok(
+        &env,
+        &[
+            "scheduler-k3s:labels:set",
+            app,
+            "berth.test/never-ready",
+            "true",
+            "--resource-type",
+            "pod",
+        ],
+    );
+    let (ok_, evs) = events(&[
+        "deploy",
+        app,
+        "--image",
+        "registry.invalid/j:2",
+        "-o",
+        "json",
+    ]);
+    assert!(!ok_);
+    let last = evs.last().unwrap();
+    assert_eq!(last["event"], "failed");
+    assert!(
+        last["message"].as_str().unwrap().contains("timed out"),
+        "{last}"
+    );
+    ns.cleanup().await;
+}

@@ -41,7 +41,8 @@ pub struct DeployArgs {
     /// Print the manifests instead of applying them
     #[arg(long)]
     pub dry_run: bool,
-    /// Manifest output format for --dry-run
+    /// With --dry-run: the manifests' format. Without: json prints the progress as one JSON
+    /// object per line (event, item, ready, desired, text, elapsed_ms) and the outcome last
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub format: ManifestFormat,
     /// Print Secret values instead of `<redacted>` in --dry-run output
@@ -101,6 +102,33 @@ impl Deploy {
     pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
         let Deploy::Deploy(args) = self;
         let opts = deploy_opts(ctx, &args)?;
+        if !args.dry_run && args.format == ManifestFormat::Json {
+            // CI: the progress as JSON lines on stdout, the outcome as the last one.
+            let events = super::json_events::JsonEvents::default();
+            return match deploy::deploy(ctx, &opts, &events) {
+                Ok(done) => {
+                    events.emit(
+                        "deployed",
+                        serde_json::json!({"app": opts.app.as_str(), "image": done.image, "revision": done.revision})
+                            .as_object()
+                            .cloned()
+                            .unwrap_or_default(),
+                    );
+                    Ok(())
+                }
+                Err(e) => {
+                    let e = CliError::from(e);
+                    events.emit(
+                        "failed",
+                        serde_json::json!({"app": opts.app.as_str(), "message": e.message})
+                            .as_object()
+                            .cloned()
+                            .unwrap_or_default(),
+                    );
+                    Err(e)
+                }
+            };
+        }
         if !args.dry_run {
             let done = deploy::deploy(ctx, &opts, &Terminal::new(args.quiet))?;
             info1(format!(

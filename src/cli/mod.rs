@@ -18,6 +18,7 @@ pub mod docker_options;
 pub mod domains;
 pub mod enter;
 pub mod global_flags;
+pub mod json_events;
 pub mod k3s_autoscaling;
 pub mod k3s_charts_install;
 pub mod k3s_cluster;

@@ -1,0 +1,124 @@
+//! `deploy --format json` without `--dry-run`: the progress as one JSON object per line on
+//! stdout, for CI (`{"event":"progress","item":"web","ready":1,"desired":2,…,"elapsed_ms":…}`).
+//! The last line says how it ended (`deployed` with the revision, or `failed` with the message).
+
+use std::io::Write;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use crate::progress::Reporter;
+
+/// Prints every progress event as a JSON line on stdout.
+pub struct JsonEvents {
+    started: Instant,
+    /// Each item's last text: an unchanged state is not repeated.
+    last: Mutex<std::collections::HashMap<String, String>>,
+}
+
+impl Default for JsonEvents {
+    fn default() -> Self {
+        JsonEvents {
+            started: Instant::now(),
+            last: Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+}
+
+impl JsonEvents {
+    /// One event: `fields` plus `event` and `elapsed_ms`.
+    pub fn emit(&self, event: &str, mut fields: serde_json::Map<String, Value>) {
+        fields.insert("event".into(), json!(event));
+        fields.insert(
+            "elapsed_ms".into(),
+            json!(self.started.elapsed().as_millis() as u64),
+        );
+        let mut stdout = std::io::stdout().lock();
+        // A reader that went away ends the stream; the deploy itself goes on.
+        let _ = writeln!(stdout, "{}", Value::Object(fields)).and_then(|()| stdout.flush());
+    }
+
+    fn message(&self, event: &str, msg: &str) {
+        let mut m = serde_json::Map::new();
+        m.insert("message".into(), json!(msg.trim()));
+        self.emit(event, m);
+    }
+
+    fn item(&self, event: &str, item: &str, text: &str) {
+        {
+            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            let key = format!("{event}\0{item}");
+            if last.get(&key).map(String::as_str) == Some(text) {
+                return;
+            }
+            last.insert(key, text.to_owned());
+        }
+        let mut m = serde_json::Map::new();
+        m.insert("item".into(), json!(item));
+        m.insert("text".into(), json!(text));
+        if let Some((ready, desired)) = ready_of(text) {
+            m.insert("ready".into(), json!(ready));
+            m.insert("desired".into(), json!(desired));
+        }
+        self.emit(event, m);
+    }
+}
+
+/// `2/3 ready, …` → (2, 3): the counts a process type's progress text starts with.
+fn ready_of(text: &str) -> Option<(u32, u32)> {
+    let counts = text.split_once(" ready")?.0;
+    let (ready, desired) = counts.split_once('/')?;
+    Some((ready.parse().ok()?, desired.parse().ok()?))
+}
+
+impl Reporter for JsonEvents {
+    fn info(&self, msg: &str) {
+        self.message("info", msg);
+    }
+    fn verbose(&self, msg: &str) {
+        self.message("detail", msg);
+    }
+    fn step(&self, msg: &str) {
+        self.message("step", msg);
+    }
+    fn detail(&self, msg: &str) {
+        self.message("detail", msg);
+    }
+    fn warn(&self, msg: &str) {
+        self.message("warning", msg);
+    }
+    fn line(&self, line: &str) {
+        // Lines carry their own Dokku prefix: keep the kind, drop the prefix.
+        match line.strip_prefix("=====> ") {
+            Some(step) => self.message("step", step),
+            None => match line.strip_prefix(" !     ") {
+                Some(w) => self.message("warning", w),
+                None => self.message("detail", line),
+            },
+        }
+    }
+    fn update(&self, item: &str, text: &str) {
+        self.item("progress", item, text);
+    }
+    fn finish(&self, item: &str, text: &str) {
+        self.item("ready", item, text);
+    }
+    fn close(&self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_from_progress_text() {
+        assert_eq!(
+            super::ready_of("1/2 ready, waiting [10s of 5m]"),
+            Some((1, 2))
+        );
+        assert_eq!(super::ready_of("2/2 ready"), Some((2, 2)));
+        assert_eq!(
+            super::ready_of("waiting for the deployment to appear"),
+            None
+        );
+    }
+}

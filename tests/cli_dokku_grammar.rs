@@ -17,6 +17,15 @@ fn dry_run(env: &Env) -> String {
     ])
 }
 
+/// Run openssl(1) (what Dokku users make certificates with); it must succeed.
+fn openssl(args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl (installed by .ci/run)");
+    assert!(out.status.success(), "openssl {args:?}: {out:?}");
+}
+
 fn env_with_app() -> Env {
     let env = Env::new();
     env.ok(&["apps:create", "my-app"]);
@@ -298,13 +307,6 @@ fn certs_from_openssl_files() {
     let env = env_with_app();
     let dir = tempfile::tempdir().unwrap();
     let path = |n: &str| dir.path().join(n).display().to_string();
-    let openssl = |args: &[&str]| {
-        let out = std::process::Command::new("openssl")
-            .args(args)
-            .output()
-            .expect("openssl (installed by .ci/run)");
-        assert!(out.status.success(), "openssl {args:?}: {out:?}");
-    };
     openssl(&[
         "req",
         "-x509",
@@ -916,13 +918,6 @@ fn ssl_verified_checks_the_chain_against_trusted_cas() {
     let env = env_with_app();
     let dir = tempfile::tempdir().unwrap();
     let path = |n: &str| dir.path().join(n).display().to_string();
-    let openssl = |args: &[&str]| {
-        let out = std::process::Command::new("openssl")
-            .args(args)
-            .output()
-            .expect("openssl (installed by .ci/run)");
-        assert!(out.status.success(), "openssl {args:?}: {out:?}");
-    };
     openssl(&[
         "req",
         "-x509",

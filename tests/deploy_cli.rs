@@ -26,6 +26,21 @@ fn app_env(app: &str, ns: &str) -> BerthEnv {
     env
 }
 
+/// Label `app`'s pods so the simulated nodes never make them Ready (testenv/README.md).
+fn never_ready(env: &BerthEnv, app: &str) {
+    ok(
+        env,
+        &[
+            "scheduler-k3s:labels:set",
+            app,
+            "berth.test/never-ready",
+            "true",
+            "--resource-type",
+            "pod",
+        ],
+    );
+}
+
 async fn deployment(client: &Client, ns: &str, name: &str) -> Option<Deployment> {
     Api::<Deployment>::namespaced(client.clone(), ns)
         .get_opt(name)
@@ -426,17 +441,7 @@ async fn timeout_without_and_with_rollback() {
         &["deploy", app, "--image", "registry.invalid/slow:1", "-q"],
     );
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "4s"]);
-    ok(
-        &env,
-        &[
-            "scheduler-k3s:labels:set",
-            app,
-            "berth.test/never-ready",
-            "true",
-            "--resource-type",
-            "pod",
-        ],
-    );
+    never_ready(&env, app);
 
     // Without rollback: exit 1, the failed revision stays live.
     let (code, err) = fail(
@@ -937,17 +942,7 @@ async fn ctrl_c_during_a_deploy_records_the_cancellation() {
         &env,
         &["deploy", app, "--image", "registry.invalid/c:1", "-q"],
     );
-    ok(
-        &env,
-        &[
-            "scheduler-k3s:labels:set",
-            app,
-            "berth.test/never-ready",
-            "true",
-            "--resource-type",
-            "pod",
-        ],
-    );
+    never_ready(&env, app);
     let child = env
         .std_cmd()
         .args(["deploy", app, "--image", "registry.invalid/c:2", "-q"])
@@ -1346,17 +1341,7 @@ async fn live_lines_show_the_whole_reason_on_a_terminal() {
     let app = "live-reason-with-a-long-name";
     let env = app_env(app, &n);
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "5s"]);
-    ok(
-        &env,
-        &[
-            "scheduler-k3s:labels:set",
-            app,
-            "berth.test/never-ready",
-            "true",
-            "--resource-type",
-            "pod",
-        ],
-    );
+    never_ready(&env, app);
     let out = Command::new("script")
         .args([
             "-qec",
@@ -1425,17 +1410,7 @@ async fn deploy_progress_as_json_lines() {
     assert!(evs.iter().all(|e| e["elapsed_ms"].is_u64()));
 
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "3s"]);
-    ok(
-        &env,
-        &[
-            "scheduler-k3s:labels:set",
-            app,
-            "berth.test/never-ready",
-            "true",
-            "--resource-type",
-            "pod",
-        ],
-    );
+    never_ready(&env, app);
     let (ok_, evs) = events(&[
         "deploy",
         app,

@@ -10,12 +10,6 @@
 
 mod support;
 
-#[path = "../testenv/sshd/harness.rs"]
-mod sshd;
-
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Output;
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
@@ -24,200 +18,10 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, ResourceExt};
 use serde_json::json;
-use sshd::{SilentHost, TestSshd, UNPRIVILEGED_USER};
-use support::{BerthEnv, TestNamespace};
-
-const TOKEN: &str = "berth-test-token-0123456789";
-
-fn testenv(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testenv/k3s")
-        .join(file)
-}
-
-fn kubectl() -> String {
-    std::env::var("BERTH_TEST_KUBECTL").unwrap_or_else(|_| {
-        panic!(
-            "BERTH_TEST_KUBECTL is not set: load the control plane's env file (scripts/test does)"
-        )
-    })
-}
-
-/// A berth home plus the test installer's settings and record directory.
-struct Harness {
-    env: BerthEnv,
-    dir: tempfile::TempDir,
-    ssh_key: Option<PathBuf>,
-    known_hosts: Option<PathBuf>,
-}
-
-impl Harness {
-    fn new() -> Harness {
-        let dir = tempfile::Builder::new()
-            .prefix("berth-k3s-test-")
-            .tempdir_in("/tmp")
-            .unwrap();
-        std::fs::create_dir(dir.path().join("rec")).unwrap();
-        Harness {
-            env: BerthEnv::new(),
-            dir,
-            ssh_key: None,
-            known_hosts: None,
-        }
-    }
-
-    fn record_dir(&self) -> PathBuf {
-        self.dir.path().join("rec")
-    }
-
-    fn config_dir(&self) -> PathBuf {
-        self.dir.path().join("etc-rancher-k3s")
-    }
-
-    /// `registries.yaml` written for the global registry logins: its text and file mode.
-    fn registries(&self) -> (String, u32) {
-        use std::os::unix::fs::PermissionsExt;
-        let p = self.config_dir().join("registries.yaml");
-        let mode = std::fs::metadata(&p)
-            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-            .permissions()
-            .mode();
-        (std::fs::read_to_string(&p).unwrap(), mode & 0o777)
-    }
-
-    fn k3s_bin(&self) -> PathBuf {
-        self.dir.path().join("k3s")
-    }
-
-    fn cmd(&self) -> std::process::Command {
-        let mut c = self.env.std_cmd();
-        c.env("BERTH_K3S_INSTALLER", testenv("install.sh"))
-            .env("BERTH_K3S_UNINSTALLER", testenv("k3s-uninstall.sh"))
-            .env(
-                "BERTH_K3S_AGENT_UNINSTALLER",
-                testenv("k3s-agent-uninstall.sh"),
-            )
-            .env("BERTH_K3S_BIN", self.k3s_bin())
-            .env("BERTH_K3S_CONFIG_DIR", self.config_dir())
-            .env("BERTH_TEST_K3S_RECORD_DIR", self.record_dir())
-            .env("BERTH_TEST_KUBECTL", kubectl())
-            .env("BERTH_SSH_CONNECT_TIMEOUT", "3");
-        if let Some(k) = &self.ssh_key {
-            c.env("BERTH_SSH_KEY", k);
-        }
-        if let Some(k) = &self.known_hosts {
-            c.env("BERTH_SSH_KNOWN_HOSTS", k);
-        }
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd().args(args).output().expect("run berth")
-    }
-
-    fn ok(&self, args: &[&str]) -> (String, String) {
-        let out = self.run(args);
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(
-            out.status.success(),
-            "berth {args:?} failed:\n{stderr}\n{stdout}"
-        );
-        (stdout, stderr)
-    }
-
-    /// Run `args`, expect exit 1 with a one-line error containing `needle`; return stderr.
-    fn fails(&self, args: &[&str], needle: &str) -> String {
-        let out = self.run(args);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(1), "berth {args:?}: {stderr}");
-        let last = stderr.lines().last().unwrap_or_default();
-        assert!(
-            last.starts_with(" !     ") && last.contains(needle),
-            "berth {args:?}: expected an error containing {needle:?}, got:\n{stderr}"
-        );
-        stderr
-    }
-
-    /// Every recorded run of `kind` (`install` / `uninstall`), oldest first, as lines.
-    fn records(&self, kind: &str) -> Vec<Vec<String>> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.record_dir())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| {
-                p.file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .starts_with(&format!("{kind}-"))
-            })
-            .collect();
-        files.sort();
-        files
-            .iter()
-            .map(|f| {
-                std::fs::read_to_string(f)
-                    .unwrap()
-                    .lines()
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .collect()
-    }
-
-    fn setup_cluster(&self) {
-        self.env.use_test_cluster();
-        self.ok(&["scheduler-k3s:set", "--global", "token", TOKEN]);
-    }
-
-    fn sshd(&self) -> TestSshd {
-        let kubeconfig = support::kubeconfig_path();
-        let record = self.record_dir();
-        let kubectl = kubectl();
-        TestSshd::start(&[
-            ("BERTH_TEST_KUBECONFIG", kubeconfig.to_str().unwrap()),
-            ("BERTH_TEST_KUBECTL", &kubectl),
-            ("BERTH_TEST_K3S_RECORD_DIR", record.to_str().unwrap()),
-        ])
-    }
-}
-
-fn args_of(record: &[String]) -> Vec<String> {
-    record
-        .iter()
-        .filter_map(|l| l.strip_prefix("ARG "))
-        .map(str::to_owned)
-        .collect()
-}
-
-fn env_of(record: &[String]) -> BTreeMap<String, String> {
-    record
-        .iter()
-        .filter_map(|l| l.strip_prefix("ENV "))
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
-}
-
-/// `--flag value` pairs present in `args`.
-fn has_pair(args: &[String], flag: &str, value: &str) -> bool {
-    args.windows(2).any(|w| w[0] == flag && w[1] == value)
-}
-
-/// Deletes simulated nodes a test created, even when it fails half-way.
-struct NodeCleanup(Vec<String>);
-
-impl Drop for NodeCleanup {
-    fn drop(&mut self) {
-        let names = std::mem::take(&mut self.0);
-        support::cleanup_blocking(|client| async move {
-            let api: Api<Node> = Api::all(client);
-            for n in names {
-                let _ = api.delete(&n, &DeleteParams::default()).await;
-            }
-            Ok::<(), kube::Error>(())
-        });
-    }
-}
+use support::TestNamespace;
+use support::k3s::{
+    Harness, NodeCleanup, SilentHost, TOKEN, UNPRIVILEGED_USER, args_of, env_of, has_pair, sshd,
+};
 
 /// Removes the ClusterIssuer the initialize test creates, even when it fails half-way.
 struct IssuerCleanup;
@@ -253,6 +57,8 @@ async fn initialize_installs_a_server_is_idempotent_and_uninstall_forgets_it() {
         "puller",
         "pull-secret-pw",
     ]);
+    // The preflight runs first and needs k3s's ports free on this host.
+    let ports = support::k3s::k3s_ports();
     let (_, stderr) = h.ok(&[
         "scheduler-k3s:initialize",
         "--server-ip",
@@ -265,6 +71,7 @@ async fn initialize_installs_a_server_is_idempotent_and_uninstall_forgets_it() {
         "--timeout",
         "60s",
     ]);
+    drop(ports);
     let record: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(h.env.home().join("global/scheduler-k3s/cluster.json")).unwrap(),
     )
@@ -274,6 +81,13 @@ async fn initialize_installs_a_server_is_idempotent_and_uninstall_forgets_it() {
     assert!(node.starts_with("ip-127-0-0-1-"), "{node}");
     assert_eq!(record["server_ip"], "127.0.0.1");
     assert!(stderr.contains("Running k3s installer"), "{stderr}");
+    let checks = support::k3s::squash(&stderr);
+    assert!(
+        checks.contains("Preflight checks on this host (first server)")
+            && checks.contains("ok port 6443/tcp free")
+            && checks.contains("ok address 127.0.0.1 on lo (--server-ip)"),
+        "{stderr}"
+    );
     let (registries, mode) = h.registries();
     assert_eq!(mode, 0o600);
     assert!(registries.contains("registry.example.com"), "{registries}");
@@ -332,6 +146,10 @@ async fn initialize_installs_a_server_is_idempotent_and_uninstall_forgets_it() {
     // Re-running changes nothing and says what it skipped.
     let (_, again) = h.ok(&["scheduler-k3s:initialize", "--timeout", "60s"]);
     assert!(again.contains("skipping the installer"), "{again}");
+    assert!(
+        support::k3s::squash(&again).contains("ok k3s version v1.36.3+k3s1 installed (kept)"),
+        "{again}"
+    );
     assert!(again.contains("already installed, skipped"), "{again}");
     assert_eq!(h.records("install").len(), 1, "installer ran twice");
     assert_eq!(std::fs::read_to_string(&token_file).unwrap(), token);
@@ -479,6 +297,9 @@ async fn nodes_join_over_ssh_list_and_leave_with_a_drain() {
         ],
         "is not in",
     );
+    // The preflight checks that the host reaches the server's API port: a stand-in listens there.
+    let ports = support::k3s::k3s_ports();
+    let api = support::k3s::listen_on(6443);
     let (stdout, stderr) = h.ok(&[
         "scheduler-k3s:cluster-add",
         "--insecure-allow-unknown-hosts",
@@ -488,8 +309,19 @@ async fn nodes_join_over_ssh_list_and_leave_with_a_drain() {
         "max-pods=30",
         &worker_url,
     ]);
+    drop(api);
+    drop(ports);
     let worker = stdout.trim().to_owned();
     cleanup.0.push(worker.clone());
+    let checks = support::k3s::squash(&stderr);
+    for line in [
+        "ok ssh connected; the host key was not checked",
+        "ok root running as root",
+        "ok port 10250/tcp free, for the kubelet",
+        "ok server 6443/tcp the host reaches 127.0.0.1:6443",
+    ] {
+        assert!(checks.contains(line), "no {line:?} in:\n{stderr}");
+    }
     // Written on the remote host (the same machine here) by root, 0600.
     let (registries, mode) = h.registries();
     assert_eq!(mode, 0o600);
@@ -548,15 +380,19 @@ async fn nodes_join_over_ssh_list_and_leave_with_a_drain() {
     .unwrap();
     h.known_hosts = Some(both);
     let server_url = server_host.url("root");
-    let (stdout, _) = h.ok(&[
+    // The "remote" server is this host, where the API port and etcd's are the test's: the
+    // preflight would rightly refuse, so this join skips it.
+    let (stdout, stderr) = h.ok(&[
         "scheduler-k3s:cluster:add",
         "--role",
         "server",
         "--taint-scheduling",
+        "--skip-preflight",
         "--server-ip",
         "127.0.0.1",
         &server_url,
     ]);
+    assert!(!stderr.contains("Preflight"), "{stderr}");
     let server = stdout.trim().to_owned();
     cleanup.0.push(server.clone());
     let installs = h.records("install");

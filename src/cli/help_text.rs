@@ -429,6 +429,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "Removes client node to a Dokku-managed cluster",
     ),
     (
+        "scheduler-k3s:doctor",
+        "[--role ROLE] [--server-ip SERVER_IP] [--format stdout|json] [<ssh://user@host:port>...]",
+        "Checks hosts before initialize or cluster:add (berth)",
+    ),
+    (
         "scheduler-k3s:ensure-charts",
         "[--force] [--charts NAME,...]",
         "Ensures the k3s charts are installed",

@@ -14,6 +14,7 @@ use super::{CliError, Ctx};
 use crate::cluster::k3s::{NodeRole, parse_kubelet_args};
 use crate::cluster::kubeconfig;
 use crate::model::duration::parse_duration;
+use crate::model::preflight::{HostReport, Status};
 use crate::ops::cluster as ops;
 
 fn duration_arg(s: &str) -> Result<Duration, String> {
@@ -45,6 +46,9 @@ pub struct NodeArgs {
     /// How long to wait for the API server and the node to be Ready
     #[arg(long, default_value = "300s", value_parser = duration_arg)]
     timeout: Duration,
+    /// Do not run the preflight checks (scheduler-k3s:doctor) first
+    #[arg(long)]
+    skip_preflight: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +83,27 @@ pub enum K3sCluster {
         insecure_allow_unknown_hosts: bool,
         #[command(flatten)]
         node: NodeArgs,
+    },
+    /// Check hosts before initialize / cluster:add: SSH, root, OS, init, memory, ports, clock, versions
+    #[command(
+        name = "scheduler-k3s:doctor",
+        after_help = "Examples:\n  sudo berth scheduler-k3s:doctor\n  berth scheduler-k3s:doctor ssh://root@10.0.0.2 ssh://admin@10.0.0.3:2222\n  berth scheduler-k3s:doctor --role server --format json ssh://root@10.0.0.4\n\nWithout a URL this host is checked as the first server (what scheduler-k3s:initialize needs);\neach URL is checked as a node joining the cluster (what scheduler-k3s:cluster:add needs).\nEvery check is ok, warn or fail, with the fix; nothing is installed or changed.\ninitialize and cluster:add run the same checks and refuse on a failure unless --skip-preflight.\nExit code 1 when any check failed."
+    )]
+    Doctor {
+        /// ssh://user@host[:port] of hosts to join (none: this host as the first server)
+        #[arg(value_name = "SSH_URL", allow_hyphen_values = true)]
+        urls: Vec<String>,
+        /// The role the hosts would join as: worker (default) or server
+        #[arg(long, value_enum, default_value = "worker")]
+        role: NodeRole,
+        /// Server address nodes join (default: the recorded one, else the network-interface's)
+        #[arg(long, value_name = "IP")]
+        server_ip: Option<IpAddr>,
+        /// Accept a host key that is not in known_hosts
+        #[arg(long)]
+        insecure_allow_unknown_hosts: bool,
+        #[arg(long, short = 'o', value_enum, default_value_t)]
+        format: Format,
     },
     /// List the cluster's nodes: name, ready, roles, version, address, taints
     #[command(
@@ -145,6 +170,7 @@ impl K3sCluster {
                     ingress_class,
                     kubelet_args: parse_kubelet_args(&node.kubelet_args).map_err(CliError::msg)?,
                     timeout: node.timeout,
+                    skip_preflight: node.skip_preflight,
                 };
                 eprintln!("-----> Initializing k3s");
                 let outcome = ops::initialize(ctx, &opts, &Terminal::new(false))?;
@@ -179,10 +205,38 @@ impl K3sCluster {
                     server_ip: node.server_ip,
                     kubelet_args: parse_kubelet_args(&node.kubelet_args).map_err(CliError::msg)?,
                     timeout: node.timeout,
+                    skip_preflight: node.skip_preflight,
                 };
                 let name = ops::add_node(ctx, &opts, Arc::new(Terminal::new(false)))?;
                 eprintln!("=====> Done: node {name} is Ready");
                 println!("{name}");
+                Ok(())
+            }
+            K3sCluster::Doctor {
+                urls,
+                role,
+                server_ip,
+                insecure_allow_unknown_hosts,
+                format,
+            } => {
+                let opts = ops::DoctorOptions {
+                    targets: urls,
+                    role,
+                    server_ip,
+                    insecure_allow_unknown_hosts,
+                };
+                let reports = ops::doctor(ctx, &opts, Arc::new(Terminal::new(false)))?;
+                match format {
+                    Format::Json => print_json(&reports)?,
+                    Format::Stdout => print_doctor(&reports),
+                }
+                let failed = reports.iter().filter(|r| r.status == Status::Fail).count();
+                if failed > 0 {
+                    return Err(CliError::msg(format!(
+                        "Preflight failed on {failed} of {} host(s): fix what the checks marked fail",
+                        reports.len()
+                    )));
+                }
                 Ok(())
             }
             K3sCluster::ClusterList { format } => {
@@ -244,6 +298,27 @@ impl K3sCluster {
             }
         }
     }
+}
+
+fn print_doctor(reports: &[HostReport]) {
+    for r in reports {
+        println!(
+            "=====> Preflight checks on {} ({})",
+            r.host,
+            r.role.as_str()
+        );
+        for line in ops::preflight::check_lines(r) {
+            println!("       {line}");
+        }
+    }
+    let count = |s: Status| reports.iter().filter(|r| r.status == s).count();
+    println!(
+        "=====> {} host(s) checked: {} ok, {} with warnings, {} failed",
+        reports.len(),
+        count(Status::Ok),
+        count(Status::Warn),
+        count(Status::Fail)
+    );
 }
 
 fn print_node_table(nodes: &[ops::NodeInfo]) {

@@ -159,3 +159,12 @@ pub fn interface_ipv4(name: &str) -> Result<IpAddr> {
             )
         })
 }
+
+/// The network interface of this host that holds `ip`, if any.
+pub fn interface_holding(ip: IpAddr) -> Option<String> {
+    if_addrs::get_if_addrs()
+        .ok()?
+        .into_iter()
+        .find(|i| i.ip() == ip)
+        .map(|i| i.name)
+}

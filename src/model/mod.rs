@@ -13,6 +13,7 @@ pub mod error;
 pub mod meta;
 pub mod names;
 pub mod ports;
+pub mod preflight;
 pub mod procfile;
 pub mod properties;
 pub mod ps_properties;

@@ -39,9 +39,12 @@
 
 pub mod cli;
 pub mod e2e;
+pub mod k3s;
 pub mod objects;
 pub mod real;
 pub mod render;
+#[path = "../../testenv/sshd/harness.rs"]
+pub mod sshd;
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;

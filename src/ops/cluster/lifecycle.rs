@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use kube::{Client, ResourceExt};
 
+use super::preflight;
 use crate::cluster::installer::{self, interface_ipv4};
 use crate::cluster::k3s::{
     self, ANNOTATION_REMOTE_HOST, K3sLocations, LABEL_ENABLE_LB, LABEL_WORKER_ROLE, NodeJoin,
@@ -19,6 +20,7 @@ use crate::cluster::k3s::{
 use crate::cluster::state::{self, ClusterRecord};
 use crate::kube::jobs::random_suffix;
 use crate::kube::nodes;
+use crate::model::preflight::{ClusterFacts, HostReport, Role};
 use crate::model::properties::ResolvedProperties;
 use crate::progress::Reporter;
 use crate::ssh::{HostKeyPolicy, OutputSink, RemoteCommand, RemoteHost, SshOptions, SshTarget};
@@ -43,6 +45,8 @@ pub struct InitOptions {
     pub kubelet_args: Vec<String>,
     /// Deadline for the API server and the node to become Ready.
     pub timeout: Duration,
+    /// Do not run the preflight checks first.
+    pub skip_preflight: bool,
 }
 
 /// What `initialize` did.
@@ -71,6 +75,12 @@ pub async fn initialize(
         bail!(
             "scheduler-k3s:initialize must run as root: it installs k3s and its system services on this host (run it with sudo)"
         );
+    }
+    if !opts.skip_preflight {
+        let report =
+            preflight::local_report(store, opts.server_ip, opts.ingress_class.as_deref()).await?;
+        preflight::report_progress(&report, progress);
+        preflight::refuse_on_failure(&report)?;
     }
     let lock = store.lock(&Scope::Global, command)?;
     let loc = K3sLocations::from_env();
@@ -266,6 +276,8 @@ pub struct AddOptions {
     pub server_ip: Option<IpAddr>,
     pub kubelet_args: Vec<String>,
     pub timeout: Duration,
+    /// Do not run the preflight checks on the host first.
+    pub skip_preflight: bool,
 }
 
 /// The server address joining nodes use: the flag, the recorded one, or the interface's.
@@ -363,6 +375,24 @@ pub async fn add_node(
         opts.role.as_str()
     ));
     let mut host = RemoteHost::connect(&target, &SshOptions::from_env(policy), sink).await?;
+    if !opts.skip_preflight {
+        let join = preflight::JoinContext::new(
+            Some(server_ip),
+            ClusterFacts::Servers(nodes::server_versions(&existing)),
+        );
+        let role = match opts.role {
+            NodeRole::Server => Role::Server,
+            NodeRole::Worker => Role::Worker,
+        };
+        let mut checks = vec![preflight::ssh_ok(policy)];
+        checks.extend(preflight::remote_checks(&mut host, role, &join).await);
+        let report = HostReport::new(target.to_string(), role, checks);
+        preflight::report_progress(&report, progress);
+        if let Err(e) = preflight::refuse_on_failure(&report) {
+            host.close().await;
+            return Err(e);
+        }
+    }
     let result = join_remote(
         &mut host,
         &target,

@@ -3,11 +3,13 @@
 //! drain, remote uninstall, delete) and `uninstall`. Each runs on its own runtime.
 
 mod lifecycle;
+pub mod preflight;
 mod teardown;
 
 use std::sync::Arc;
 
 pub use lifecycle::{AddOptions, InitOptions, InitOutcome};
+pub use preflight::DoctorOptions;
 pub use teardown::{RemoveOptions, uninstall_script};
 
 use super::Ctx;
@@ -26,6 +28,16 @@ pub fn initialize(ctx: &Ctx, opts: &InitOptions, r: &dyn Reporter) -> Result<Ini
 pub fn add_node(ctx: &Ctx, opts: &AddOptions, r: Arc<dyn Reporter>) -> Result<String> {
     let sink = lifecycle::progress_sink(r.clone());
     block_on(lifecycle::add_node(&ctx.store, opts, sink, r.as_ref()))
+}
+
+/// `scheduler-k3s:doctor`: one report per host, nothing changed anywhere.
+pub fn doctor(
+    ctx: &Ctx,
+    opts: &DoctorOptions,
+    r: Arc<dyn Reporter>,
+) -> Result<Vec<crate::model::preflight::HostReport>> {
+    let sink = lifecycle::progress_sink(r);
+    block_on(preflight::doctor(&ctx.store, opts, sink))
 }
 
 /// `scheduler-k3s:cluster:list`: one row per Node, sorted by name.

@@ -14,7 +14,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::discovery::{Discovery, Scope, verbs};
 use kube::{Client, ResourceExt};
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::{BerthEnv, TestNamespace, client, fail, ok, run, write};
 
 /// A berth home pointed at the test cluster, with `app` created in namespace `ns`.
@@ -1408,6 +1408,47 @@ async fn deploy_progress_as_json_lines() {
     assert_eq!(last["event"], "deployed");
     assert_eq!(last["revision"], 1);
     assert!(evs.iter().all(|e| e["elapsed_ms"].is_u64()));
+
+    // The other commands that wait speak the same events, each with its own outcome.
+    let (ok_, evs) = events(&["ps:scale", app, "web=2", "-o", "json"]);
+    assert!(ok_, "{evs:?}");
+    let step = |evs: &[Value], msg: &str| {
+        evs.iter()
+            .any(|e| e["event"] == "step" && e["message"] == msg)
+    };
+    assert_eq!(evs[0]["message"], "Scaling jsonapp processes: web=2");
+    assert!(step(&evs, "Scaling jsonapp (revision 2)"), "{evs:?}");
+    let ready = evs
+        .iter()
+        .rfind(|e| e["event"] == "ready" && e["item"] == "web")
+        .expect("a ready event for web");
+    assert_eq!(
+        (ready["ready"].as_u64(), ready["desired"].as_u64()),
+        (Some(2), Some(2))
+    );
+    let last = evs.last().unwrap();
+    assert_eq!(
+        (&last["event"], &last["revision"], &last["app"]),
+        (&json!("scaled"), &json!(2), &json!(app))
+    );
+    let (ok_, evs) = events(&["ps:scale", app, "web=2", "-o", "json"]);
+    assert!(ok_);
+    assert_eq!(evs.last().unwrap()["unchanged"], true, "{evs:?}");
+    let (ok_, evs) = events(&["ps:restart", app, "--format", "json"]);
+    assert!(ok_, "{evs:?}");
+    assert!(step(&evs, "Restarting jsonapp (revision 3)"), "{evs:?}");
+    let last = evs.last().unwrap();
+    assert_eq!(
+        (&last["event"], &last["revision"]),
+        (&json!("running"), &json!(3))
+    );
+    let (ok_, evs) = events(&["ps:stop", app, "-o", "json"]);
+    assert!(ok_);
+    assert_eq!(evs.last().unwrap()["event"], "stopped");
+    assert_eq!(evs.last().unwrap()["processes"], json!(["web"]));
+    let (ok_, evs) = events(&["ps:start", "--all", "-o", "json"]);
+    assert!(ok_, "{evs:?}");
+    assert_eq!(evs.last().unwrap()["event"], "running");
 
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "3s"]);
     never_ready(&env, app);

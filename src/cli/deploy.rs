@@ -104,30 +104,10 @@ impl Deploy {
         let opts = deploy_opts(ctx, &args)?;
         if !args.dry_run && args.format == ManifestFormat::Json {
             // CI: the progress as JSON lines on stdout, the outcome as the last one.
-            let events = super::json_events::JsonEvents::default();
-            return match deploy::deploy(ctx, &opts, &events) {
-                Ok(done) => {
-                    events.emit(
-                        "deployed",
-                        serde_json::json!({"app": opts.app.as_str(), "image": done.image, "revision": done.revision})
-                            .as_object()
-                            .cloned()
-                            .unwrap_or_default(),
-                    );
-                    Ok(())
-                }
-                Err(e) => {
-                    let e = CliError::from(e);
-                    events.emit(
-                        "failed",
-                        serde_json::json!({"app": opts.app.as_str(), "message": e.message})
-                            .as_object()
-                            .cloned()
-                            .unwrap_or_default(),
-                    );
-                    Err(e)
-                }
-            };
+            return super::json_events::run(opts.app.as_str(), "deployed", |events| {
+                let done = deploy::deploy(ctx, &opts, events)?;
+                Ok(serde_json::json!({"image": done.image, "revision": done.revision}))
+            });
         }
         if !args.dry_run {
             let done = deploy::deploy(ctx, &opts, &Terminal::new(args.quiet))?;

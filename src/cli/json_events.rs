@@ -1,6 +1,8 @@
-//! `deploy --format json` without `--dry-run`: the progress as one JSON object per line on
-//! stdout, for CI (`{"event":"progress","item":"web","ready":1,"desired":2,…,"elapsed_ms":…}`).
-//! The last line says how it ended (`deployed` with the revision, or `failed` with the message).
+//! `--format json` on the commands that wait (`deploy` without `--dry-run`, `ps:scale` with
+//! pairs, `ps:start|stop|restart|rebuild`): the progress as one JSON object per line on stdout,
+//! for CI (`{"event":"progress","item":"web","ready":1,"desired":2,…,"elapsed_ms":…}`). The last
+//! line of each app says how it ended (`deployed`, `running`, … with the revision, or `failed`
+//! with the message).
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -8,7 +10,37 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
+use super::CliError;
 use crate::progress::Reporter;
+
+/// Run `work` for `app` with its progress as JSON lines; then print the outcome as the last
+/// line: `done_event` with `app` and the fields `work` returned, or `failed` with the message
+/// (and the error is returned, so the exit code still says it failed).
+pub fn run(
+    app: &str,
+    done_event: &str,
+    work: impl FnOnce(&JsonEvents) -> Result<Value, CliError>,
+) -> Result<(), CliError> {
+    let events = JsonEvents::default();
+    let with_app = |v: Value| {
+        let mut m = match v {
+            Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        };
+        m.insert("app".into(), json!(app));
+        m
+    };
+    match work(&events) {
+        Ok(fields) => {
+            events.emit(done_event, with_app(fields));
+            Ok(())
+        }
+        Err(e) => {
+            events.emit("failed", with_app(json!({"message": e.message})));
+            Err(e)
+        }
+    }
+}
 
 /// Prints every progress event as a JSON line on stdout.
 pub struct JsonEvents {

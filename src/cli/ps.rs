@@ -16,7 +16,7 @@ pub enum Ps {
     /// Set how many containers of each process type run (no arguments: show the scale)
     #[command(
         name = "ps:scale",
-        after_help = "Examples:\n  berth ps:scale my-app web=2 worker=1\n  berth ps:scale my-app\n  berth ps:scale my-app --format json"
+        after_help = "Examples:\n  berth ps:scale my-app web=2 worker=1\n  berth ps:scale my-app\n  berth ps:scale my-app --format json\n  berth ps:scale my-app web=3 --format json   # progress as JSON lines, for CI"
     )]
     Scale {
         app: String,
@@ -26,7 +26,8 @@ pub enum Ps {
         /// Only record the scale; do not apply it to a running app
         #[arg(long)]
         skip_deploy: bool,
-        /// Output of the report form (no pairs): stdout or json
+        /// stdout or json: the scale (no pairs), or with pairs the progress as JSON lines and the
+        /// outcome last (for CI)
         #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
     },
@@ -90,6 +91,20 @@ impl Ps {
                 for p in &pairs {
                     let (process, count) = parse_scale_arg(p)?;
                     changes.insert(process, count);
+                }
+                if format == Format::Json {
+                    return super::json_events::run(app.as_str(), "scaled", |events| {
+                        use crate::ops::ps::Scaled;
+                        Ok(
+                            match crate::ops::ps::scale(ctx, &app, &changes, skip_deploy, events)? {
+                                Scaled::RolledOut(revision) => {
+                                    serde_json::json!({"revision": revision})
+                                }
+                                Scaled::Stored => serde_json::json!({"stored_only": true}),
+                                Scaled::Unchanged => serde_json::json!({"unchanged": true}),
+                            },
+                        )
+                    });
                 }
                 let progress = super::terminal::Terminal::new(false);
                 if let crate::ops::ps::Scaled::RolledOut(revision) =

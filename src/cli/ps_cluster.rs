@@ -3,6 +3,7 @@
 use clap::{Args, Subcommand};
 
 use super::args::existing_app;
+use super::json_events;
 use super::output::{Format, info1, print_json, verbose};
 use super::terminal::Terminal;
 use super::{CliError, Ctx};
@@ -19,6 +20,9 @@ pub struct RolloutFlags {
     /// Plain progress lines instead of live ones
     #[arg(long, short)]
     pub quiet: bool,
+    /// stdout, or json: the progress as one JSON object per line and the outcome last (for CI)
+    #[arg(long, short = 'o', value_enum, default_value_t)]
+    pub format: Format,
 }
 
 impl RolloutFlags {
@@ -64,7 +68,7 @@ pub enum PsCluster {
     /// Restart an app's pods (one process type, or all), rolling, and wait for them
     #[command(
         name = "ps:restart",
-        after_help = "Examples:\n  berth ps:restart my-app\n  berth ps:restart my-app worker\n  berth ps:restart --all"
+        after_help = "Examples:\n  berth ps:restart my-app\n  berth ps:restart my-app worker\n  berth ps:restart --all\n  berth ps:restart my-app -o json   # progress as JSON lines, for CI"
     )]
     Restart {
         #[arg(required_unless_present = "all")]
@@ -80,7 +84,7 @@ pub enum PsCluster {
     /// Redeploy the deployed image with the current config, replacing every pod
     #[command(
         name = "ps:rebuild",
-        after_help = "Examples:\n  berth ps:rebuild my-app\n  berth ps:rebuild --all"
+        after_help = "Examples:\n  berth ps:rebuild my-app\n  berth ps:rebuild --all\n  berth ps:rebuild my-app -o json   # progress as JSON lines, for CI"
     )]
     Rebuild {
         #[arg(required_unless_present = "all")]
@@ -105,6 +109,12 @@ pub enum PsCluster {
 
 fn rollout(ctx: &Ctx, app: &str, flags: &RolloutFlags, mode: Redeploy) -> Result<(), CliError> {
     let app = existing_app(&ctx.store, app)?;
+    if flags.format == Format::Json {
+        return json_events::run(app.as_str(), "running", |events| {
+            let revision = ps::rollout(ctx, &app, flags.lock_wait(), mode, events)?;
+            Ok(serde_json::json!({"revision": revision}))
+        });
+    }
     let progress = Terminal::new(flags.quiet);
     let revision = ps::rollout(ctx, &app, flags.lock_wait(), mode, &progress)?;
     info1(format!("{app} is running revision {revision}"));
@@ -164,6 +174,12 @@ impl PsCluster {
         match self {
             PsCluster::Stop { app, all, flags } => each(ctx, app, all, |app| {
                 let app = existing_app(&ctx.store, app)?;
+                if flags.format == Format::Json {
+                    return json_events::run(app.as_str(), "stopped", |_| {
+                        let stopped = ps::stop(ctx, &app, flags.lock_wait())?;
+                        Ok(serde_json::json!({"processes": stopped}))
+                    });
+                }
                 let stopped = ps::stop(ctx, &app, flags.lock_wait())?;
                 info1(format!("Stopping {app}"));
                 for p in stopped {

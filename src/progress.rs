@@ -26,6 +26,47 @@ pub trait Reporter: Send + Sync {
     fn finish(&self, item: &str, text: &str);
     /// Stop every live item, leaving its last state visible.
     fn close(&self);
+    /// The typed state of one process type's rollout. By default its text is shown as the
+    /// item's state (finished once ready); a machine-readable reporter keeps the fields.
+    fn rollout(&self, p: &RolloutProgress) {
+        if p.phase == RolloutPhase::Ready {
+            self.finish(&p.item, &p.text);
+        } else {
+            self.update(&p.item, &p.text);
+        }
+    }
+}
+
+/// Where one process type's rollout stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RolloutPhase {
+    /// New pods are being created or are not ready yet.
+    Rolling,
+    /// Every desired replica runs the new template and is available (and stayed ready).
+    Ready,
+    /// The rollout cannot succeed (a crash loop, the progress deadline).
+    Failed,
+}
+
+/// One process type's rollout, as the wait sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolloutProgress {
+    /// The process type.
+    pub item: String,
+    /// `Deployment/<name>`.
+    pub object: String,
+    pub phase: RolloutPhase,
+    /// Ready replicas, never more than desired.
+    pub ready: i32,
+    pub desired: i32,
+    pub updated: i32,
+    /// Why it is not ready yet (kubectl's wording, plus a pod's reason when one is known).
+    pub reason: Option<String>,
+    pub elapsed: std::time::Duration,
+    pub deadline: std::time::Duration,
+    /// The line shown on a terminal.
+    pub text: String,
 }
 
 /// One reported event, as [`Recorder`] keeps it.

@@ -1404,6 +1404,10 @@ async fn deploy_progress_as_json_lines() {
         (ready["ready"].as_u64(), ready["desired"].as_u64()),
         (Some(1), Some(1))
     );
+    assert_eq!(ready["phase"], "ready");
+    assert_eq!(ready["object"], "Deployment/jsonapp-web");
+    assert_eq!(ready["updated"], 1);
+    assert!(ready["deadline_ms"].is_u64(), "{ready}");
     let last = evs.last().unwrap();
     assert_eq!(last["event"], "deployed");
     assert_eq!(last["revision"], 1);
@@ -1461,6 +1465,22 @@ async fn deploy_progress_as_json_lines() {
         "json",
     ]);
     assert!(!ok_);
+    // While it waits, each progress event says why the process type is not ready.
+    let waiting = evs
+        .iter()
+        .find(|e| e["event"] == "progress" && e["item"] == "web" && e["reason"].is_string())
+        .unwrap_or_else(|| panic!("no progress event with a reason: {evs:?}"));
+    assert!(
+        ["rolling", "failed"].contains(&waiting["phase"].as_str().unwrap()),
+        "{waiting}"
+    );
+    assert!(
+        waiting["text"]
+            .as_str()
+            .unwrap()
+            .contains(waiting["reason"].as_str().unwrap()),
+        "{waiting}"
+    );
     let last = evs.last().unwrap();
     assert_eq!(last["event"], "failed");
     assert!(

@@ -11,7 +11,7 @@ use std::time::Instant;
 use serde_json::{Value, json};
 
 use super::CliError;
-use crate::progress::Reporter;
+use crate::progress::{Reporter, RolloutPhase, RolloutProgress};
 
 /// Run `work` for `app` with its progress as JSON lines; then print the outcome as the last
 /// line: `done_event` with `app` and the fields `work` returned, or `failed` with the message
@@ -77,31 +77,26 @@ impl JsonEvents {
         self.emit(event, m);
     }
 
+    /// Whether `item`'s `event` already said `text` (an unchanged state is not repeated).
+    fn repeated(&self, event: &str, item: &str, text: &str) -> bool {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let key = format!("{event}\0{item}");
+        if last.get(&key).map(String::as_str) == Some(text) {
+            return true;
+        }
+        last.insert(key, text.to_owned());
+        false
+    }
+
     fn item(&self, event: &str, item: &str, text: &str) {
-        {
-            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-            let key = format!("{event}\0{item}");
-            if last.get(&key).map(String::as_str) == Some(text) {
-                return;
-            }
-            last.insert(key, text.to_owned());
+        if self.repeated(event, item, text) {
+            return;
         }
         let mut m = serde_json::Map::new();
         m.insert("item".into(), json!(item));
         m.insert("text".into(), json!(text));
-        if let Some((ready, desired)) = ready_of(text) {
-            m.insert("ready".into(), json!(ready));
-            m.insert("desired".into(), json!(desired));
-        }
         self.emit(event, m);
     }
-}
-
-/// `2/3 ready, …` → (2, 3): the counts a process type's progress text starts with.
-fn ready_of(text: &str) -> Option<(u32, u32)> {
-    let counts = text.split_once(" ready")?.0;
-    let (ready, desired) = counts.split_once('/')?;
-    Some((ready.parse().ok()?, desired.parse().ok()?))
 }
 
 impl Reporter for JsonEvents {
@@ -137,20 +132,28 @@ impl Reporter for JsonEvents {
         self.item("ready", item, text);
     }
     fn close(&self) {}
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn counts_from_progress_text() {
-        assert_eq!(
-            super::ready_of("1/2 ready, waiting [10s of 5m]"),
-            Some((1, 2))
-        );
-        assert_eq!(super::ready_of("2/2 ready"), Some((2, 2)));
-        assert_eq!(
-            super::ready_of("waiting for the deployment to appear"),
-            None
-        );
+    fn rollout(&self, p: &RolloutProgress) {
+        let event = if p.phase == RolloutPhase::Ready {
+            "ready"
+        } else {
+            "progress"
+        };
+        if self.repeated(event, &p.item, &p.text) {
+            return;
+        }
+        let fields = json!({
+            "item": p.item,
+            "object": p.object,
+            "phase": p.phase,
+            "ready": p.ready,
+            "desired": p.desired,
+            "updated": p.updated,
+            "reason": p.reason,
+            "text": p.text,
+            "deadline_ms": p.deadline.as_millis() as u64,
+        });
+        if let Value::Object(m) = fields {
+            self.emit(event, m);
+        }
     }
 }

@@ -18,7 +18,7 @@ use kube::{Api, Client, ResourceExt};
 use super::evidence;
 use super::pod_health;
 use super::rollout::{self, Rollout};
-use crate::progress::Reporter;
+use crate::progress::{Reporter, RolloutPhase, RolloutProgress};
 
 /// A Deployment to wait for and the process type it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,25 +144,41 @@ pub async fn wait_rollout(
         let mut wait_more: Option<Duration> = None;
         let clock = elapsed_of(started.elapsed(), timeout);
         for t in targets {
-            let (state, text, left) = target_state(t, &live_deps, &live_pods);
-            let waiting = format!("{text} {clock}");
-            if let Some(left) = left {
+            let seen = target_state(t, &live_deps, &live_pods);
+            if let Some(left) = seen.left {
                 wait_more = Some(wait_more.map_or(left, |w| w.max(left)));
             }
-            match state {
-                Some(Rollout::Complete) => progress.finish(&t.process_type, &text),
+            let phase = match &seen.state {
+                Some(Rollout::Complete) => RolloutPhase::Ready,
                 Some(Rollout::Failed(why)) => {
-                    all_done = false;
-                    failed.push((t.process_type.clone(), why));
-                    progress.update(&t.process_type, &waiting);
+                    failed.push((t.process_type.clone(), why.clone()));
+                    RolloutPhase::Failed
                 }
-                Some(Rollout::InProgress(_)) => {
-                    all_done = false;
-                    progress.update(&t.process_type, &waiting);
-                }
+                Some(Rollout::InProgress(_)) => RolloutPhase::Rolling,
                 // Not seen yet (the watch is still listing): nothing worth showing.
-                None => all_done = false,
-            }
+                None => {
+                    all_done = false;
+                    continue;
+                }
+            };
+            all_done &= phase == RolloutPhase::Ready;
+            let text = if phase == RolloutPhase::Ready {
+                seen.text
+            } else {
+                format!("{} {clock}", seen.text)
+            };
+            progress.rollout(&RolloutProgress {
+                item: t.process_type.clone(),
+                object: format!("Deployment/{}", t.deployment),
+                phase,
+                ready: seen.counts.ready.min(seen.counts.desired),
+                desired: seen.counts.desired,
+                updated: seen.counts.updated,
+                reason: seen.reason,
+                elapsed: started.elapsed(),
+                deadline: timeout,
+                text,
+            });
         }
         if !failed.is_empty() {
             progress.close();
@@ -210,13 +226,30 @@ fn apply_to<K: kube::Resource>(ev: watcher::Event<K>, map: &mut BTreeMap<String,
 
 /// Rollout state of one target, the progress text for it, and how long to wait (without any
 /// event) before its new pods have been Ready for the stability window.
+/// What the wait knows of one target after an event.
+struct TargetState {
+    /// `None` until the Deployment is seen.
+    state: Option<Rollout>,
+    text: String,
+    /// How much longer the new pods must stay ready.
+    left: Option<Duration>,
+    counts: rollout::Counts,
+    reason: Option<String>,
+}
+
 fn target_state(
     t: &Target,
     deps: &BTreeMap<String, Deployment>,
     pods: &BTreeMap<String, Pod>,
-) -> (Option<Rollout>, String, Option<Duration>) {
+) -> TargetState {
     let Some(d) = deps.get(&t.deployment) else {
-        return (None, "waiting for the deployment to appear".into(), None);
+        return TargetState {
+            state: None,
+            text: "waiting for the deployment to appear".into(),
+            left: None,
+            counts: rollout::Counts::default(),
+            reason: None,
+        };
     };
     let new_pods: Vec<&Pod> = pods
         .values()
@@ -225,7 +258,13 @@ fn target_state(
     let c = rollout::counts(d);
     if let Some(crash) = new_pods.iter().find_map(|p| pod_health::crash(p)) {
         let text = format!("{}/{} ready, {crash}", c.ready.min(c.desired), c.desired);
-        return (Some(Rollout::Failed(crash.to_string())), text, None);
+        return TargetState {
+            state: Some(Rollout::Failed(crash.to_string())),
+            text,
+            left: None,
+            counts: c,
+            reason: Some(crash.to_string()),
+        };
     }
     let mut state = rollout::rollout(d);
     let mut left = None;
@@ -242,17 +281,26 @@ fn target_state(
     // Old pods still Ready while terminating are counted by the Deployment: never show more
     // ready than desired.
     let ready = c.ready.min(c.desired);
-    let text = match &state {
-        Rollout::Complete => format!("{ready}/{} ready", c.desired),
+    let (text, reason) = match &state {
+        Rollout::Complete => (format!("{ready}/{} ready", c.desired), None),
         Rollout::InProgress(why) | Rollout::Failed(why) => {
-            let mut text = format!("{ready}/{} ready, {why}", c.desired);
-            if let Some(reason) = pod_reason(d, pods) {
-                text.push_str(&format!(" ({reason})"));
+            let mut reason = why.clone();
+            if let Some(pod) = pod_reason(d, pods) {
+                reason.push_str(&format!(" ({pod})"));
             }
-            text
+            (
+                format!("{ready}/{} ready, {reason}", c.desired),
+                Some(reason),
+            )
         }
     };
-    (Some(state), text, left)
+    TargetState {
+        state: Some(state),
+        text,
+        left,
+        counts: c,
+        reason,
+    }
 }
 
 /// [`add_evidence`], bounded: a failure is already decided, so an API server that stopped
@@ -326,8 +374,11 @@ fn describe_pending(
     let mut out: Vec<(String, String)> = targets
         .iter()
         .filter_map(|t| match target_state(t, deps, pods) {
-            (Some(Rollout::Complete), _, _) => None,
-            (_, text, _) => Some((t.process_type.clone(), text)),
+            TargetState {
+                state: Some(Rollout::Complete),
+                ..
+            } => None,
+            TargetState { text, .. } => Some((t.process_type.clone(), text)),
         })
         .collect();
     if let Some(e) = api_error {

@@ -1453,6 +1453,14 @@ async fn deploy_progress_as_json_lines() {
     let (ok_, evs) = events(&["ps:start", "--all", "-o", "json"]);
     assert!(ok_, "{evs:?}");
     assert_eq!(evs.last().unwrap()["event"], "running");
+    let (ok_, evs) = events(&["scheduler-k3s:rollback", app, "1", "-o", "json"]);
+    assert!(ok_, "{evs:?}");
+    let last = evs.last().unwrap();
+    assert_eq!(
+        (&last["event"], &last["target"]),
+        (&json!("rolled-back"), &json!(1))
+    );
+    assert!(last["revision"].as_u64().unwrap() > 3, "{last}");
 
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "3s"]);
     never_ready(&env, app);

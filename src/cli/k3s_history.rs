@@ -8,7 +8,6 @@ use super::output::print_table;
 use super::output::{Format, info1, info2, print_json};
 use super::{CliError, Ctx};
 use crate::ops::history as ops_history;
-use crate::ops::lock::LockWait;
 
 #[derive(Debug, Subcommand)]
 pub enum K3sHistory {
@@ -25,18 +24,14 @@ pub enum K3sHistory {
     /// Roll an app back to a revision (default: the one before the deployed one) and wait
     #[command(
         name = "scheduler-k3s:rollback",
-        after_help = "Examples:\n  berth scheduler-k3s:rollback my-app\n  berth scheduler-k3s:rollback my-app 3"
+        after_help = "Examples:\n  berth scheduler-k3s:rollback my-app\n  berth scheduler-k3s:rollback my-app 3\n  berth scheduler-k3s:rollback my-app -o json   # progress as JSON lines, for CI"
     )]
     Rollback {
         app: String,
         /// Revision number from scheduler-k3s:history
         revision: Option<u32>,
-        /// Fail at once if another command holds the app's lock
-        #[arg(long = "no-lock-wait", alias = "no-wait")]
-        no_wait: bool,
-        /// Plain progress lines instead of live ones
-        #[arg(long, short)]
-        quiet: bool,
+        #[command(flatten)]
+        flags: super::ps_cluster::RolloutFlags,
     },
 }
 
@@ -81,16 +76,19 @@ impl K3sHistory {
             K3sHistory::Rollback {
                 app,
                 revision,
-                no_wait,
-                quiet,
+                flags,
             } => {
                 let app = existing_app(&ctx.store, &app)?;
-                let wait = if no_wait {
-                    LockWait::NoWait
-                } else {
-                    LockWait::DeployTimeout
-                };
-                let progress = super::terminal::Terminal::new(quiet);
+                let wait = flags.lock_wait();
+                if flags.format == Format::Json {
+                    return super::json_events::run(app.as_str(), "rolled-back", |events| {
+                        let done = ops_history::rollback(ctx, &app, revision, wait, events)?;
+                        Ok(
+                            serde_json::json!({"target": done.target, "revision": done.revision, "restored": done.restored}),
+                        )
+                    });
+                }
+                let progress = super::terminal::Terminal::new(flags.quiet);
                 let done = ops_history::rollback(ctx, &app, revision, wait, &progress)?;
                 info1(format!(
                     "Rolled {app} back to revision {} (now revision {}); {}",

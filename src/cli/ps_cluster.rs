@@ -26,7 +26,7 @@ pub struct RolloutFlags {
 }
 
 impl RolloutFlags {
-    fn lock_wait(&self) -> LockWait {
+    pub(super) fn lock_wait(&self) -> LockWait {
         if self.no_wait {
             LockWait::NoWait
         } else {

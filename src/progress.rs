@@ -35,6 +35,21 @@ pub trait Reporter: Send + Sync {
             self.update(&p.item, &p.text);
         }
     }
+    /// A phase of the command took `took` (`deploy --timings` adds them up per phase).
+    fn timing(&self, _phase: &'static str, _took: std::time::Duration) {}
+}
+
+/// Time `fut` and report it as `phase`. Callers box large futures (a whole rollout) so the
+/// wrapper adds no stack.
+pub async fn timed<F: std::future::Future>(
+    progress: &dyn Reporter,
+    phase: &'static str,
+    fut: F,
+) -> F::Output {
+    let started = std::time::Instant::now();
+    let out = fut.await;
+    progress.timing(phase, started.elapsed());
+    out
 }
 
 /// Where one process type's rollout stands.
@@ -152,4 +167,89 @@ impl Reporter for Silent {
     fn update(&self, _: &str, _: &str) {}
     fn finish(&self, _: &str, _: &str) {}
     fn close(&self) {}
+}
+
+/// Forwards to another reporter with every line and item named after one app, so the progress
+/// of apps running at once (`ps:* --all --parallel N`) can be told apart.
+pub struct Prefixed<'a> {
+    pub inner: &'a dyn Reporter,
+    pub prefix: String,
+}
+
+impl Prefixed<'_> {
+    fn named(&self, msg: &str) -> String {
+        format!("{}: {msg}", self.prefix)
+    }
+}
+
+impl Reporter for Prefixed<'_> {
+    fn info(&self, msg: &str) {
+        self.inner.info(&self.named(msg));
+    }
+    fn verbose(&self, msg: &str) {
+        self.inner.verbose(&self.named(msg));
+    }
+    fn step(&self, msg: &str) {
+        self.inner.step(&self.named(msg));
+    }
+    fn detail(&self, msg: &str) {
+        self.inner.detail(&self.named(msg));
+    }
+    fn warn(&self, msg: &str) {
+        self.inner.warn(&self.named(msg));
+    }
+    fn line(&self, line: &str) {
+        // Keep the line's kind (its Dokku prefix) in front of the app's name.
+        if let Some(step) = line.strip_prefix("=====> ") {
+            self.inner.step(&self.named(step));
+        } else if let Some(w) = line.strip_prefix(" !     ") {
+            self.inner.warn(&self.named(w));
+        } else {
+            self.inner.detail(&self.named(line.trim_start()));
+        }
+    }
+    fn update(&self, item: &str, text: &str) {
+        self.inner.update(&format!("{}/{item}", self.prefix), text);
+    }
+    fn finish(&self, item: &str, text: &str) {
+        self.inner.finish(&format!("{}/{item}", self.prefix), text);
+    }
+    fn close(&self) {}
+    fn timing(&self, phase: &'static str, took: std::time::Duration) {
+        self.inner.timing(phase, took);
+    }
+    fn rollout(&self, p: &RolloutProgress) {
+        self.inner.rollout(&RolloutProgress {
+            item: format!("{}/{}", self.prefix, p.item),
+            ..p.clone()
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixed_names_every_line_and_item_after_the_app() {
+        let rec = Recorder::default();
+        let p = Prefixed {
+            inner: &rec,
+            prefix: "alpha".into(),
+        };
+        p.step("Rebuilding alpha (revision 2)");
+        p.line(" !     careful");
+        p.update("web", "0/1 ready");
+        assert_eq!(
+            rec.events(),
+            [
+                Event::Step("alpha: Rebuilding alpha (revision 2)".into()),
+                Event::Warn("alpha: careful".into()),
+                Event::Update {
+                    item: "alpha/web".into(),
+                    text: "0/1 ready".into()
+                },
+            ]
+        );
+    }
 }

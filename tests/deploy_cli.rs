@@ -1452,7 +1452,11 @@ async fn deploy_progress_as_json_lines() {
     assert_eq!(evs.last().unwrap()["processes"], json!(["web"]));
     let (ok_, evs) = events(&["ps:start", "--all", "-o", "json"]);
     assert!(ok_, "{evs:?}");
-    assert_eq!(evs.last().unwrap()["event"], "running");
+    // With --all each app ends with its outcome and the run with a summary.
+    assert_eq!(evs[evs.len() - 2]["event"], "running");
+    let summary = evs.last().unwrap();
+    assert_eq!(summary["event"], "summary");
+    assert_eq!(summary["done"], json!([app]));
     let (ok_, evs) = events(&["scheduler-k3s:rollback", app, "1", "-o", "json"]);
     assert!(ok_, "{evs:?}");
     let last = evs.last().unwrap();
@@ -1461,6 +1465,54 @@ async fn deploy_progress_as_json_lines() {
         (&json!("rolled-back"), &json!(1))
     );
     assert!(last["revision"].as_u64().unwrap() > 3, "{last}");
+
+    // --timings: where the deploy's time went, phase by phase.
+    let (ok_, evs) = events(&[
+        "deploy",
+        app,
+        "--image",
+        "registry.invalid/j:3",
+        "-o",
+        "json",
+        "--timings",
+    ]);
+    assert!(ok_, "{evs:?}");
+    let timings = evs
+        .iter()
+        .find(|e| e["event"] == "timings")
+        .expect("a timings event");
+    for phase in [
+        "lock",
+        "connect",
+        "history read",
+        "pending record",
+        "apply",
+        "prune",
+        "wait",
+        "final record",
+        "other",
+    ] {
+        assert!(timings["phases_ms"][phase].is_f64(), "{phase}: {timings}");
+    }
+    assert!(timings["total_ms"].as_f64().unwrap() > 0.0);
+    let out = run(
+        &env,
+        &[
+            "deploy",
+            app,
+            "--image",
+            "registry.invalid/j:4",
+            "-q",
+            "--timings",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("=====> Timings ("), "{stderr}");
+    assert!(
+        stderr.lines().any(|l| l.trim_start().starts_with("wait ")),
+        "{stderr}"
+    );
 
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "3s"]);
     never_ready(&env, app);

@@ -183,3 +183,151 @@ async fn docker_options_and_ps_properties_reach_the_applied_deployment() {
     );
     ns.cleanup().await;
 }
+
+/// `ps:rebuild --all --parallel N` (Dokku's flags): every deployed app is rebuilt with several
+/// running at once, each line named after its app; a failing app is reported without stopping
+/// the others, the exit code says so, and the summary names who failed and who was skipped.
+#[tokio::test]
+async fn parallel_rebuilds_every_app_and_reports_each_failure() {
+    let client = client().await;
+    let ns = TestNamespace::create(&client, "ps-par").await;
+    let n = ns.name().to_owned();
+    let env = BerthEnv::new();
+    env.use_test_cluster();
+    let apps = ["app1", "app2", "app3", "app4", "broken"];
+    for app in apps.iter().chain(&["idle"]) {
+        ok(&env, &["apps:create", app]);
+        ok(&env, &["scheduler-k3s:set", app, "namespace", &n]);
+    }
+    for app in apps {
+        ok(
+            &env,
+            &[
+                "deploy",
+                app,
+                "--image",
+                &format!("registry.example.com/{app}:1"),
+                "-q",
+            ],
+        );
+    }
+    // From now on broken's pods never become ready, and its deploys give up after 3 s.
+    ok(
+        &env,
+        &["scheduler-k3s:set", "broken", "deploy-timeout", "3s"],
+    );
+    ok(
+        &env,
+        &[
+            "scheduler-k3s:labels:set",
+            "broken",
+            "berth.test/never-ready",
+            "true",
+            "--resource-type",
+            "pod",
+        ],
+    );
+
+    let out = run(&env, &["ps:rebuild", "--all", "--parallel", "3"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    for app in ["app1", "app2", "app3", "app4"] {
+        assert!(
+            stdout.contains(&format!("-----> Running command against {app}")),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains(&format!("{app} is running revision 2")),
+            "{stdout}"
+        );
+        assert!(
+            stderr.contains(&format!("=====> {app}: Rebuilding {app} (revision 2)")),
+            "{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("idle has not been deployed, skipping"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("Error running rebuild against broken: "),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("rebuild: 6 app(s), 4 done, 1 skipped (idle), 1 failed (broken)"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stderr.lines().last().unwrap(),
+        " !     Encountered 1 errors during parallel run"
+    );
+    for app in ["app1", "app2", "app3", "app4"] {
+        let h = ok(&env, &["scheduler-k3s:history", app, "--format", "json"]);
+        let revs: serde_json::Value = serde_json::from_str(&h).unwrap();
+        assert_eq!(revs.as_array().unwrap().len(), 2, "{app}: {h}");
+    }
+
+    // Serially with --fail-fast: nothing starts after the failure (broken sorts after app4 and
+    // before idle), and the error is Dokku's serial one.
+    let out = run(&env, &["ps:restart", "--all", "--fail-fast", "-q"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("Running restart in serial mode"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("-----> Running restart against app app1"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("Error running restart against app broken: "),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("1 not run after a failure (idle)"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.ends_with(" !     restart command returned 1 errors\n"),
+        "{stderr}"
+    );
+
+    // JSON lines for CI: every event names its app, the summary comes last.
+    let out = run(
+        &env,
+        &["ps:restart", "--all", "--parallel", "-1", "-o", "json"],
+    );
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(
+        events[..events.len() - 1]
+            .iter()
+            .all(|e| e["app"].is_string()),
+        "{events:?}"
+    );
+    let summary = events.last().unwrap();
+    assert_eq!(summary["event"], "summary");
+    assert_eq!(
+        summary["done"],
+        serde_json::json!(["app1", "app2", "app3", "app4"])
+    );
+    assert_eq!(summary["failed"], serde_json::json!(["broken"]));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("Setting --parallel=-1 value to CPU count of")
+    );
+
+    // A bad count is refused before anything runs.
+    let (code, stderr) = support::fail(&env, &["ps:rebuild", "--all", "--parallel", "-2"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("Invalid value -2 for --parallel flag"),
+        "{stderr}"
+    );
+    ns.cleanup().await;
+}

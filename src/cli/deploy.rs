@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use super::args::existing_app;
 use super::output::{info1, warn};
 use super::terminal::Terminal;
+use super::timings::Timings;
 use super::{CliError, Ctx};
 use crate::model::release::BuilderType;
 use crate::ops::deploy::{self, DeployOpts};
@@ -58,6 +59,10 @@ pub struct DeployArgs {
     /// Plain progress lines instead of live ones
     #[arg(long, short)]
     pub quiet: bool,
+    /// After the deploy, print where its time went, phase by phase (with -o json: a `timings`
+    /// event)
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,7 +70,7 @@ pub enum Deploy {
     /// Deploy an image (with --dry-run: print the Kubernetes objects it would create)
     #[command(
         name = "deploy",
-        after_help = "Examples:\n  berth deploy my-app --image registry.example.com/my-app:1.2.3\n  berth deploy my-app --image ghcr.io/acme/my-app:1.2.4 --app-json app.json --timeout 5m\n  berth deploy my-app --image registry.example.com/my-app:1.2.3 --dry-run\n  berth deploy my-app --image nginx:1.27 --dry-run --show-secrets | kubectl apply -f -\n\nThe deploy waits for every process type to be ready (deploy-timeout, or --timeout), showing\neach one's ready/desired count; on failure it names the reason and what to run next.\n\nEnvironment:\n  BERTH_HOME           berth's state directory (default /var/lib/berth)\n  BERTH_LOCK_TIMEOUT   seconds to wait for a state lock another berth command holds (30)\n  NO_COLOR             no colour under --color auto\n  RUST_LOG             tracing filter for --trace (e.g. kube=debug)"
+        after_help = "Examples:\n  berth deploy my-app --image registry.example.com/my-app:1.2.3\n  berth deploy my-app --image ghcr.io/acme/my-app:1.2.4 --app-json app.json --timeout 5m\n  berth deploy my-app --image registry.example.com/my-app:1.2.3 --dry-run\n  berth deploy my-app --image registry.example.com/my-app:1.2.4 --timings\n  berth deploy my-app --image nginx:1.27 --dry-run --show-secrets | kubectl apply -f -\n\nThe deploy waits for every process type to be ready (deploy-timeout, or --timeout), showing\neach one's ready/desired count; on failure it names the reason and what to run next.\n\nEnvironment:\n  BERTH_HOME           berth's state directory (default /var/lib/berth)\n  BERTH_LOCK_TIMEOUT   seconds to wait for a state lock another berth command holds (30)\n  NO_COLOR             no colour under --color auto\n  RUST_LOG             tracing filter for --trace (e.g. kube=debug)"
     )]
     Deploy(DeployArgs),
 }
@@ -105,12 +110,23 @@ impl Deploy {
         if !args.dry_run && args.format == ManifestFormat::Json {
             // CI: the progress as JSON lines on stdout, the outcome as the last one.
             return super::json_events::run(opts.app.as_str(), "deployed", |events| {
-                let done = deploy::deploy(ctx, &opts, events)?;
+                let timings = Timings::new(events);
+                let result = deploy::deploy(ctx, &opts, &timings);
+                if args.timings {
+                    events.emit("timings", timings.json());
+                }
+                let done = result?;
                 Ok(serde_json::json!({"image": done.image, "revision": done.revision}))
             });
         }
         if !args.dry_run {
-            let done = deploy::deploy(ctx, &opts, &Terminal::new(args.quiet))?;
+            let terminal = Terminal::new(args.quiet);
+            let timings = Timings::new(&terminal);
+            let result = deploy::deploy(ctx, &opts, &timings);
+            if args.timings {
+                timings.print();
+            }
+            let done = result?;
             info1(format!(
                 "Deployed {} ({}), revision {}",
                 opts.app, done.image, done.revision

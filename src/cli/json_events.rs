@@ -21,7 +21,10 @@ pub fn run(
     done_event: &str,
     work: impl FnOnce(&JsonEvents) -> Result<Value, CliError>,
 ) -> Result<(), CliError> {
-    let events = JsonEvents::default();
+    let events = JsonEvents {
+        app: Some(app.to_owned()),
+        ..JsonEvents::default()
+    };
     let with_app = |v: Value| {
         let mut m = match v {
             Value::Object(m) => m,
@@ -44,6 +47,8 @@ pub fn run(
 
 /// Prints every progress event as a JSON line on stdout.
 pub struct JsonEvents {
+    /// Named in every event, so apps running at once (`--all --parallel`) can be told apart.
+    app: Option<String>,
     started: Instant,
     /// Each item's last text: an unchanged state is not repeated.
     last: Mutex<std::collections::HashMap<String, String>>,
@@ -52,6 +57,7 @@ pub struct JsonEvents {
 impl Default for JsonEvents {
     fn default() -> Self {
         JsonEvents {
+            app: None,
             started: Instant::now(),
             last: Mutex::new(std::collections::HashMap::new()),
         }
@@ -62,6 +68,9 @@ impl JsonEvents {
     /// One event: `fields` plus `event` and `elapsed_ms`.
     pub fn emit(&self, event: &str, mut fields: serde_json::Map<String, Value>) {
         fields.insert("event".into(), json!(event));
+        if let Some(app) = &self.app {
+            fields.entry("app").or_insert_with(|| json!(app));
+        }
         fields.insert(
             "elapsed_ms".into(),
             json!(self.started.elapsed().as_millis() as u64),

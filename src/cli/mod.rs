@@ -38,6 +38,7 @@ pub mod scheduler;
 pub mod scheduler_k3s;
 pub mod selected;
 pub mod terminal;
+pub mod timings;
 pub mod tooling;
 pub mod urls;
 

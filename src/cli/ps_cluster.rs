@@ -3,13 +3,18 @@
 use clap::{Args, Subcommand};
 
 use super::args::existing_app;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::json_events;
 use super::output::{Format, info1, print_json, verbose};
 use super::terminal::Terminal;
 use super::{CliError, Ctx};
+use crate::model::fleet::parallelism;
+use crate::ops::fleet::run_each;
 use crate::ops::lock::LockWait;
 use crate::ops::ps;
 use crate::ops::release::Redeploy;
+use crate::progress::{Prefixed, Reporter};
 
 /// Flags every rollout command takes.
 #[derive(Debug, Args)]
@@ -23,6 +28,22 @@ pub struct RolloutFlags {
     /// stdout, or json: the progress as one JSON object per line and the outcome last (for CI)
     #[arg(long, short = 'o', value_enum, default_value_t)]
     pub format: Format,
+}
+
+/// How `--all` runs the apps.
+#[derive(Debug, Args)]
+pub struct FleetFlags {
+    /// With --all: how many apps at once (-1: one per CPU; 0 or 1: one after another)
+    #[arg(
+        long,
+        value_name = "COUNT",
+        default_value_t = 0,
+        allow_negative_numbers = true
+    )]
+    pub parallel: i64,
+    /// With --all: start no further app after one failed
+    #[arg(long)]
+    pub fail_fast: bool,
 }
 
 impl RolloutFlags {
@@ -50,6 +71,8 @@ pub enum PsCluster {
         all: bool,
         #[command(flatten)]
         flags: RolloutFlags,
+        #[command(flatten)]
+        fleet: FleetFlags,
     },
     /// Start a stopped app: roll out its deployed release again at the stored scale
     #[command(
@@ -64,6 +87,8 @@ pub enum PsCluster {
         all: bool,
         #[command(flatten)]
         flags: RolloutFlags,
+        #[command(flatten)]
+        fleet: FleetFlags,
     },
     /// Restart an app's pods (one process type, or all), rolling, and wait for them
     #[command(
@@ -80,6 +105,8 @@ pub enum PsCluster {
         process_type: Option<String>,
         #[command(flatten)]
         flags: RolloutFlags,
+        #[command(flatten)]
+        fleet: FleetFlags,
     },
     /// Redeploy the deployed image with the current config, replacing every pod
     #[command(
@@ -94,6 +121,8 @@ pub enum PsCluster {
         all: bool,
         #[command(flatten)]
         flags: RolloutFlags,
+        #[command(flatten)]
+        fleet: FleetFlags,
     },
     /// Show the live objects of an app: revision, Deployments, pods and why a pod is not ready
     #[command(
@@ -107,7 +136,13 @@ pub enum PsCluster {
     },
 }
 
-fn rollout(ctx: &Ctx, app: &str, flags: &RolloutFlags, mode: Redeploy) -> Result<(), CliError> {
+fn rollout(
+    ctx: &Ctx,
+    app: &str,
+    flags: &RolloutFlags,
+    mode: Redeploy,
+    progress: &dyn Reporter,
+) -> Result<(), CliError> {
     let app = existing_app(&ctx.store, app)?;
     if flags.format == Format::Json {
         return json_events::run(app.as_str(), "running", |events| {
@@ -115,92 +150,241 @@ fn rollout(ctx: &Ctx, app: &str, flags: &RolloutFlags, mode: Redeploy) -> Result
             Ok(serde_json::json!({"revision": revision}))
         });
     }
-    let progress = Terminal::new(flags.quiet);
-    let revision = ps::rollout(ctx, &app, flags.lock_wait(), mode, &progress)?;
+    let revision = ps::rollout(ctx, &app, flags.lock_wait(), mode, progress)?;
     info1(format!("{app} is running revision {revision}"));
     Ok(())
 }
 
-/// The apps a command runs on: the named one, or (with `--all`, which clap makes the only
-/// way to give none) every app.
-fn targets(ctx: &Ctx, app: Option<String>) -> Result<Vec<String>, CliError> {
-    match app {
-        Some(app) => Ok(vec![app]),
-        None => Ok(ctx
-            .store
-            .list_apps()?
-            .into_iter()
-            .map(|a| a.to_string())
-            .collect()),
+fn stop(ctx: &Ctx, app: &str, flags: &RolloutFlags) -> Result<(), CliError> {
+    let app = existing_app(&ctx.store, app)?;
+    if flags.format == Format::Json {
+        return json_events::run(app.as_str(), "stopped", |_| {
+            let stopped = ps::stop(ctx, &app, flags.lock_wait())?;
+            Ok(serde_json::json!({"processes": stopped}))
+        });
+    }
+    let stopped = ps::stop(ctx, &app, flags.lock_wait())?;
+    info1(format!("Stopping {app}"));
+    for p in stopped {
+        verbose(format!("Stopping {p} process"));
+    }
+    Ok(())
+}
+
+/// Which apps a command runs on and how: the named one, or with `--all` every app, `--parallel`
+/// at once (Dokku's flag: -1 = one per CPU, 0/1 = serially).
+struct Fleet<'a> {
+    ctx: &'a Ctx,
+    app: Option<String>,
+    all: bool,
+    flags: &'a RolloutFlags,
+    fleet: &'a FleetFlags,
+    /// Dokku's name of the command in its `--all` messages (`rebuild`, `restart`, …).
+    command: &'static str,
+}
+
+/// How one app of an `--all` run ended.
+enum AppOutcome {
+    Done,
+    Skipped,
+    Failed,
+    NotRun,
+}
+
+impl Fleet<'_> {
+    /// Run `one` on each target. With `--all`, an app that is not deployed is skipped with a
+    /// warning and the others still run (unless `--fail-fast` and one failed); the command
+    /// fails, in Dokku's words, when any app failed.
+    fn each(
+        self,
+        one: impl Fn(&str, &dyn Reporter) -> Result<(), CliError> + Sync,
+    ) -> Result<(), CliError> {
+        let flags = self.flags;
+        let Some(all_apps) = self.all.then(|| self.ctx.store.list_apps()).transpose()? else {
+            let app = self.app.unwrap_or_default();
+            return one(&app, &Terminal::new(flags.quiet));
+        };
+        let apps: Vec<String> = all_apps.into_iter().map(|a| a.to_string()).collect();
+        let plan = parallelism(self.fleet.parallel, num_cpus(), self.command)?;
+        if let Some(notice) = &plan.notice {
+            super::output::warn(notice);
+        }
+        if apps.is_empty() {
+            super::output::warn("You haven't deployed any applications yet");
+            return Ok(());
+        }
+        let serial = plan.serial();
+        // Apps running at once share one plain-line reporter, each line named after its app.
+        let terminal = Terminal::new(flags.quiet || !serial);
+        let json = flags.format == Format::Json;
+        let failed_once = AtomicBool::new(false);
+        let outcomes = run_each(&apps, plan.workers, |a| {
+            if self.fleet.fail_fast && failed_once.load(Ordering::SeqCst) {
+                return AppOutcome::NotRun;
+            }
+            if !json {
+                if serial {
+                    info1(format!("Running {} against app {a}", self.command));
+                } else {
+                    info1(format!("Running command against {a}"));
+                }
+            }
+            let named = Prefixed {
+                inner: &terminal,
+                prefix: a.clone(),
+            };
+            let progress: &dyn Reporter = if serial { &terminal } else { &named };
+            match one(a, progress) {
+                Ok(()) => AppOutcome::Done,
+                Err(e) if e.message.contains("is not deployed") => {
+                    super::output::warn(format!("{a} has not been deployed, skipping"));
+                    AppOutcome::Skipped
+                }
+                Err(e) => {
+                    failed_once.store(true, Ordering::SeqCst);
+                    if serial {
+                        super::output::warn(format!(
+                            "Error running {} against app {a}: {}",
+                            self.command, e.message
+                        ));
+                    } else {
+                        super::output::warn(format!(
+                            "Error running {} against {a}: {}",
+                            self.command, e.message
+                        ));
+                    }
+                    AppOutcome::Failed
+                }
+            }
+        });
+        let names = |want: fn(&AppOutcome) -> bool| -> Vec<&str> {
+            apps.iter()
+                .zip(&outcomes)
+                .filter(|(_, o)| want(o))
+                .map(|(a, _)| a.as_str())
+                .collect()
+        };
+        let done = names(|o| matches!(o, AppOutcome::Done));
+        let skipped = names(|o| matches!(o, AppOutcome::Skipped));
+        let failed = names(|o| matches!(o, AppOutcome::Failed));
+        let not_run = names(|o| matches!(o, AppOutcome::NotRun));
+        if json {
+            let events = json_events::JsonEvents::default();
+            events.emit(
+                "summary",
+                serde_json::json!({
+                    "command": self.command, "done": done, "skipped": skipped,
+                    "failed": failed, "not_run": not_run,
+                })
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            );
+        } else {
+            let list = |v: &[&str]| {
+                if v.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", v.join(", "))
+                }
+            };
+            info1(format!(
+                "{}: {} app(s), {} done, {} skipped{}, {} failed{}{}",
+                self.command,
+                apps.len(),
+                done.len(),
+                skipped.len(),
+                list(&skipped),
+                failed.len(),
+                list(&failed),
+                if not_run.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", {} not run after a failure{}",
+                        not_run.len(),
+                        list(&not_run)
+                    )
+                }
+            ));
+        }
+        match (failed.len(), serial) {
+            (0, _) => Ok(()),
+            (n, true) => Err(CliError::msg(format!(
+                "{} command returned {n} errors",
+                self.command
+            ))),
+            (n, false) => Err(CliError::msg(format!(
+                "Encountered {n} errors during parallel run"
+            ))),
+        }
     }
 }
 
-/// Run `one` on each target. With `--all`, an app that is not deployed is skipped with a
-/// warning and the others still run; the command fails naming every app that failed.
-fn each(
-    ctx: &Ctx,
-    app: Option<String>,
-    all: bool,
-    one: impl Fn(&str) -> Result<(), CliError>,
-) -> Result<(), CliError> {
-    let apps = targets(ctx, app)?;
-    if !all {
-        return apps.iter().try_for_each(|a| one(a));
-    }
-    if apps.is_empty() {
-        super::output::warn("You haven't deployed any applications yet");
-        return Ok(());
-    }
-    let mut failed = Vec::new();
-    for a in &apps {
-        if let Err(e) = one(a) {
-            if e.message.contains("is not deployed") {
-                super::output::warn(format!("{a} has not been deployed, skipping"));
-            } else {
-                super::output::warn(format!("{a}: {}", e.message));
-                failed.push(a.clone());
-            }
-        }
-    }
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(CliError::msg(format!("failed for {}", failed.join(", "))))
-    }
+fn num_cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 impl PsCluster {
     pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
         match self {
-            PsCluster::Stop { app, all, flags } => each(ctx, app, all, |app| {
-                let app = existing_app(&ctx.store, app)?;
-                if flags.format == Format::Json {
-                    return json_events::run(app.as_str(), "stopped", |_| {
-                        let stopped = ps::stop(ctx, &app, flags.lock_wait())?;
-                        Ok(serde_json::json!({"processes": stopped}))
-                    });
-                }
-                let stopped = ps::stop(ctx, &app, flags.lock_wait())?;
-                info1(format!("Stopping {app}"));
-                for p in stopped {
-                    verbose(format!("Stopping {p} process"));
-                }
-                Ok(())
-            }),
-            PsCluster::Start { app, all, flags } => {
-                each(ctx, app, all, |a| rollout(ctx, a, &flags, Redeploy::Start))
+            PsCluster::Stop {
+                app,
+                all,
+                flags,
+                fleet,
+            } => Fleet {
+                ctx,
+                app,
+                all,
+                flags: &flags,
+                fleet: &fleet,
+                command: "stop",
             }
+            .each(|a, _| stop(ctx, a, &flags)),
+            PsCluster::Start {
+                app,
+                all,
+                flags,
+                fleet,
+            } => Fleet {
+                ctx,
+                app,
+                all,
+                flags: &flags,
+                fleet: &fleet,
+                command: "start",
+            }
+            .each(|a, p| rollout(ctx, a, &flags, Redeploy::Start, p)),
             PsCluster::Restart {
                 app,
                 all,
                 process_type,
                 flags,
-            } => each(ctx, app, all, |a| {
-                rollout(ctx, a, &flags, Redeploy::Restart(process_type.clone()))
-            }),
-            PsCluster::Rebuild { app, all, flags } => each(ctx, app, all, |a| {
-                rollout(ctx, a, &flags, Redeploy::Rebuild)
-            }),
+                fleet,
+            } => Fleet {
+                ctx,
+                app,
+                all,
+                flags: &flags,
+                fleet: &fleet,
+                command: "restart",
+            }
+            .each(|a, p| rollout(ctx, a, &flags, Redeploy::Restart(process_type.clone()), p)),
+            PsCluster::Rebuild {
+                app,
+                all,
+                flags,
+                fleet,
+            } => Fleet {
+                ctx,
+                app,
+                all,
+                flags: &flags,
+                fleet: &fleet,
+                command: "rebuild",
+            }
+            .each(|a, p| rollout(ctx, a, &flags, Redeploy::Rebuild, p)),
             PsCluster::Inspect { app, format } => inspect(ctx, &app, format),
         }
     }

@@ -16,7 +16,7 @@ use super::history;
 use super::interrupt;
 use super::run;
 use super::wait::{self, Target};
-use crate::progress::Reporter;
+use crate::progress::{Reporter, timed};
 
 /// Everything a deploy needs; built by the caller from the store and render.
 #[derive(Debug, Clone)]
@@ -76,19 +76,30 @@ pub async fn deploy(
     let resolver = Resolver::new(client.clone());
     let ns = req.namespace.as_str();
     let deadline = Deadline::after(req.timeout, &req.server);
-    deadline
-        .bound(
+    timed(
+        progress,
+        "namespace",
+        deadline.bound(
             "creating the namespace",
             apply::ensure_namespace(client, ns),
-        )
-        .await?;
-    let mut past = deadline
-        .bound(
+        ),
+    )
+    .await?;
+    let mut past = timed(
+        progress,
+        "history read",
+        deadline.bound(
             "reading the release history",
             history::list(client, ns, &req.release),
-        )
-        .await?;
-    repair_interrupted(client, &mut past, &deadline, progress).await?;
+        ),
+    )
+    .await?;
+    timed(
+        progress,
+        "history repair",
+        repair_interrupted(client, &mut past, &deadline, progress),
+    )
+    .await?;
     let previous = history::deployed(&past).cloned();
     let revision = past.last().map_or(1, |r| r.version + 1);
     let upgrading = !past.is_empty();
@@ -136,12 +147,15 @@ pub async fn deploy(
         hooks: Vec::new(),
         extra: Map::new(),
     };
-    deadline
-        .bound(
+    timed(
+        progress,
+        "pending record",
+        deadline.bound(
             "recording the new revision",
             history::create(client, &record),
-        )
-        .await?;
+        ),
+    )
+    .await?;
 
     progress.line(&format!(
         "=====> {} {} (revision {revision})",
@@ -167,6 +181,7 @@ pub async fn deploy(
             } else {
                 "Install complete"
             };
+            let recorded = std::time::Instant::now();
             mark(client, &req.server, &mut record, Status::Deployed, done).await?;
             if let Some(mut prev) = previous {
                 mark(
@@ -179,6 +194,7 @@ pub async fn deploy(
                 .await?;
             }
             history::trim(client, ns, &req.release).await?;
+            progress.timing("final record", recorded.elapsed());
             Ok(Deployed {
                 revision,
                 pruned,
@@ -285,38 +301,90 @@ async fn roll_out(
     let mut batch: Vec<Value> = Vec::new();
     for obj in &objects {
         if obj["kind"] == "Job" {
-            applied.extend(apply::apply_objects(resolver, ns, &batch).await?);
+            applied.extend(
+                timed(
+                    progress,
+                    "apply",
+                    apply::apply_objects(resolver, ns, &batch),
+                )
+                .await?,
+            );
             batch.clear();
             tasks.push(job_name(obj));
-            run_release_task(resolver, ns, obj, deadline.remaining(), progress).await?;
+            timed(
+                progress,
+                "release tasks",
+                Box::pin(run_release_task(
+                    resolver,
+                    ns,
+                    obj,
+                    deadline.remaining(),
+                    progress,
+                )),
+            )
+            .await?;
         } else {
             batch.push((*obj).clone());
         }
     }
-    applied.extend(apply::apply_objects(resolver, ns, &batch).await?);
+    applied.extend(
+        timed(
+            progress,
+            "apply",
+            apply::apply_objects(resolver, ns, &batch),
+        )
+        .await?,
+    );
     let keep: BTreeSet<ObjectKey> = applied.iter().cloned().collect();
     let kinds: Vec<_> = applied.iter().map(ObjectKey::gvk).collect();
-    let pruned = apply::prune(resolver, ns, &app_selector(app), app, &keep, &kinds).await?;
+    let pruned = timed(
+        progress,
+        "prune",
+        Box::pin(apply::prune(
+            resolver,
+            ns,
+            &app_selector(app),
+            app,
+            &keep,
+            &kinds,
+        )),
+    )
+    .await?;
     for key in &pruned {
         progress.line(&format!("       Removed {key}"));
     }
     let targets = deployment_targets(&objects.iter().map(|o| (*o).clone()).collect::<Vec<_>>());
-    wait::wait_rollout(
-        resolver.client(),
-        ns,
-        &app_selector(app),
-        &targets,
-        // What is left of the deploy's time: the wait's own message (which pods, why) then comes
-        // just before the deadline's.
-        deadline.remaining(),
+    timed(
         progress,
+        "wait",
+        Box::pin(wait::wait_rollout(
+            resolver.client(),
+            ns,
+            &app_selector(app),
+            &targets,
+            // What is left of the deploy's time: the wait's own message (which pods, why) then
+            // comes just before the deadline's.
+            deadline.remaining(),
+            progress,
+        )),
     )
     .await
     .map_err(|f| anyhow!(f.to_string()))?;
     // Postdeploy tasks run in the new image once its processes are up; a failure fails the deploy.
     for job in after {
         tasks.push(job_name(job));
-        run_release_task(resolver, ns, job, deadline.remaining(), progress).await?;
+        timed(
+            progress,
+            "release tasks",
+            Box::pin(run_release_task(
+                resolver,
+                ns,
+                job,
+                deadline.remaining(),
+                progress,
+            )),
+        )
+        .await?;
     }
     Ok(pruned)
 }

@@ -10,6 +10,7 @@ pub mod duration;
 pub mod env;
 pub mod env_file;
 pub mod error;
+pub mod fleet;
 pub mod meta;
 pub mod names;
 pub mod ports;

@@ -17,7 +17,7 @@ use crate::model::env::EnvMap;
 use crate::model::procfile::Procfile;
 use crate::model::properties::validate_image_reference;
 use crate::model::release::Release;
-use crate::progress::Reporter;
+use crate::progress::{Reporter, timed};
 use crate::render::{self, Manifest};
 use crate::store::{Scope, ScopeLock, Secrecy, docs};
 
@@ -224,18 +224,24 @@ pub fn deploy(ctx: &Ctx, opts: &DeployOpts, r: &dyn Reporter) -> Result<Deployed
     ctx.store.require_app(&opts.app)?;
     let given = given(opts)?;
     // The stored inputs are read under the lock: a concurrent config change lands before or after.
+    let locked = std::time::Instant::now();
     let lock = lock_app(ctx, &opts.app, opts.wait)?;
+    r.timing("lock", locked.elapsed());
+    let built = std::time::Instant::now();
     super::release::refuse_if_deploy_locked(&ctx.store, &opts.app)?;
     if let Some(env) = app_json_env(ctx, &opts.app, &given, true)? {
         apply_app_json_env(&lock, &env, r)?;
     }
     let mut plan = build(ctx, &opts.app, given, Default::default(), r)?;
+    r.timing("build release", built.elapsed());
     let done = block_on(async {
-        let mut cluster = connect(&ctx.store, &opts.app).await?;
+        let mut cluster = timed(r, "connect", connect(&ctx.store, &opts.app)).await?;
         cluster.timeout_override = opts.timeout;
         // What the cluster serves decides some objects, as Helm capabilities do for Dokku.
         plan.release.http_addon = cluster.http_addon;
+        let rendered = std::time::Instant::now();
         let manifests = render::render(&plan.release);
+        r.timing("render", rendered.elapsed());
         deploy_release(&lock, &cluster, &plan.release, &manifests, r).await
     })?;
     // The Procfile / app.json this revision was deployed with become the app's, so restarts,

@@ -12,6 +12,7 @@ pub mod config;
 pub mod connect;
 pub mod deploy;
 pub mod error;
+pub mod fleet;
 pub mod history;
 pub mod lock;
 pub mod logs;

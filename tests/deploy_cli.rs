@@ -1514,6 +1514,19 @@ async fn deploy_progress_as_json_lines() {
         "{stderr}"
     );
 
+    // --trace: the API calls berth makes, on stderr, uncoloured when stderr is not a terminal.
+    let out = run(&env, &["--trace", "ps:report", app]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("http.url=https://") && stderr.contains("/apis/apps/v1/namespaces/"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "colour codes in piped trace output"
+    );
+
     ok(&env, &["scheduler-k3s:set", app, "deploy-timeout", "3s"]);
     never_ready(&env, app);
     let (ok_, evs) = events(&[

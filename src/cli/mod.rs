@@ -201,7 +201,12 @@ pub fn run_with(args: Vec<String>) -> i32 {
         }
     };
     if flags.trace || std::env::var_os("RUST_LOG").is_some() {
-        init_tracing(flags.trace);
+        init_tracing(
+            flags.trace,
+            flags
+                .color
+                .enabled(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+        );
     }
     global_flags::install(flags);
     // Dokku aliases the `k3s:` prefix to `scheduler-k3s:`.
@@ -241,7 +246,7 @@ pub fn run_with(args: Vec<String>) -> i32 {
 
 /// `--trace` (Dokku's `set -x`): every API request and berth's debug events on stderr.
 /// `RUST_LOG` chooses the filter when set.
-fn init_tracing(trace: bool) {
+fn init_tracing(trace: bool, ansi: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = match std::env::var("RUST_LOG") {
         Ok(f) => EnvFilter::new(f),
@@ -251,6 +256,7 @@ fn init_tracing(trace: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .try_init();
 }
 

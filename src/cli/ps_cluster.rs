@@ -64,15 +64,8 @@ pub enum PsCluster {
         after_help = "Examples:\n  berth ps:stop my-app\n  berth ps:stop --all"
     )]
     Stop {
-        #[arg(required_unless_present = "all")]
-        app: Option<String>,
-        /// Every deployed app (undeployed ones are skipped)
-        #[arg(long, conflicts_with = "app")]
-        all: bool,
         #[command(flatten)]
-        flags: RolloutFlags,
-        #[command(flatten)]
-        fleet: FleetFlags,
+        targets: Targets,
     },
     /// Start a stopped app: roll out its deployed release again at the stored scale
     #[command(
@@ -80,15 +73,8 @@ pub enum PsCluster {
         after_help = "Examples:\n  berth ps:start my-app\n  berth ps:start --all"
     )]
     Start {
-        #[arg(required_unless_present = "all")]
-        app: Option<String>,
-        /// Every deployed app (undeployed ones are skipped)
-        #[arg(long, conflicts_with = "app")]
-        all: bool,
         #[command(flatten)]
-        flags: RolloutFlags,
-        #[command(flatten)]
-        fleet: FleetFlags,
+        targets: Targets,
     },
     /// Restart an app's pods (one process type, or all), rolling, and wait for them
     #[command(
@@ -96,17 +82,10 @@ pub enum PsCluster {
         after_help = "Examples:\n  berth ps:restart my-app\n  berth ps:restart my-app worker\n  berth ps:restart --all\n  berth ps:restart my-app -o json   # progress as JSON lines, for CI"
     )]
     Restart {
-        #[arg(required_unless_present = "all")]
-        app: Option<String>,
-        /// Every deployed app (undeployed ones are skipped)
-        #[arg(long, conflicts_with = "app")]
-        all: bool,
+        #[command(flatten)]
+        targets: Targets,
         /// Only this process type
         process_type: Option<String>,
-        #[command(flatten)]
-        flags: RolloutFlags,
-        #[command(flatten)]
-        fleet: FleetFlags,
     },
     /// Redeploy the deployed image with the current config, replacing every pod
     #[command(
@@ -114,15 +93,8 @@ pub enum PsCluster {
         after_help = "Examples:\n  berth ps:rebuild my-app\n  berth ps:rebuild --all\n  berth ps:rebuild my-app -o json   # progress as JSON lines, for CI"
     )]
     Rebuild {
-        #[arg(required_unless_present = "all")]
-        app: Option<String>,
-        /// Every deployed app (undeployed ones are skipped)
-        #[arg(long, conflicts_with = "app")]
-        all: bool,
         #[command(flatten)]
-        flags: RolloutFlags,
-        #[command(flatten)]
-        fleet: FleetFlags,
+        targets: Targets,
     },
     /// Show the live objects of an app: revision, Deployments, pods and why a pod is not ready
     #[command(
@@ -173,14 +145,17 @@ fn stop(ctx: &Ctx, app: &str, flags: &RolloutFlags) -> Result<(), CliError> {
 
 /// Which apps a command runs on and how: the named one, or with `--all` every app, `--parallel`
 /// at once (Dokku's flag: -1 = one per CPU, 0/1 = serially).
-struct Fleet<'a> {
-    ctx: &'a Ctx,
+#[derive(Debug, Args)]
+pub struct Targets {
+    #[arg(required_unless_present = "all")]
     app: Option<String>,
+    /// Every deployed app (undeployed ones are skipped)
+    #[arg(long, conflicts_with = "app")]
     all: bool,
-    flags: &'a RolloutFlags,
-    fleet: &'a FleetFlags,
-    /// Dokku's name of the command in its `--all` messages (`rebuild`, `restart`, …).
-    command: &'static str,
+    #[command(flatten)]
+    flags: RolloutFlags,
+    #[command(flatten)]
+    fleet: FleetFlags,
 }
 
 /// How one app of an `--all` run ended.
@@ -191,21 +166,24 @@ enum AppOutcome {
     NotRun,
 }
 
-impl Fleet<'_> {
-    /// Run `one` on each target. With `--all`, an app that is not deployed is skipped with a
+impl Targets {
+    /// Run `one` on each target (`command` is Dokku's name of it in its `--all` messages:
+    /// `rebuild`, `restart`, …). With `--all`, an app that is not deployed is skipped with a
     /// warning and the others still run (unless `--fail-fast` and one failed); the command
     /// fails, in Dokku's words, when any app failed.
     fn each(
-        self,
+        &self,
+        ctx: &Ctx,
+        command: &str,
         one: impl Fn(&str, &dyn Reporter) -> Result<(), CliError> + Sync,
     ) -> Result<(), CliError> {
-        let flags = self.flags;
-        let Some(all_apps) = self.all.then(|| self.ctx.store.list_apps()).transpose()? else {
-            let app = self.app.unwrap_or_default();
+        let flags = &self.flags;
+        let Some(all_apps) = self.all.then(|| ctx.store.list_apps()).transpose()? else {
+            let app = self.app.clone().unwrap_or_default();
             return one(&app, &Terminal::new(flags.quiet));
         };
         let apps: Vec<String> = all_apps.into_iter().map(|a| a.to_string()).collect();
-        let plan = parallelism(self.fleet.parallel, num_cpus(), self.command)?;
+        let plan = parallelism(self.fleet.parallel, num_cpus(), command)?;
         if let Some(notice) = &plan.notice {
             super::output::warn(notice);
         }
@@ -224,7 +202,7 @@ impl Fleet<'_> {
             }
             if !json {
                 if serial {
-                    info1(format!("Running {} against app {a}", self.command));
+                    info1(format!("Running {} against app {a}", command));
                 } else {
                     info1(format!("Running command against {a}"));
                 }
@@ -245,12 +223,12 @@ impl Fleet<'_> {
                     if serial {
                         super::output::warn(format!(
                             "Error running {} against app {a}: {}",
-                            self.command, e.message
+                            command, e.message
                         ));
                     } else {
                         super::output::warn(format!(
                             "Error running {} against {a}: {}",
-                            self.command, e.message
+                            command, e.message
                         ));
                     }
                     AppOutcome::Failed
@@ -273,7 +251,7 @@ impl Fleet<'_> {
             events.emit(
                 "summary",
                 serde_json::json!({
-                    "command": self.command, "done": done, "skipped": skipped,
+                    "command": command, "done": done, "skipped": skipped,
                     "failed": failed, "not_run": not_run,
                 })
                 .as_object()
@@ -290,7 +268,7 @@ impl Fleet<'_> {
             };
             info1(format!(
                 "{}: {} app(s), {} done, {} skipped{}, {} failed{}{}",
-                self.command,
+                command,
                 apps.len(),
                 done.len(),
                 skipped.len(),
@@ -312,7 +290,7 @@ impl Fleet<'_> {
             (0, _) => Ok(()),
             (n, true) => Err(CliError::msg(format!(
                 "{} command returned {n} errors",
-                self.command
+                command
             ))),
             (n, false) => Err(CliError::msg(format!(
                 "Encountered {n} errors during parallel run"
@@ -328,63 +306,22 @@ fn num_cpus() -> usize {
 impl PsCluster {
     pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
         match self {
-            PsCluster::Stop {
-                app,
-                all,
-                flags,
-                fleet,
-            } => Fleet {
-                ctx,
-                app,
-                all,
-                flags: &flags,
-                fleet: &fleet,
-                command: "stop",
+            PsCluster::Stop { targets } => {
+                targets.each(ctx, "stop", |a, _| stop(ctx, a, &targets.flags))
             }
-            .each(|a, _| stop(ctx, a, &flags)),
-            PsCluster::Start {
-                app,
-                all,
-                flags,
-                fleet,
-            } => Fleet {
-                ctx,
-                app,
-                all,
-                flags: &flags,
-                fleet: &fleet,
-                command: "start",
-            }
-            .each(|a, p| rollout(ctx, a, &flags, Redeploy::Start, p)),
+            PsCluster::Start { targets } => targets.each(ctx, "start", |a, p| {
+                rollout(ctx, a, &targets.flags, Redeploy::Start, p)
+            }),
             PsCluster::Restart {
-                app,
-                all,
+                targets,
                 process_type,
-                flags,
-                fleet,
-            } => Fleet {
-                ctx,
-                app,
-                all,
-                flags: &flags,
-                fleet: &fleet,
-                command: "restart",
-            }
-            .each(|a, p| rollout(ctx, a, &flags, Redeploy::Restart(process_type.clone()), p)),
-            PsCluster::Rebuild {
-                app,
-                all,
-                flags,
-                fleet,
-            } => Fleet {
-                ctx,
-                app,
-                all,
-                flags: &flags,
-                fleet: &fleet,
-                command: "rebuild",
-            }
-            .each(|a, p| rollout(ctx, a, &flags, Redeploy::Rebuild, p)),
+            } => targets.each(ctx, "restart", |a, p| {
+                let mode = Redeploy::Restart(process_type.clone());
+                rollout(ctx, a, &targets.flags, mode, p)
+            }),
+            PsCluster::Rebuild { targets } => targets.each(ctx, "rebuild", |a, p| {
+                rollout(ctx, a, &targets.flags, Redeploy::Rebuild, p)
+            }),
             PsCluster::Inspect { app, format } => inspect(ctx, &app, format),
         }
     }

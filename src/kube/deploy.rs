@@ -311,18 +311,7 @@ async fn roll_out(
             );
             batch.clear();
             tasks.push(job_name(obj));
-            timed(
-                progress,
-                "release tasks",
-                Box::pin(run_release_task(
-                    resolver,
-                    ns,
-                    obj,
-                    deadline.remaining(),
-                    progress,
-                )),
-            )
-            .await?;
+            run_task_timed(resolver, ns, obj, deadline, progress).await?;
         } else {
             batch.push((*obj).clone());
         }
@@ -373,20 +362,27 @@ async fn roll_out(
     // Postdeploy tasks run in the new image once its processes are up; a failure fails the deploy.
     for job in after {
         tasks.push(job_name(job));
-        timed(
-            progress,
-            "release tasks",
-            Box::pin(run_release_task(
-                resolver,
-                ns,
-                job,
-                deadline.remaining(),
-                progress,
-            )),
-        )
-        .await?;
+        run_task_timed(resolver, ns, job, deadline, progress).await?;
     }
     Ok(pruned)
+}
+
+/// A release task within what is left of the deploy's time, counted as `release tasks`.
+async fn run_task_timed(
+    resolver: &Resolver,
+    ns: &str,
+    job: &Value,
+    deadline: &Deadline,
+    progress: &dyn Reporter,
+) -> Result<()> {
+    let task = Box::pin(run_release_task(
+        resolver,
+        ns,
+        job,
+        deadline.remaining(),
+        progress,
+    ));
+    timed(progress, "release tasks", task).await
 }
 
 fn job_name(job: &Value) -> String {

@@ -20,7 +20,7 @@ use crate::cluster::k3s::{
 use crate::cluster::state::{self, ClusterRecord};
 use crate::kube::jobs::random_suffix;
 use crate::kube::nodes;
-use crate::model::preflight::{ClusterFacts, HostReport, Role};
+use crate::model::preflight::{ClusterFacts, HostReport};
 use crate::model::properties::ResolvedProperties;
 use crate::progress::Reporter;
 use crate::ssh::{HostKeyPolicy, OutputSink, RemoteCommand, RemoteHost, SshOptions, SshTarget};
@@ -380,10 +380,7 @@ pub async fn add_node(
             Some(server_ip),
             ClusterFacts::Servers(nodes::server_versions(&existing)),
         );
-        let role = match opts.role {
-            NodeRole::Server => Role::Server,
-            NodeRole::Worker => Role::Worker,
-        };
+        let role = preflight::model_role(opts.role);
         let mut checks = vec![preflight::ssh_ok(policy)];
         checks.extend(preflight::remote_checks(&mut host, role, &join).await);
         let report = HostReport::new(target.to_string(), role, checks);

@@ -34,7 +34,8 @@ pub struct DoctorOptions {
     pub insecure_allow_unknown_hosts: bool,
 }
 
-fn model_role(role: NodeRole) -> Role {
+/// berth's node role as the preflight rules name it.
+pub fn model_role(role: NodeRole) -> Role {
     match role {
         NodeRole::Server => Role::Server,
         NodeRole::Worker => Role::Worker,

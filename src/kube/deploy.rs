@@ -301,14 +301,7 @@ async fn roll_out(
     let mut batch: Vec<Value> = Vec::new();
     for obj in &objects {
         if obj["kind"] == "Job" {
-            applied.extend(
-                timed(
-                    progress,
-                    "apply",
-                    apply::apply_objects(resolver, ns, &batch),
-                )
-                .await?,
-            );
+            applied.extend(apply_timed(resolver, ns, &batch, progress).await?);
             batch.clear();
             tasks.push(job_name(obj));
             run_task_timed(resolver, ns, obj, deadline, progress).await?;
@@ -316,14 +309,7 @@ async fn roll_out(
             batch.push((*obj).clone());
         }
     }
-    applied.extend(
-        timed(
-            progress,
-            "apply",
-            apply::apply_objects(resolver, ns, &batch),
-        )
-        .await?,
-    );
+    applied.extend(apply_timed(resolver, ns, &batch, progress).await?);
     let keep: BTreeSet<ObjectKey> = applied.iter().cloned().collect();
     let kinds: Vec<_> = applied.iter().map(ObjectKey::gvk).collect();
     let pruned = timed(
@@ -365,6 +351,17 @@ async fn roll_out(
         run_task_timed(resolver, ns, job, deadline, progress).await?;
     }
     Ok(pruned)
+}
+
+/// One batch of objects applied, counted as `apply` (boxed: the rollout future stays small).
+async fn apply_timed(
+    resolver: &Resolver,
+    ns: &str,
+    batch: &[Value],
+    progress: &dyn Reporter,
+) -> Result<Vec<ObjectKey>> {
+    let apply = Box::pin(apply::apply_objects(resolver, ns, batch));
+    timed(progress, "apply", apply).await
 }
 
 /// A release task within what is left of the deploy's time, counted as `release tasks`.

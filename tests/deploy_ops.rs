@@ -165,7 +165,7 @@ async fn scale_restart_stop_start_run_logs_enter_cron() {
         .pods;
     let web_before = web_pods(&client, n, app).await;
     redeploy_current(&client, n, app, t, false, &progress, |o| {
-        ps::with_restart(o, Some("web"), "2026-01-01T00:00:00Z")
+        berth::render::restart::with_restart(o, Some("web"), "2026-01-01T00:00:00Z")
     })
     .await
     .expect("restart web");

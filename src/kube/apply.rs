@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use super::errors::describe;
 use crate::progress::Reporter;
+use crate::render::recorded;
 
 /// The field manager berth applies with.
 pub const FIELD_MANAGER: &str = "berth";
@@ -65,18 +66,19 @@ pub struct ObjectKey {
 impl ObjectKey {
     /// Key of a JSON object; errors name what is missing.
     pub fn of(obj: &Value) -> Result<ObjectKey> {
-        let get = |path: &[&str]| -> Option<String> {
-            let mut v = obj;
-            for p in path {
-                v = v.get(p)?;
-            }
-            v.as_str().map(str::to_owned)
-        };
-        let kind = get(&["kind"]).ok_or_else(|| anyhow!("rendered object has no kind"))?;
-        let api_version =
-            get(&["apiVersion"]).ok_or_else(|| anyhow!("rendered {kind} has no apiVersion"))?;
-        let name = get(&["metadata", "name"])
-            .ok_or_else(|| anyhow!("rendered {kind} has no metadata.name"))?;
+        let head = recorded::head(obj);
+        let kind = head.kind.clone();
+        if kind.is_empty() {
+            return Err(anyhow!("rendered object has no kind"));
+        }
+        let api_version = head.api_version.clone();
+        if api_version.is_empty() {
+            return Err(anyhow!("rendered {kind} has no apiVersion"));
+        }
+        let name = head.name().to_owned();
+        if name.is_empty() {
+            return Err(anyhow!("rendered {kind} has no metadata.name"));
+        }
         Ok(ObjectKey {
             api_version,
             kind,
@@ -196,7 +198,7 @@ pub async fn apply_objects(
     use futures::{StreamExt, TryStreamExt};
     let (referenced, rest): (Vec<&Value>, Vec<&Value>) = objects
         .iter()
-        .partition(|o| REFERENCED_KINDS.contains(&o["kind"].as_str().unwrap_or_default()));
+        .partition(|o| REFERENCED_KINDS.contains(&recorded::head(o).kind.as_str()));
     let mut applied = Vec::with_capacity(objects.len());
     for wave in [referenced, rest] {
         let keys: Vec<ObjectKey> = futures::stream::iter(wave)

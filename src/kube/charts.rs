@@ -9,10 +9,10 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow};
-use futures::{StreamExt, stream};
+use futures::StreamExt;
 use k8s_openapi::api::batch::v1::Job;
 use kube::api::{DeleteParams, Patch, PatchParams};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
 
 use crate::crds::helm::HelmChart;
@@ -23,6 +23,7 @@ use crate::render::components::{
 
 /// Field manager of berth's server-side applies.
 use crate::kube::apply::FIELD_MANAGER;
+use crate::kube::watch::{self, Either, Live};
 
 /// What [`ensure_components`] does beyond installing missing and changed charts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -356,11 +357,6 @@ fn install_state(
     ))
 }
 
-enum Seen {
-    Job(Box<watcher::Event<Job>>),
-    Chart(Box<watcher::Event<HelmChart>>),
-}
-
 /// Watch the install Job and the HelmChart of `release` until the install completes, fails, or
 /// `timeout` passes.
 async fn wait_installed(
@@ -374,24 +370,20 @@ async fn wait_installed(
     let job_name = install_job_name(release);
     let jobs: Api<Job> = Api::namespaced(client.clone(), ns);
     let charts: Api<HelmChart> = Api::namespaced(client.clone(), ns);
-    let events = stream::select(
-        watcher(
+    let events = watch::pair(
+        (
             jobs,
             watcher::Config::default().fields(&format!("metadata.name={job_name}")),
-        )
-        .default_backoff()
-        .map(|e| e.map(|e| Seen::Job(Box::new(e)))),
-        watcher(
+        ),
+        (
             charts,
             watcher::Config::default().fields(&format!("metadata.name={release}")),
-        )
-        .default_backoff()
-        .map(|e| e.map(|e| Seen::Chart(Box::new(e)))),
+        ),
     );
     let mut events = std::pin::pin!(events);
     let deadline = tokio::time::Instant::now() + timeout;
-    let mut job: Option<Job> = None;
-    let mut chart: Option<HelmChart> = None;
+    let mut jobs_seen: Live<Job> = Live::default();
+    let mut charts_seen: Live<HelmChart> = Live::default();
     let mut last_seen = format!("no Job {ns}/{job_name} yet");
     loop {
         let event = match tokio::time::timeout_at(deadline, events.next()).await {
@@ -409,23 +401,15 @@ async fn wait_installed(
             Ok(Some(Ok(event))) => event,
         };
         match event {
-            Seen::Job(e) => apply_event(&mut job, *e),
-            Seen::Chart(e) => apply_event(&mut chart, *e),
+            Either::First(e) => jobs_seen.apply(*e),
+            Either::Second(e) => charts_seen.apply(*e),
         }
-        if job
-            .as_ref()
-            .is_some_and(|j| stale_uid.is_none() || j.metadata.uid != stale_uid)
-        {
+        let job = jobs_seen.get(&job_name);
+        let chart = charts_seen.get(release);
+        if job.is_some_and(|j| stale_uid.is_none() || j.metadata.uid != stale_uid) {
             trust_status = true;
         }
-        match install_state(
-            ns,
-            release,
-            job.as_ref(),
-            chart.as_ref(),
-            stale_uid.as_deref(),
-            trust_status,
-        ) {
+        match install_state(ns, release, job, chart, stale_uid.as_deref(), trust_status) {
             InstallState::Done => return Ok(()),
             InstallState::Failed(why) => return Err(anyhow!(why)),
             InstallState::Pending(what) => last_seen = what,
@@ -434,14 +418,6 @@ async fn wait_installed(
 }
 
 /// Track one watched object (the watch is on a single name).
-fn apply_event<K>(slot: &mut Option<K>, event: watcher::Event<K>) {
-    match event {
-        watcher::Event::Apply(o) | watcher::Event::InitApply(o) => *slot = Some(o),
-        watcher::Event::Delete(_) | watcher::Event::Init => *slot = None,
-        watcher::Event::InitDone => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

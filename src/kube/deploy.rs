@@ -17,6 +17,9 @@ use super::interrupt;
 use super::run;
 use super::wait::{self, Target};
 use crate::progress::{Reporter, timed};
+use crate::render::recorded;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::batch::v1::Job;
 
 /// Everything a deploy needs; built by the caller from the store and render.
 #[derive(Debug, Clone)]
@@ -139,7 +142,7 @@ pub async fn deploy(
             &req.release,
             &objects
                 .iter()
-                .filter(|o| o["kind"] != "Job")
+                .filter(|o| !recorded::head(o).is::<Job>())
                 .cloned()
                 .collect::<Vec<_>>(),
         )
@@ -292,15 +295,16 @@ async fn roll_out(
     // Tasks marked to run after the rollout wait for it; the others (Jobs) run to completion, in
     // order, before anything after them is applied.
     let (after, objects): (Vec<&Value>, Vec<&Value>) = objects.iter().partition(|o| {
-        o["kind"] == "Job"
-            && o["metadata"]["annotations"][crate::render::TASK_RUNS]
-                .as_str()
+        let head = recorded::head(o);
+        head.is::<Job>()
+            && head
+                .annotation(crate::render::TASK_RUNS)
                 .is_some_and(|r| r.starts_with("after-"))
     });
     let mut applied = Vec::new();
     let mut batch: Vec<Value> = Vec::new();
     for obj in &objects {
-        if obj["kind"] == "Job" {
+        if recorded::head(obj).is::<Job>() {
             applied.extend(apply_timed(resolver, ns, &batch, progress).await?);
             batch.clear();
             tasks.push(job_name(obj));
@@ -383,7 +387,11 @@ async fn run_task_timed(
 }
 
 fn job_name(job: &Value) -> String {
-    job["metadata"]["name"].as_str().unwrap_or("job").to_owned()
+    let head = recorded::head(job);
+    match head.name() {
+        "" => "job".to_owned(),
+        name => name.to_owned(),
+    }
 }
 
 /// Create a release-task Job and wait for it; a failed task fails the deploy with its logs.
@@ -394,9 +402,9 @@ async fn run_release_task(
     timeout: Duration,
     progress: &dyn Reporter,
 ) -> Result<()> {
-    let name = job["metadata"]["name"].as_str().unwrap_or("job").to_owned();
-    let task = job["metadata"]["labels"]["app.kubernetes.io/name"]
-        .as_str()
+    let name = job_name(job);
+    let task = recorded::head(job)
+        .process_type()
         .unwrap_or("release")
         .to_owned();
     progress.line(&format!("-----> Running {task} task ({name})"));
@@ -430,16 +438,11 @@ async fn run_release_task(
 pub fn deployment_targets(objects: &[Value]) -> Vec<Target> {
     objects
         .iter()
-        .filter(|o| o["kind"] == "Deployment")
-        .filter_map(|o| {
-            let name = o["metadata"]["name"].as_str()?.to_owned();
-            let process_type = o["metadata"]["labels"]["app.kubernetes.io/name"]
-                .as_str()
-                .map_or_else(|| name.clone(), str::to_owned);
-            Some(Target {
-                deployment: name,
-                process_type,
-            })
+        .map(recorded::head)
+        .filter(|h| h.is::<Deployment>() && !h.name().is_empty())
+        .map(|h| Target {
+            deployment: h.name().to_owned(),
+            process_type: h.process_type().unwrap_or(h.name()).to_owned(),
         })
         .collect()
 }

@@ -333,8 +333,15 @@ pub fn manifest_objects(manifest: &str) -> Result<Vec<Value>, String> {
 pub fn objects_to_manifest(chart: &str, objects: &[Value]) -> Result<String, String> {
     let mut out = String::new();
     for obj in objects {
-        let kind = obj["kind"].as_str().unwrap_or("object").to_lowercase();
-        let name = obj["metadata"]["name"].as_str().unwrap_or("unnamed");
+        let head = crate::render::recorded::head(obj);
+        let kind = match head.kind.as_str() {
+            "" => "object".to_owned(),
+            kind => kind.to_lowercase(),
+        };
+        let name = match head.name() {
+            "" => "unnamed",
+            name => name,
+        };
         let yaml = serde_saphyr::to_string(obj)
             .map_err(|e| format!("cannot write {kind} {name} as YAML: {e}"))?;
         out.push_str("---\n");

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod charts;
 pub mod client;
 pub mod cluster_objects;
+pub mod conditions;
 pub mod deadline;
 pub mod deploy;
 pub mod errors;

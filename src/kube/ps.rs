@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use kube::{Client, ResourceExt};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::deploy::app_selector;
 use super::errors::describe;
@@ -17,9 +17,7 @@ use super::helm_release::HelmRelease;
 use super::history;
 use super::rollout;
 
-/// Pod-template annotation whose change makes a Deployment roll (what `kubectl rollout restart`
-/// sets).
-pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
+pub use crate::render::restart::RESTARTED_AT;
 
 /// The deployed revision of `app`, or an error saying the app is not deployed.
 pub async fn deployed_release(client: &Client, ns: &str, app: &str) -> Result<HelmRelease> {
@@ -27,67 +25,6 @@ pub async fn deployed_release(client: &Client, ns: &str, app: &str) -> Result<He
     history::deployed(&past)
         .cloned()
         .ok_or_else(|| anyhow!("App {app} is not deployed (no deployed release in namespace {ns})"))
-}
-
-fn process_of(obj: &Value) -> Option<&str> {
-    obj["metadata"]["labels"]["app.kubernetes.io/name"].as_str()
-}
-
-/// Objects with the pod template of `process` (all process types when `None`) stamped with
-/// `stamp`, so those Deployments roll their pods and the others stay as they are (§5.13).
-pub fn with_restart(
-    mut objects: Vec<Value>,
-    process: Option<&str>,
-    stamp: &str,
-) -> Result<Vec<Value>> {
-    let mut hit = false;
-    for obj in objects.iter_mut().filter(|o| o["kind"] == "Deployment") {
-        if process.is_some_and(|p| process_of(obj) != Some(p)) {
-            continue;
-        }
-        hit = true;
-        let template_meta = &mut obj["spec"]["template"]["metadata"];
-        if !template_meta.is_object() {
-            *template_meta = json!({});
-        }
-        if !template_meta["annotations"].is_object() {
-            template_meta["annotations"] = json!({});
-        }
-        template_meta["annotations"][RESTARTED_AT] = json!(stamp);
-    }
-    if !hit {
-        return Err(match process {
-            Some(p) => anyhow!("process type {p} is not in the deployed release"),
-            None => anyhow!("the deployed release has no Deployment to restart"),
-        });
-    }
-    Ok(objects)
-}
-
-/// Objects with the restart stamps of the deployed release carried over: a Deployment whose pod
-/// template in `deployed` has a [`RESTARTED_AT`] annotation keeps it, so re-rendering the app
-/// from the store (a scale, a start) does not change the template and so does not replace pods
-/// an earlier restart (`config:set`, `ps:restart`) already replaced.
-pub fn keep_restart_stamps(mut objects: Vec<Value>, deployed: &[Value]) -> Vec<Value> {
-    for obj in objects.iter_mut().filter(|o| o["kind"] == "Deployment") {
-        let name = obj["metadata"]["name"].clone();
-        let Some(stamp) = deployed
-            .iter()
-            .find(|d| d["kind"] == "Deployment" && d["metadata"]["name"] == name)
-            .and_then(|d| d["spec"]["template"]["metadata"]["annotations"][RESTARTED_AT].as_str())
-        else {
-            continue;
-        };
-        let template_meta = &mut obj["spec"]["template"]["metadata"];
-        if !template_meta.is_object() {
-            *template_meta = json!({});
-        }
-        if !template_meta["annotations"].is_object() {
-            template_meta["annotations"] = json!({});
-        }
-        template_meta["annotations"][RESTARTED_AT] = json!(stamp);
-    }
-    objects
 }
 
 /// Scale every Deployment of `app` to zero and suspend its CronJobs. Returns the process types
@@ -255,49 +192,6 @@ pub fn running_summary(states: &[ProcessState]) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn objs() -> Vec<Value> {
-        vec![
-            json!({"kind": "Service", "metadata": {"name": "a-web"}}),
-            json!({"kind": "Deployment", "metadata": {"name": "a-web", "labels": {"app.kubernetes.io/name": "web"}},
-                   "spec": {"replicas": 1, "template": {"metadata": {"labels": {}}}}}),
-            json!({"kind": "Deployment", "metadata": {"name": "a-worker", "labels": {"app.kubernetes.io/name": "worker"}},
-                   "spec": {"replicas": 1, "template": {}}}),
-        ]
-    }
-
-    #[test]
-    fn a_rerender_keeps_the_deployed_restart_stamps() {
-        let deployed = with_restart(objs(), Some("web"), "2026-01-01T00:00:00Z").unwrap();
-        let kept = keep_restart_stamps(objs(), &deployed);
-        assert_eq!(
-            kept[1], deployed[1],
-            "web keeps its stamp: same template, no new pods"
-        );
-        assert_eq!(kept[2], objs()[2], "worker had none");
-        // A new restart still wins over the carried stamp.
-        let restarted = with_restart(kept, Some("web"), "later").unwrap();
-        assert_eq!(
-            restarted[1]["spec"]["template"]["metadata"]["annotations"][RESTARTED_AT],
-            "later"
-        );
-    }
-
-    #[test]
-    fn targeted_restart_only_touches_one_process() {
-        let out = with_restart(objs(), Some("worker"), "2026-01-01T00:00:00Z").unwrap();
-        assert_eq!(
-            out[2]["spec"]["template"]["metadata"]["annotations"][RESTARTED_AT],
-            "2026-01-01T00:00:00Z"
-        );
-        assert!(out[1]["spec"]["template"]["metadata"]["annotations"].is_null());
-        let all = with_restart(objs(), None, "t").unwrap();
-        assert_eq!(
-            all[1]["spec"]["template"]["metadata"]["annotations"][RESTARTED_AT],
-            "t"
-        );
-        assert!(with_restart(objs(), Some("nope"), "t").is_err());
-    }
 
     #[test]
     fn summary() {

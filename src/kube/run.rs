@@ -13,6 +13,7 @@ use kube::runtime::watcher;
 use kube::{Client, ResourceExt};
 use tokio::io::AsyncWriteExt;
 
+use super::conditions;
 use super::errors::describe;
 use super::watch::{Watched, first_matching};
 use crate::progress::Reporter;
@@ -31,18 +32,6 @@ pub async fn create_job(client: &Client, ns: &str, job: &Job) -> Result<Job> {
         .with_context(|| format!("creating job {}", job.name_any()))
 }
 
-/// Phase of a pod, `Pending` when unknown.
-fn phase(pod: &Pod) -> &str {
-    pod.status
-        .as_ref()
-        .and_then(|s| s.phase.as_deref())
-        .unwrap_or("Pending")
-}
-
-fn is_terminal(pod: &Pod) -> bool {
-    matches!(phase(pod), "Succeeded" | "Failed")
-}
-
 /// Watch the pods of `job` until one is Running or finished; returns it.
 pub async fn wait_for_job_pod(
     client: &Client,
@@ -52,8 +41,7 @@ pub async fn wait_for_job_pod(
 ) -> Result<Pod> {
     let api: Api<Pod> = Api::namespaced(client.clone(), ns);
     let cfg = watcher::Config::default().labels(&job_pod_selector(job));
-    let started = |p: &Pod| matches!(phase(p), "Running" | "Succeeded" | "Failed");
-    match first_matching(api, cfg, Some(timeout), started).await {
+    match first_matching(api, cfg, Some(timeout), conditions::pod_started()).await {
         Ok(Watched::Found(pod)) => Ok(pod),
         Err(e) => Err(anyhow!("watching the pod of job {job}: {e}")),
         Ok(Watched::Ended) => Err(anyhow!("the pod watch of job {job} ended")),
@@ -68,7 +56,7 @@ pub async fn wait_for_job_pod(
 pub async fn wait_for_pod_exit(client: &Client, ns: &str, name: &str) -> Result<Pod> {
     let api: Api<Pod> = Api::namespaced(client.clone(), ns);
     let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
-    match first_matching(api, cfg, None, is_terminal).await {
+    match first_matching(api, cfg, None, conditions::pod_finished()).await {
         Ok(Watched::Found(pod)) => Ok(pod),
         Err(e) => Err(anyhow!("watching pod {name}: {e}")),
         Ok(Watched::Ended | Watched::TimedOut) => Err(anyhow!("the watch of pod {name} ended")),
@@ -90,7 +78,7 @@ pub fn exit_code(pod: &Pod) -> i32 {
                     .map(|t| t.exit_code)
             })
         });
-    match (phase(pod), from_container) {
+    match (conditions::pod_phase(pod), from_container) {
         (_, Some(code)) => code,
         ("Failed", None) => 1,
         _ => 0,
@@ -149,8 +137,8 @@ pub async fn run_attached(
     let result = async {
         let pod = wait_for_job_pod(client, ns, &name, start_timeout).await?;
         let pod_name = pod.name_any();
-        copy_logs(client, ns, &pod_name, !is_terminal(&pod)).await?;
-        let done = if is_terminal(&pod) {
+        copy_logs(client, ns, &pod_name, !conditions::is_finished(&pod)).await?;
+        let done = if conditions::is_finished(&pod) {
             pod
         } else {
             wait_for_pod_exit(client, ns, &pod_name).await?
@@ -173,8 +161,7 @@ pub async fn wait_job_finished(
 ) -> Result<bool> {
     let api: Api<Job> = Api::namespaced(client.clone(), ns);
     let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
-    let finished = |j: &Job| matches!(job_state(j), "succeeded" | "failed");
-    match first_matching(api, cfg, Some(timeout), finished).await {
+    match first_matching(api, cfg, Some(timeout), conditions::job_finished()).await {
         Ok(Watched::Found(job)) => Ok(job_state(&job) == "succeeded"),
         Err(e) => Err(anyhow!("watching job {name}: {e}")),
         Ok(Watched::Ended) => Err(anyhow!("the watch of job {name} ended")),
@@ -226,7 +213,7 @@ pub async fn run_connected(
         let pod = wait_for_job_pod(client, ns, &name, start_timeout).await?;
         let pod_name = pod.name_any();
         let mut received = 0;
-        if !is_terminal(&pod) {
+        if !conditions::is_finished(&pod) {
             let api: Api<Pod> = Api::namespaced(client.clone(), ns);
             let container = super::exec::default_container(&pod);
             let tty = mode == Attach::Terminal;
@@ -364,19 +351,7 @@ pub async fn list_runs(client: &Client, ns: &str, app: &str) -> Result<Vec<Job>>
     Ok(jobs)
 }
 
-/// Human state of a Job: running, succeeded, failed.
-pub fn job_state(job: &Job) -> &'static str {
-    let st = job.status.as_ref();
-    if st.and_then(|s| s.succeeded).unwrap_or(0) > 0 {
-        "succeeded"
-    } else if st.and_then(|s| s.failed).unwrap_or(0) > 0 {
-        "failed"
-    } else if st.and_then(|s| s.active).unwrap_or(0) > 0 {
-        "running"
-    } else {
-        "pending"
-    }
-}
+pub use super::conditions::job_state;
 
 /// The newest pod of Job `job`.
 pub async fn job_pod(client: &Client, ns: &str, job: &str) -> Result<Pod> {

@@ -9,10 +9,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use futures::{StreamExt, stream};
+use super::watch::{self, Either, Live};
+use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
 
 use super::evidence;
@@ -70,11 +71,6 @@ fn short(secs: u64) -> String {
     }
 }
 
-enum Seen {
-    Deployment(watcher::Event<Deployment>),
-    Pod(watcher::Event<Pod>),
-}
-
 /// Watch the Deployments in `targets` (and the pods matching `selector`) in `ns` until every
 /// one is rolled out, a Deployment fails, or `timeout` passes.
 pub async fn wait_rollout(
@@ -91,17 +87,10 @@ pub async fn wait_rollout(
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
     let cfg = watcher::Config::default().labels(selector);
-    let events = stream::select(
-        watcher(deployments, cfg.clone())
-            .default_backoff()
-            .map(|e| e.map(Seen::Deployment)),
-        watcher(pods, cfg)
-            .default_backoff()
-            .map(|e| e.map(Seen::Pod)),
-    );
+    let events = watch::pair((deployments, cfg.clone()), (pods, cfg));
     let mut events = std::pin::pin!(events);
-    let mut live_deps: BTreeMap<String, Deployment> = BTreeMap::new();
-    let mut live_pods: BTreeMap<String, Pod> = BTreeMap::new();
+    let mut live_deps: Live<Deployment> = Live::default();
+    let mut live_pods: Live<Pod> = Live::default();
     let mut api_error: Option<String> = None;
     let deadline = tokio::time::sleep(timeout);
     let mut deadline = std::pin::pin!(deadline);
@@ -115,9 +104,9 @@ pub async fn wait_rollout(
         tokio::select! {
             _ = tick.tick() => {}
             _ = &mut deadline => {
-                let mut pending = describe_pending(targets, &live_deps, &live_pods, api_error.as_deref());
+                let mut pending = describe_pending(targets, live_deps.map(), live_pods.map(), api_error.as_deref());
                 progress.close();
-                with_evidence(client, targets, &live_deps, &live_pods, &mut pending).await;
+                with_evidence(client, targets, live_deps.map(), live_pods.map(), &mut pending).await;
                 return Err(WaitFailure { timed_out: true, pending });
             }
             _ = async { recheck.as_mut().expect("guarded").await }, if recheck.is_some() => {
@@ -134,7 +123,10 @@ pub async fn wait_rollout(
                     Some(Err(e)) => api_error = Some(e.to_string()),
                     Some(Ok(seen)) => {
                         api_error = None;
-                        apply_event(seen, &mut live_deps, &mut live_pods);
+                        match seen {
+                            Either::First(ev) => live_deps.apply(*ev),
+                            Either::Second(ev) => live_pods.apply(*ev),
+                        }
                     }
                 }
             }
@@ -144,7 +136,7 @@ pub async fn wait_rollout(
         let mut wait_more: Option<Duration> = None;
         let clock = elapsed_of(started.elapsed(), timeout);
         for t in targets {
-            let seen = target_state(t, &live_deps, &live_pods);
+            let seen = target_state(t, live_deps.map(), live_pods.map());
             if let Some(left) = seen.left {
                 wait_more = Some(wait_more.map_or(left, |w| w.max(left)));
             }
@@ -182,7 +174,14 @@ pub async fn wait_rollout(
         }
         if !failed.is_empty() {
             progress.close();
-            with_evidence(client, targets, &live_deps, &live_pods, &mut failed).await;
+            with_evidence(
+                client,
+                targets,
+                live_deps.map(),
+                live_pods.map(),
+                &mut failed,
+            )
+            .await;
             return Err(WaitFailure {
                 timed_out: false,
                 pending: failed,
@@ -197,30 +196,6 @@ pub async fn wait_rollout(
             progress.close();
             return Ok(());
         }
-    }
-}
-
-fn apply_event(
-    seen: Seen,
-    deps: &mut BTreeMap<String, Deployment>,
-    pods: &mut BTreeMap<String, Pod>,
-) {
-    match seen {
-        Seen::Deployment(ev) => apply_to(ev, deps),
-        Seen::Pod(ev) => apply_to(ev, pods),
-    }
-}
-
-fn apply_to<K: kube::Resource>(ev: watcher::Event<K>, map: &mut BTreeMap<String, K>) {
-    match ev {
-        watcher::Event::Apply(o) | watcher::Event::InitApply(o) => {
-            map.insert(o.name_any(), o);
-        }
-        watcher::Event::Delete(o) => {
-            map.remove(&o.name_any());
-        }
-        watcher::Event::Init => map.clear(),
-        watcher::Event::InitDone => {}
     }
 }
 

@@ -10,6 +10,8 @@ use kube::Api;
 use kube::runtime::{WatchStreamExt, watcher};
 use serde::de::DeserializeOwned;
 
+use super::conditions::Condition;
+
 /// Watch errors in a row after which a wait gives up (the watcher's backoff spaces the retries).
 pub const WATCH_ERRORS_IN_A_ROW: u32 = 5;
 
@@ -24,13 +26,13 @@ pub enum Watched<K> {
     Ended,
 }
 
-/// Watch `api` (filtered by `cfg`) until an object meets `condition`, at most `timeout` (`None`:
+/// Watch `api` (filtered by `cfg`) until an object meets `condition` (see [`super::conditions`]), at most `timeout` (`None`:
 /// no deadline). Errs only after [`WATCH_ERRORS_IN_A_ROW`] watch errors in a row.
 pub async fn first_matching<K>(
     api: Api<K>,
     cfg: watcher::Config,
     timeout: Option<Duration>,
-    condition: impl Fn(&K) -> bool,
+    condition: impl Condition<K>,
 ) -> Result<Watched<K>, watcher::Error>
 where
     K: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
@@ -38,7 +40,7 @@ where
     let stream = watcher(api, cfg)
         .default_backoff()
         .applied_objects()
-        .try_filter(|o| futures::future::ready(condition(o)));
+        .try_filter(|o| futures::future::ready(condition.matches_object(Some(o))));
     let stream = std::pin::pin!(stream);
     let first = first_object(stream);
     match timeout {
@@ -67,5 +69,105 @@ where
             }
             None => return Ok(Watched::Ended),
         }
+    }
+}
+
+/// An event of one of the two watches [`pair`] merges.
+#[derive(Debug)]
+pub enum Either<A, B> {
+    First(Box<watcher::Event<A>>),
+    Second(Box<watcher::Event<B>>),
+}
+
+/// Two watches merged into one stream (with the watcher's default backoff on each), for waits
+/// whose condition spans two kinds: a rollout (Deployments and their pods), a chart install
+/// (the HelmChart and its install Job). The caller folds the events into [`Live`] maps and
+/// judges them with pure conditions, and owns the deadline.
+pub fn pair<A, B>(
+    first: (Api<A>, watcher::Config),
+    second: (Api<B>, watcher::Config),
+) -> impl futures::Stream<Item = Result<Either<A, B>, watcher::Error>> + Send
+where
+    A: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
+    B: kube::Resource + Clone + DeserializeOwned + std::fmt::Debug + Send + 'static,
+{
+    futures::stream::select(
+        watcher(first.0, first.1)
+            .default_backoff()
+            .map(|e| e.map(|e| Either::First(Box::new(e)))),
+        watcher(second.0, second.1)
+            .default_backoff()
+            .map(|e| e.map(|e| Either::Second(Box::new(e)))),
+    )
+}
+
+/// The live objects of one watch, by name, as its events say.
+#[derive(Debug)]
+pub struct Live<K>(std::collections::BTreeMap<String, K>);
+
+impl<K> Default for Live<K> {
+    fn default() -> Self {
+        Live(std::collections::BTreeMap::new())
+    }
+}
+
+impl<K: kube::Resource> Live<K> {
+    /// Fold one watch event in. A relist (`Init`) starts over: what it does not list is gone.
+    pub fn apply(&mut self, event: watcher::Event<K>) {
+        use kube::ResourceExt;
+        match event {
+            watcher::Event::Apply(o) | watcher::Event::InitApply(o) => {
+                self.0.insert(o.name_any(), o);
+            }
+            watcher::Event::Delete(o) => {
+                self.0.remove(&o.name_any());
+            }
+            watcher::Event::Init => self.0.clear(),
+            watcher::Event::InitDone => {}
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&K> {
+        self.0.get(name)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &K> {
+        self.0.values()
+    }
+
+    pub fn map(&self) -> &std::collections::BTreeMap<String, K> {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::api::ObjectMeta;
+
+    fn pod(name: &str) -> Pod {
+        Pod {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                ..ObjectMeta::default()
+            },
+            ..Pod::default()
+        }
+    }
+
+    #[test]
+    fn live_follows_events_and_relists() {
+        let mut live = Live::default();
+        live.apply(watcher::Event::Apply(pod("a")));
+        live.apply(watcher::Event::Apply(pod("b")));
+        live.apply(watcher::Event::Delete(pod("a")));
+        assert!(live.get("a").is_none());
+        assert!(live.get("b").is_some());
+        live.apply(watcher::Event::Init);
+        live.apply(watcher::Event::InitApply(pod("c")));
+        live.apply(watcher::Event::InitDone);
+        let names: Vec<_> = live.map().keys().cloned().collect();
+        assert_eq!(names, ["c"]);
     }
 }

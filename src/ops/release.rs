@@ -12,8 +12,9 @@ use crate::kube::helm_release::HelmRelease;
 use crate::kube::{history, ps};
 use crate::model::release::Release;
 use crate::progress::Reporter;
-use crate::render::{self, Manifest};
+use crate::render::{self, Manifest, recorded, restart};
 use crate::store::{Scope, ScopeLock, Secrecy};
+use k8s_openapi::api::batch::v1::Job;
 
 /// The values recorded with a revision (`helm get values`), in the shape of Dokku's chart
 /// values: enough for `run`, restarts and rebuilds to find the deployed image again. No config
@@ -143,7 +144,7 @@ async fn deploy_recorded(
         .objects
         .iter()
         .filter(|o| is_first_rollout_task(o))
-        .filter_map(|o| o["metadata"]["name"].as_str().map(str::to_owned))
+        .map(|o| recorded::head(o).name().to_owned())
         .collect();
     if !once.is_empty() {
         let ran = lock
@@ -204,8 +205,8 @@ async fn deploy_recorded(
 const HEROKU_POSTDEPLOY: &str = "heroku.postdeploy";
 
 fn is_first_rollout_task(o: &Value) -> bool {
-    o["kind"] == "Job"
-        && o["metadata"]["annotations"][crate::render::TASK_RUNS] == "after-first-rollout"
+    let head = recorded::head(o);
+    head.is::<Job>() && head.annotation(crate::render::TASK_RUNS) == Some("after-first-rollout")
 }
 
 /// Put revision `revision`'s recorded config and scale back in the store.
@@ -298,10 +299,10 @@ pub async fn redeploy(
         // would replace every pod an earlier restart already replaced.
         let deployed = crate::kube::helm_release::manifest_objects(&current.manifest)
             .map_err(|e| anyhow!(e))?;
-        objects = ps::keep_restart_stamps(objects, &deployed);
+        objects = restart::keep_restart_stamps(objects, &deployed)?;
     }
     if let Redeploy::Restart(process) = &mode {
-        objects = ps::with_restart(
+        objects = restart::with_restart(
             objects,
             process.as_deref(),
             &jiff::Timestamp::now().to_string(),

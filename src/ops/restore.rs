@@ -5,6 +5,7 @@
 
 use anyhow::{Result, anyhow};
 use k8s_openapi::api::core::v1::Secret;
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::kube::helm_release::{self, HelmRelease};
@@ -46,10 +47,13 @@ pub fn recorded(record: &HelmRelease) -> Result<Recorded> {
     };
     let objects = helm_release::manifest_objects(&record.manifest).map_err(|e| anyhow!(e))?;
     let secret_name = crate::render::config_name_for(&record.name);
-    let secret: Option<Secret> = objects
-        .into_iter()
-        .find(|o| o["kind"] == "Secret" && o["metadata"]["name"] == secret_name.as_str())
-        .map(serde_json::from_value)
+    let secret = objects
+        .iter()
+        .find(|o| {
+            let head = crate::render::recorded::head(o);
+            head.is::<Secret>() && head.name() == secret_name
+        })
+        .map(Secret::deserialize)
         .transpose()
         .map_err(|e| anyhow!("revision {}: config Secret: {e}", record.version))?;
     let data = secret.and_then(|s| s.data).unwrap_or_default();

@@ -4,6 +4,8 @@
 pub mod components;
 pub mod meta;
 pub mod naming;
+pub mod recorded;
+pub mod restart;
 pub mod run_job;
 pub mod selectors;
 

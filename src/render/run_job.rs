@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Result, anyhow};
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::{CronJob, Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     Container, EnvFromSource, EnvVar, LocalObjectReference, PodSpec, PodTemplateSpec,
@@ -11,6 +12,9 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
+
+use super::meta::NAME;
+use super::recorded;
 
 /// What a one-off container inherits from the app's deployed release.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,34 +41,41 @@ impl RunBase {
     /// first Deployment (the `web` one when there is one) or, for an app with only cron tasks,
     /// its first CronJob.
     pub fn from_objects(name: &str, namespace: &str, objects: &[Value]) -> Result<RunBase> {
-        let deployments: Vec<&Value> = objects
-            .iter()
-            .filter(|o| o["kind"] == "Deployment")
-            .collect();
+        let deployments: Vec<Deployment> = recorded::all(objects);
         let pick = deployments
             .iter()
-            .find(|o| o["metadata"]["labels"]["app.kubernetes.io/name"] == "web")
-            .or_else(|| deployments.first())
-            .copied();
+            .find(|d| label_of(&d.metadata, NAME) == Some("web"))
+            .or_else(|| deployments.first());
+        let cron_jobs: Vec<CronJob> = recorded::all(objects);
         let (meta, pod_spec) = if let Some(d) = pick {
-            (&d["metadata"], &d["spec"]["template"]["spec"])
-        } else if let Some(c) = objects.iter().find(|o| o["kind"] == "CronJob") {
-            (
-                &c["metadata"],
-                &c["spec"]["jobTemplate"]["spec"]["template"]["spec"],
-            )
+            let spec = d.spec.as_ref().and_then(|s| s.template.spec.as_ref());
+            (&d.metadata, spec)
+        } else if let Some(c) = cron_jobs.first() {
+            let spec = c
+                .spec
+                .job_template
+                .spec
+                .as_ref()
+                .and_then(|s| s.template.spec.as_ref());
+            (&c.metadata, spec)
         } else {
             return Err(anyhow!(
                 "App {} is not deployed (its release has no Deployment or CronJob)",
                 name
             ));
         };
-        let container = &pod_spec["containers"][0];
-        let image = container["image"]
-            .as_str()
-            .ok_or_else(|| anyhow!("the deployed release of {} has no image", name))?
-            .to_owned();
-        let annotation = |k: &str| meta["annotations"][k].as_str().map(str::to_owned);
+        let pod_spec = pod_spec.cloned().unwrap_or_default();
+        let container = pod_spec.containers.first().cloned().unwrap_or_default();
+        let image = container
+            .image
+            .clone()
+            .ok_or_else(|| anyhow!("the deployed release of {} has no image", name))?;
+        let annotation = |k: &str| {
+            meta.annotations
+                .as_ref()
+                .and_then(|a| a.get(k))
+                .map(String::to_owned)
+        };
         Ok(RunBase {
             app: name.to_owned(),
             namespace: namespace.to_owned(),
@@ -72,16 +83,16 @@ impl RunBase {
             builder_type: annotation("dokku.com/builder-type")
                 .unwrap_or_else(|| "dockerfile".into()),
             deployment_id: annotation("app.kubernetes.io/version").unwrap_or_default(),
-            working_dir: container["workingDir"].as_str().map(str::to_owned),
-            image_pull_secrets: pod_spec["imagePullSecrets"]
-                .as_array()
-                .into_iter()
+            working_dir: container.working_dir.clone(),
+            image_pull_secrets: pod_spec
+                .image_pull_secrets
+                .iter()
                 .flatten()
-                .filter_map(|s| s["name"].as_str().map(str::to_owned))
+                .map(|s| s.name.clone())
                 .collect(),
-            service_account: pod_spec["serviceAccountName"].as_str().map(str::to_owned),
-            shm: shm_of(pod_spec, container),
-            env_from: serde_json::from_value(container["envFrom"].clone()).unwrap_or_else(|_| {
+            service_account: pod_spec.service_account_name.clone(),
+            shm: shm_of(&pod_spec, &container),
+            env_from: container.env_from.clone().unwrap_or_else(|| {
                 vec![EnvFromSource {
                     secret_ref: Some(SecretEnvSource {
                         name: format!("config-{}", name),
@@ -105,17 +116,22 @@ impl RunBase {
 }
 
 /// The `shm` volume of a recorded pod spec and the container's mount of it.
-fn shm_of(pod_spec: &Value, container: &Value) -> Option<(Volume, VolumeMount)> {
-    let find = |list: &Value| {
-        list.as_array()
-            .into_iter()
-            .flatten()
-            .find(|v| v["name"] == "shm")
-            .cloned()
-    };
-    let volume = serde_json::from_value(find(&pod_spec["volumes"])?).ok()?;
-    let mount = serde_json::from_value(find(&container["volumeMounts"])?).ok()?;
-    Some((volume, mount))
+fn shm_of(pod_spec: &PodSpec, container: &Container) -> Option<(Volume, VolumeMount)> {
+    let volume = pod_spec
+        .volumes
+        .iter()
+        .flatten()
+        .find(|v| v.name == "shm")?;
+    let mount = container
+        .volume_mounts
+        .iter()
+        .flatten()
+        .find(|m| m.name == "shm")?;
+    Some((volume.clone(), mount.clone()))
+}
+
+fn label_of<'a>(meta: &'a ObjectMeta, key: &str) -> Option<&'a str> {
+    meta.labels.as_ref()?.get(key).map(String::as_str)
 }
 
 /// A one-off command to run as a Job.

@@ -450,6 +450,13 @@ async fn timeout_without_and_with_rollback() {
     );
     assert_eq!(code, 1);
     assert!(err.contains("timed out") && err.contains("web"), "{err}");
+    // The hint comes last on the error line.
+    let line = err.lines().last().unwrap_or_default();
+    assert!(
+        line.starts_with(" !     deploy of slow failed: ")
+            && line.ends_with("; next: `berth ps:inspect slow`, `berth logs slow`"),
+        "{err}"
+    );
     // The plain progress says what happens, with the time taken and the deadline.
     assert!(err.contains("=====> Deploying slow (revision 2)"), "{err}");
     assert!(err.contains(" [0s of "), "no elapsed/deadline in: {err}");
@@ -1558,6 +1565,13 @@ async fn deploy_progress_as_json_lines() {
     assert_eq!(last["event"], "failed");
     assert!(
         last["message"].as_str().unwrap().contains("timed out"),
+        "{last}"
+    );
+    // What to run next travels in its own field, not inside the message.
+    let hint = last["hint"].as_str().unwrap_or_default();
+    assert!(hint.starts_with("next: `berth ps:inspect "), "{last}");
+    assert!(
+        !last["message"].as_str().unwrap().contains("next:"),
         "{last}"
     );
     ns.cleanup().await;

@@ -294,6 +294,7 @@ impl Config {
                     Some(v) => println!("{v}"),
                     None => {
                         return Err(CliError {
+                            hint: None,
                             message: String::new(),
                             code: 1,
                         });

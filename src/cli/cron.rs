@@ -72,6 +72,7 @@ impl Cron {
                 };
                 if code != 0 {
                     return Err(CliError {
+                        hint: None,
                         message: String::new(),
                         code,
                     });

@@ -74,6 +74,7 @@ impl Enter {
         )?;
         if code != 0 {
             return Err(CliError {
+                hint: None,
                 message: String::new(),
                 code,
             });

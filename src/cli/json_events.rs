@@ -15,7 +15,8 @@ use crate::progress::{Reporter, RolloutPhase, RolloutProgress};
 
 /// Run `work` for `app` with its progress as JSON lines; then print the outcome as the last
 /// line: `done_event` with `app` and the fields `work` returned, or `failed` with the message
-/// (and the error is returned, so the exit code still says it failed).
+/// and, when the failing layer gave one, the `hint` of what to run next (and the error is
+/// returned, so the exit code still says it failed).
 pub fn run(
     app: &str,
     done_event: &str,
@@ -39,7 +40,11 @@ pub fn run(
             Ok(())
         }
         Err(e) => {
-            events.emit("failed", with_app(json!({"message": e.message})));
+            let mut failed = json!({"message": e.message});
+            if let Some(hint) = &e.hint {
+                failed["hint"] = json!(hint);
+            }
+            events.emit("failed", with_app(failed));
             Err(e)
         }
     }

@@ -55,6 +55,8 @@ pub use crate::ops::Ctx;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CliError {
     pub message: String,
+    /// What to check or run next: printed after the message, on the same line.
+    pub hint: Option<String>,
     pub code: i32,
 }
 
@@ -63,7 +65,16 @@ impl CliError {
     pub fn msg(message: impl Into<String>) -> CliError {
         CliError {
             message: message.into(),
+            hint: None,
             code: 1,
+        }
+    }
+
+    /// The message and its hint as the one line berth prints (`message; hint`).
+    pub fn line(&self) -> String {
+        match &self.hint {
+            Some(hint) => one_line(&format!("{}; {hint}", self.message)),
+            None => one_line(&self.message),
         }
     }
 }
@@ -95,13 +106,19 @@ from_error!(
 
 impl From<crate::ops::Error> for CliError {
     fn from(e: crate::ops::Error) -> CliError {
-        CliError::msg(e.to_string())
+        CliError {
+            hint: e.hint(),
+            ..CliError::msg(e.to_string())
+        }
     }
 }
 
 impl From<anyhow::Error> for CliError {
     fn from(e: anyhow::Error) -> CliError {
-        CliError::msg(format!("{e:#}"))
+        CliError {
+            hint: crate::ops::error::hint_of(&e),
+            ..CliError::msg(format!("{e:#}"))
+        }
     }
 }
 
@@ -237,7 +254,7 @@ pub fn run_with(args: Vec<String>) -> i32 {
         Err(e) => {
             // An empty message means "exit non-zero silently" (e.g. config:get of an unset key).
             if !e.message.is_empty() {
-                output::warn(one_line(&e.message));
+                output::warn(e.line());
             }
             e.code
         }

@@ -223,12 +223,14 @@ impl Targets {
                     if serial {
                         super::output::warn(format!(
                             "Error running {} against app {a}: {}",
-                            command, e.message
+                            command,
+                            e.line()
                         ));
                     } else {
                         super::output::warn(format!(
                             "Error running {} against {a}: {}",
-                            command, e.message
+                            command,
+                            e.line()
                         ));
                     }
                     AppOutcome::Failed

@@ -126,6 +126,7 @@ impl Run {
                 let code = ops_run::run(ctx, opts, connection, &progress)?;
                 if code != 0 {
                     return Err(CliError {
+                        hint: None,
                         message: String::new(),
                         code,
                     });

@@ -57,6 +57,8 @@ pub struct Deployed {
 #[error("{message}")]
 pub struct DeployFailed {
     pub message: String,
+    /// What to run next (shown after the message).
+    pub hint: Option<String>,
     /// The failed revision.
     pub revision: u32,
     /// The revision written by the automatic rollback, when one ran and succeeded.
@@ -173,7 +175,7 @@ pub async fn deploy(
             let msg = format!("Deployment of {} has been cancelled ({signal})", req.app);
             return Err(match mark(client, &req.server, &mut record, Status::Failed, &msg).await {
                 Ok(()) => anyhow!(msg),
-                Err(e) => anyhow!("{msg}; {e:#}"),
+                Err(e) => anyhow!("{msg}; {}", super::errors::with_hint(&e)),
             });
         }
     };
@@ -205,7 +207,7 @@ pub async fn deploy(
             })
         }
         Err(err) => {
-            let why = format!("{err:#}");
+            let why = super::errors::with_hint(&err);
             // The cause comes first; a failure to record it is added, never put in its place.
             let mut message = format!("deploy of {} failed: {why}", req.app);
             let marked = mark(
@@ -217,12 +219,14 @@ pub async fn deploy(
             )
             .await;
             if let Err(e) = marked {
+                let e = super::errors::with_hint(&e);
                 message.push_str(&format!(
-                    "; {e:#} (the next berth command on {} marks it failed); not rolling back while the API server does not answer; re-run the deploy when it is back",
+                    "; {e} (the next berth command on {} marks it failed); not rolling back while the API server does not answer; re-run the deploy when it is back",
                     req.app
                 ));
                 return Err(DeployFailed {
                     message,
+                    hint: None,
                     revision,
                     rolled_back: None,
                     tasks,
@@ -256,7 +260,8 @@ pub async fn deploy(
                             rolled_back = Some(done.revision);
                         }
                         Err(e) => {
-                            message.push_str(&format!("; rollback also failed: {e:#}"));
+                            let e = super::errors::with_hint(&e);
+                            message.push_str(&format!("; rollback also failed: {e}"));
                         }
                     }
                 }
@@ -265,13 +270,13 @@ pub async fn deploy(
                     "; the new revision stays in place (set rollback-on-failure to true to roll back automatically)",
                 ),
             }
-            // What to run next: the pods' live state, then their logs.
-            message.push_str(&format!(
-                "; next: `berth ps:inspect {app}`, `berth logs {app}`",
-                app = req.app
-            ));
             Err(DeployFailed {
                 message,
+                // What to run next: the pods' live state, then their logs.
+                hint: Some(format!(
+                    "next: `berth ps:inspect {app}`, `berth logs {app}`",
+                    app = req.app
+                )),
                 revision,
                 rolled_back,
                 tasks,
@@ -506,7 +511,7 @@ pub async fn rollback_to(
             let msg = format!("Rollback of {app} to revision {target} has been cancelled ({signal})");
             return Err(match mark(client, server, &mut record, Status::Failed, &msg).await {
                 Ok(()) => anyhow!(msg),
-                Err(e) => anyhow!("{msg}; {e:#}"),
+                Err(e) => anyhow!("{msg}; {}", super::errors::with_hint(&e)),
             });
         }
     };
@@ -525,7 +530,7 @@ pub async fn rollback_to(
             })
         }
         Err(err) => {
-            let why = format!("{err:#}");
+            let why = super::errors::with_hint(&err);
             let marked = mark(
                 client,
                 server,
@@ -536,8 +541,9 @@ pub async fn rollback_to(
             .await;
             let mut message = format!("rollback of {app} to revision {target} failed: {why}");
             if let Err(e) = marked {
+                let e = super::errors::with_hint(&e);
                 message.push_str(&format!(
-                    "; {e:#} (the next berth command on {app} marks it failed)"
+                    "; {e} (the next berth command on {app} marks it failed)"
                 ));
             }
             Err(anyhow!(message))

@@ -53,6 +53,7 @@ fn remove_from_cluster(ctx: &Ctx, app: &AppName, r: &dyn Reporter) -> Result<()>
         release::destroy(&cluster, r).await
     })
     .map_err(|e| {
+        let e = e.with_hint();
         anyhow!("{e} (berth's state of the app is kept; pass --skip-cluster to remove only that)")
     })?;
     r.verbose(&format!(
@@ -155,8 +156,9 @@ pub fn clone(
         release::deploy_image(&to, &target, &image, r)
             .await
             .map_err(|e| {
+                let e = crate::kube::errors::with_hint(&e);
                 anyhow!(
-                    "{new} was cloned from {old} and is kept, but deploying it failed: {e:#} (deploy it with: berth deploy {new} --image {image}, or remove it with: berth apps:destroy {new} --force)"
+                    "{new} was cloned from {old} and is kept, but deploying it failed: {e} (deploy it with: berth deploy {new} --image {image}, or remove it with: berth apps:destroy {new} --force)"
                 )
             })
     })?;

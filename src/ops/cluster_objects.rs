@@ -60,6 +60,7 @@ pub fn sync_cluster_issuers(store: &Store) -> Result<Vec<String>> {
         crate::kube::cluster_objects::sync_cluster_issuers(&client, &wanted, &ISSUER_NAMES).await
     })
     .map_err(|e| {
+        let e = e.with_hint();
         anyhow!(
             "the letsencrypt property is saved, but the cluster's ClusterIssuers were not updated: {e} (re-run the same scheduler-k3s:set command once the cluster answers to apply them)"
         )
@@ -110,6 +111,7 @@ pub fn sync_cluster_trigger_auth(
         )])
     })
     .map_err(|e| {
+        let e = e.with_hint();
         anyhow!(
             "the global autoscaling-auth settings for {trigger} are saved, but ClusterTriggerAuthentication {auth_label} was not {verb}: {e} (re-run the same scheduler-k3s:autoscaling-auth:set command once the cluster answers to apply it)"
         )

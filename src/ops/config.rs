@@ -127,9 +127,15 @@ pub(super) fn explain_restart_failure(
 ) -> super::Error {
     if rolled_back(&e) {
         // The store was put back to what runs: the change is not kept (and says so).
-        anyhow!("restarting {app} with the new {what} failed and was rolled back, so the change is not kept: {e}").into()
+        let hint = e.hint();
+        anyhow::Error::new(crate::kube::errors::Hinted {
+            message: format!("restarting {app} with the new {what} failed and was rolled back, so the change is not kept: {e}"),
+            hint,
+        })
+        .into()
     } else {
         // Dokku keeps a change it could not restart with; so does berth, and says so.
+        let e = e.with_hint();
         anyhow!(
             "{what} saved, but restarting {app} failed, so its pods still run the old {what}: {e} (apply it with: berth ps:restart {app})"
         )

@@ -40,3 +40,26 @@ pub enum Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// What to check or run next, when the failing layer said (shown after the message).
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Cluster(e) => crate::kube::errors::hint_of(e),
+            _ => None,
+        }
+    }
+
+    /// The message with its hint appended, for a message that embeds this one.
+    pub fn with_hint(&self) -> String {
+        match self.hint() {
+            Some(hint) => format!("{self}; {hint}"),
+            None => self.to_string(),
+        }
+    }
+}
+
+/// The hint an error chain carries (see [`Error::hint`]), for the CLI's own anyhow errors.
+pub fn hint_of(e: &anyhow::Error) -> Option<String> {
+    crate::kube::errors::hint_of(e)
+}

@@ -113,7 +113,8 @@ pub fn rollback(
         let restored = super::release::restore_store(&lock, &cluster, done.revision)
             .await
             .unwrap_or_else(|e| {
-                format!("the stored config and scale could not be restored: {e:#}")
+                let e = crate::kube::errors::with_hint(&e);
+                format!("the stored config and scale could not be restored: {e}")
             });
         Ok(RolledBack {
             target,

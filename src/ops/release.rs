@@ -190,10 +190,14 @@ async fn deploy_recorded(
     };
     let told = match restore_store(lock, cluster, revision).await {
         Ok(sentence) => sentence,
-        Err(e) => format!("the stored config and scale could not be restored: {e:#}"),
+        Err(e) => format!(
+            "the stored config and scale could not be restored: {}",
+            crate::kube::errors::with_hint(&e)
+        ),
     };
     Err(DeployFailed {
         message: format!("{}; {told}", failed.message),
+        hint: failed.hint.clone(),
         revision: failed.revision,
         rolled_back: failed.rolled_back,
         tasks: failed.tasks.clone(),

@@ -459,6 +459,11 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "Set or clear a label for a given app/process-type/resource-type combination",
     ),
     (
+        "scheduler-k3s:preview",
+        "<app> [--context N] [--show-secrets] [--show-secrets-decoded]",
+        "Displays a diff between the current and next deployment for an app",
+    ),
+    (
         "scheduler-k3s:report",
         "[<app>|--global] [--format stdout|json] [<flag>]",
         "Displays a scheduler-k3s report for one or more apps",

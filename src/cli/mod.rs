@@ -24,6 +24,7 @@ pub mod k3s_charts_install;
 pub mod k3s_cluster;
 pub mod k3s_history;
 pub mod k3s_meta;
+pub mod k3s_preview;
 pub mod logs;
 pub mod output;
 pub mod ports;
@@ -155,6 +156,7 @@ command_families! {
     AppJson(app_json::AppJsonCmd),
     SchedulerK3s(scheduler_k3s::SchedulerK3s),
     K3sMeta(k3s_meta::K3sMeta),
+    K3sPreview(k3s_preview::K3sPreview),
     K3sAutoscaling(k3s_autoscaling::K3sAutoscaling),
     Deploy(deploy::Deploy),
     Procfile(procfile::ProcfileCmd),
@@ -313,8 +315,8 @@ fn clap_error(e: clap::Error) -> i32 {
         // `--format yaml` → `Invalid format: yaml (valid: stdout, json)`, Dokku's wording.
         ErrorKind::InvalidValue => {
             use clap::error::ContextKind;
-            let arg = context_string(&e, ContextKind::InvalidArg);
-            let value = context_string(&e, ContextKind::InvalidValue);
+            let arg = context_string(&e, clap::error::ContextKind::InvalidArg);
+            let value = context_string(&e, clap::error::ContextKind::InvalidValue);
             let valid = context_strings(&e, ContextKind::ValidValue).join(", ");
             // `--format <FORMAT>` → format; a positional `<SHELL>` → shell.
             let name = arg
@@ -333,7 +335,15 @@ fn clap_error(e: clap::Error) -> i32 {
         // A value parser's own message (`Invalid memory value …`) says it all.
         ErrorKind::ValueValidation => match std::error::Error::source(&e) {
             Some(source) => {
-                output::warn(one_line(&source.to_string()));
+                let said = one_line(&source.to_string());
+                let value = context_string(&e, clap::error::ContextKind::InvalidValue);
+                let arg = context_string(&e, clap::error::ContextKind::InvalidArg);
+                // A built-in parser (a number) does not name the value: say which it was.
+                if value.is_empty() || said.contains(&value) {
+                    output::warn(said);
+                } else {
+                    output::warn(format!("Invalid {arg} value {value:?}: {said}"));
+                }
                 1
             }
             None => clap_generic(&e),

@@ -563,35 +563,7 @@ pub fn prune_kinds(extra: &[GroupVersionKind]) -> Vec<GroupVersionKind> {
     out
 }
 
-/// Add what Helm needs to recognise `obj` as part of release `release` in `ns`
-/// (`helm upgrade`/`helm uninstall` check these before touching an object).
-pub fn mark_helm_owned(obj: &mut Value, release: &str, ns: &str) {
-    let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
-        return;
-    };
-    let labels = meta
-        .entry("labels")
-        .or_insert_with(|| Value::Object(Default::default()));
-    if let Some(l) = labels.as_object_mut() {
-        l.insert(
-            "app.kubernetes.io/managed-by".into(),
-            Value::String("Helm".into()),
-        );
-    }
-    let annotations = meta
-        .entry("annotations")
-        .or_insert_with(|| Value::Object(Default::default()));
-    if let Some(a) = annotations.as_object_mut() {
-        a.insert(
-            "meta.helm.sh/release-name".into(),
-            Value::String(release.into()),
-        );
-        a.insert(
-            "meta.helm.sh/release-namespace".into(),
-            Value::String(ns.into()),
-        );
-    }
-}
+pub use crate::render::meta::mark_helm_owned;
 
 #[cfg(test)]
 mod tests {

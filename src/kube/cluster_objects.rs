@@ -120,3 +120,30 @@ fn secret_namespace(secret: &Secret) -> String {
         .clone()
         .unwrap_or_else(|| "keda".to_owned())
 }
+
+/// Whether the cert-manager issuer `name` exists: a ClusterIssuer, or an Issuer in `ns`. A
+/// cluster without cert-manager's CRDs has none.
+pub async fn issuer_exists(
+    client: &Client,
+    kind: crate::model::release::CertIssuerKind,
+    name: &str,
+    ns: &str,
+) -> Result<bool> {
+    use crate::crds::cert_manager::Issuer;
+    use crate::model::release::CertIssuerKind;
+    let found = match kind {
+        CertIssuerKind::ClusterIssuer => Api::<ClusterIssuer>::all(client.clone())
+            .get_opt(name)
+            .await
+            .map(|i| i.is_some()),
+        CertIssuerKind::Issuer => Api::<Issuer>::namespaced(client.clone(), ns)
+            .get_opt(name)
+            .await
+            .map(|i| i.is_some()),
+    };
+    match found {
+        Ok(found) => Ok(found),
+        Err(e) if super::errors::is_not_found(&e) => Ok(false),
+        Err(e) => Err(super::errors::describe(e)),
+    }
+}

@@ -15,6 +15,7 @@ pub mod meta;
 pub mod names;
 pub mod ports;
 pub mod preflight;
+pub mod preview;
 pub mod procfile;
 pub mod properties;
 pub mod ps_properties;

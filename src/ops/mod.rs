@@ -16,6 +16,7 @@ pub mod fleet;
 pub mod history;
 pub mod lock;
 pub mod logs;
+pub mod preview;
 pub mod ps;
 pub mod release;
 pub mod release_inputs;

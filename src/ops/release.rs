@@ -277,8 +277,33 @@ pub async fn redeploy(
         cluster.app.object_name(),
     )
     .await?;
-    let image = deployed_image(&current)?;
-    let deployment_id = match (&mode, deployed_id(&current)) {
+    let (release, objects) = redeploy_objects(store, cluster, &current, &mode)?;
+    let req = DeployRequest {
+        app: cluster.app.to_string(),
+        release: cluster.app.object_name().to_owned(),
+        action: mode.action(),
+        namespace: cluster.namespace.clone(),
+        objects,
+        values: recorded_values(lock, &release)?,
+        chart_version: format!("0.0.{}", release.deployment_id),
+        timeout: cluster.deploy_timeout(),
+        rollback_on_failure: cluster.props.rollback_on_failure(),
+        server: cluster.server.clone(),
+    };
+    deploy_recorded(lock, cluster, req, progress).await
+}
+
+/// What a redeploy of the deployed revision `current` in `mode` applies: the release rendered
+/// from the store with the deployed image (and, but for a rebuild, the deployed id and restart
+/// stamps), without release-task Jobs. `scheduler-k3s:preview` compares exactly this.
+pub fn redeploy_objects(
+    store: &crate::store::Store,
+    cluster: &AppCluster,
+    current: &HelmRelease,
+    mode: &Redeploy,
+) -> Result<(Release, Vec<Value>)> {
+    let image = deployed_image(current)?;
+    let deployment_id = match (mode, deployed_id(current)) {
         (Redeploy::Rebuild, _) | (_, None) => new_deployment_id(),
         (_, Some(id)) => id,
     };
@@ -298,33 +323,21 @@ pub async fn redeploy(
     // Release tasks ran when the image was deployed; a restart or scale does not re-run them.
     manifests.retain(|m| !matches!(m, Manifest::Job(_)));
     let mut objects = manifests_to_objects(&manifests)?;
-    if mode != Redeploy::Rebuild {
+    if *mode != Redeploy::Rebuild {
         // The deployed release's restart stamps are not in the store: keep them, or a scale
         // would replace every pod an earlier restart already replaced.
         let deployed = crate::kube::helm_release::manifest_objects(&current.manifest)
             .map_err(|e| anyhow!(e))?;
         objects = restart::keep_restart_stamps(objects, &deployed)?;
     }
-    if let Redeploy::Restart(process) = &mode {
+    if let Redeploy::Restart(process) = mode {
         objects = restart::with_restart(
             objects,
             process.as_deref(),
             &jiff::Timestamp::now().to_string(),
         )?;
     }
-    let req = DeployRequest {
-        app: cluster.app.to_string(),
-        release: cluster.app.object_name().to_owned(),
-        action: mode.action(),
-        namespace: cluster.namespace.clone(),
-        objects,
-        values: recorded_values(lock, &release)?,
-        chart_version: format!("0.0.{}", release.deployment_id),
-        timeout: cluster.deploy_timeout(),
-        rollback_on_failure: cluster.props.rollback_on_failure(),
-        server: cluster.server.clone(),
-    };
-    deploy_recorded(lock, cluster, req, progress).await
+    Ok((release, objects))
 }
 
 /// True when the app has a deployed revision in its namespace.

@@ -112,3 +112,36 @@ pub fn template_meta(labels: Map, annotations: Map) -> ObjectMeta {
         ..ObjectMeta::default()
     }
 }
+
+/// Add what Helm needs to recognise `obj` as part of release `release` in `ns`
+/// (`helm upgrade`/`helm uninstall` check these before touching an object).
+pub fn mark_helm_owned(obj: &mut serde_json::Value, release: &str, ns: &str) {
+    let Some(meta) = obj
+        .get_mut("metadata")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    let labels = meta
+        .entry("labels")
+        .or_insert_with(|| serde_json::Value::Object(Default::default()));
+    if let Some(l) = labels.as_object_mut() {
+        l.insert(
+            "app.kubernetes.io/managed-by".into(),
+            serde_json::Value::String("Helm".into()),
+        );
+    }
+    let annotations = meta
+        .entry("annotations")
+        .or_insert_with(|| serde_json::Value::Object(Default::default()));
+    if let Some(a) = annotations.as_object_mut() {
+        a.insert(
+            "meta.helm.sh/release-name".into(),
+            serde_json::Value::String(release.into()),
+        );
+        a.insert(
+            "meta.helm.sh/release-namespace".into(),
+            serde_json::Value::String(ns.into()),
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! `scheduler-k3s:preview`: what the next deploy would change against the live release. The
+//! next deploy is the app re-rendered from the store with its deployed image and deployment id
+//! (what `ps:rebuild` or a redeploy of the same image applies), so a clean state shows nothing;
+//! an app never deployed shows every object as added.
+
+use super::Ctx;
+use super::connect::{AppCluster, connect};
+use super::error::{Error, Result};
+use super::release::{Redeploy, manifests_to_objects, new_deployment_id, redeploy_objects};
+use super::release_inputs::{Overrides, release_from_store};
+use super::runtime::block_on;
+use crate::kube::{cluster_objects, helm_release, history};
+use crate::model::AppName;
+use crate::model::preview::{ObjectDiff, SecretView, compare};
+use crate::model::release::{Release, Tls};
+use crate::progress::Reporter;
+use crate::render::{self, Manifest};
+use serde_json::Value;
+
+/// What to preview.
+#[derive(Debug, Clone)]
+pub struct PreviewOpts {
+    pub app: AppName,
+    pub secrets: SecretView,
+}
+
+/// The changes the next deploy would make.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    pub app: AppName,
+    pub namespace: String,
+    /// The live (deployed) revision compared against; `None` when the app was never deployed.
+    pub revision: Option<u32>,
+    pub objects: Vec<ObjectDiff>,
+}
+
+/// The image a never-deployed app is previewed with: the next deploy names it.
+const NEXT_IMAGE: &str = "IMAGE-OF-THE-NEXT-DEPLOY";
+
+/// Compare the live release of `opts.app` with what its next deploy applies. Touches nothing.
+pub fn preview(ctx: &Ctx, opts: &PreviewOpts, r: &dyn Reporter) -> Result<Preview> {
+    ctx.store.require_app(&opts.app)?;
+    block_on(async {
+        let cluster = connect(&ctx.store, &opts.app).await?;
+        let past = history::list(
+            &cluster.client,
+            &cluster.namespace,
+            cluster.app.object_name(),
+        )
+        .await?;
+        let live = history::deployed(&past);
+        let (release, current, proposed) = match live {
+            Some(live) => {
+                let (release, proposed) =
+                    redeploy_objects(&ctx.store, &cluster, live, &Redeploy::Keep)?;
+                let current = helm_release::manifest_objects(&live.manifest)
+                    .map_err(|e| anyhow::anyhow!(e))?;
+                (release, current, proposed)
+            }
+            None => {
+                let release = first_release(ctx, &cluster)?;
+                (release.clone(), Vec::new(), rendered_objects(&release)?)
+            }
+        };
+        // Recorded objects carry Helm's ownership marks, as the deploy applies them.
+        let mut proposed = proposed;
+        for obj in &mut proposed {
+            render::meta::mark_helm_owned(obj, cluster.app.object_name(), &cluster.namespace);
+        }
+        warn_missing_issuer(&cluster, &release, r).await;
+        Ok(Preview {
+            app: opts.app.clone(),
+            namespace: cluster.namespace.clone(),
+            revision: live.map(|l| l.version),
+            objects: compare(&current, &proposed, &cluster.namespace, opts.secrets),
+        })
+    })
+    .map_err(|e: Error| e)
+}
+
+/// The release a first deploy renders (with a stand-in for the image it will be given).
+fn first_release(ctx: &Ctx, cluster: &AppCluster) -> anyhow::Result<Release> {
+    let mut release = release_from_store(
+        &ctx.store,
+        &cluster.app,
+        NEXT_IMAGE,
+        Overrides {
+            deployment_id: new_deployment_id(),
+            ..Overrides::default()
+        },
+    )
+    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    release.http_addon = cluster.http_addon;
+    Ok(release)
+}
+
+/// The objects a release records (release-task Jobs run once and are not part of it).
+fn rendered_objects(release: &Release) -> anyhow::Result<Vec<Value>> {
+    let mut manifests = render::render(release);
+    manifests.retain(|m| !matches!(m, Manifest::Job(_)));
+    manifests_to_objects(&manifests)
+}
+
+/// Dokku's advisory check: an app whose TLS comes from a named issuer (`cert-issuer-name`)
+/// that the cluster lacks gets no certificate, though its deploy succeeds. Never fails.
+async fn warn_missing_issuer(cluster: &AppCluster, release: &Release, r: &dyn Reporter) {
+    let Tls::Issued { kind, name } = &release.tls else {
+        return;
+    };
+    if cluster.props.cert_issuer_name() != Some(name.as_str()) {
+        return;
+    }
+    match cluster_objects::issuer_exists(&cluster.client, *kind, name, &cluster.namespace).await {
+        Ok(true) => {}
+        Ok(false) => r.warn(&match kind {
+            crate::model::release::CertIssuerKind::Issuer => format!(
+                "Issuer {name} not found in namespace {}, certificates will not be issued for {}",
+                cluster.namespace, cluster.app
+            ),
+            crate::model::release::CertIssuerKind::ClusterIssuer => format!(
+                "ClusterIssuer {name} not found, certificates will not be issued for {}",
+                cluster.app
+            ),
+        }),
+        Err(e) => tracing::debug!("skipping the cert issuer check for {}: {e:#}", cluster.app),
+    }
+}

@@ -191,6 +191,18 @@ async fn preview_refuses_what_it_cannot_compare_and_warns_of_a_missing_issuer() 
         ),
         "{stderr}"
     );
-
+    // The deploy warns the same way, and goes on.
+    let out = run(
+        &env,
+        &["deploy", "pw", "--image", "registry.example.com/pw:1"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "ClusterIssuer no-such-issuer not found, certificates will not be issued for pw"
+        ),
+        "{stderr}"
+    );
     ns.cleanup().await;
 }

@@ -239,6 +239,7 @@ pub fn deploy(ctx: &Ctx, opts: &DeployOpts, r: &dyn Reporter) -> Result<Deployed
         cluster.timeout_override = opts.timeout;
         // What the cluster serves decides some objects, as Helm capabilities do for Dokku.
         plan.release.http_addon = cluster.http_addon;
+        super::release::warn_missing_issuer(&cluster, &plan.release, r).await;
         let rendered = std::time::Instant::now();
         let manifests = render::render(&plan.release);
         r.timing("render", rendered.elapsed());

@@ -9,10 +9,10 @@ use super::error::{Error, Result};
 use super::release::{Redeploy, manifests_to_objects, new_deployment_id, redeploy_objects};
 use super::release_inputs::{Overrides, release_from_store};
 use super::runtime::block_on;
-use crate::kube::{cluster_objects, helm_release, history};
+use crate::kube::{helm_release, history};
 use crate::model::AppName;
 use crate::model::preview::{ObjectDiff, SecretView, compare};
-use crate::model::release::{Release, Tls};
+use crate::model::release::Release;
 use crate::progress::Reporter;
 use crate::render::{self, Manifest};
 use serde_json::Value;
@@ -67,7 +67,7 @@ pub fn preview(ctx: &Ctx, opts: &PreviewOpts, r: &dyn Reporter) -> Result<Previe
         for obj in &mut proposed {
             render::meta::mark_helm_owned(obj, cluster.app.object_name(), &cluster.namespace);
         }
-        warn_missing_issuer(&cluster, &release, r).await;
+        super::release::warn_missing_issuer(&cluster, &release, r).await;
         Ok(Preview {
             app: opts.app.clone(),
             namespace: cluster.namespace.clone(),
@@ -99,29 +99,4 @@ fn rendered_objects(release: &Release) -> anyhow::Result<Vec<Value>> {
     let mut manifests = render::render(release);
     manifests.retain(|m| !matches!(m, Manifest::Job(_)));
     manifests_to_objects(&manifests)
-}
-
-/// Dokku's advisory check: an app whose TLS comes from a named issuer (`cert-issuer-name`)
-/// that the cluster lacks gets no certificate, though its deploy succeeds. Never fails.
-async fn warn_missing_issuer(cluster: &AppCluster, release: &Release, r: &dyn Reporter) {
-    let Tls::Issued { kind, name } = &release.tls else {
-        return;
-    };
-    if cluster.props.cert_issuer_name() != Some(name.as_str()) {
-        return;
-    }
-    match cluster_objects::issuer_exists(&cluster.client, *kind, name, &cluster.namespace).await {
-        Ok(true) => {}
-        Ok(false) => r.warn(&match kind {
-            crate::model::release::CertIssuerKind::Issuer => format!(
-                "Issuer {name} not found in namespace {}, certificates will not be issued for {}",
-                cluster.namespace, cluster.app
-            ),
-            crate::model::release::CertIssuerKind::ClusterIssuer => format!(
-                "ClusterIssuer {name} not found, certificates will not be issued for {}",
-                cluster.app
-            ),
-        }),
-        Err(e) => tracing::debug!("skipping the cert issuer check for {}: {e:#}", cluster.app),
-    }
 }

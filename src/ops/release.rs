@@ -340,6 +340,38 @@ pub fn redeploy_objects(
     Ok((release, objects))
 }
 
+/// Dokku's advisory check: an app whose TLS comes from a named issuer (`cert-issuer-name`)
+/// that the cluster lacks gets no certificate, though its deploy succeeds. Never fails.
+pub async fn warn_missing_issuer(cluster: &AppCluster, release: &Release, r: &dyn Reporter) {
+    let crate::model::release::Tls::Issued { kind, name } = &release.tls else {
+        return;
+    };
+    if cluster.props.cert_issuer_name() != Some(name.as_str()) {
+        return;
+    }
+    match crate::kube::cluster_objects::issuer_exists(
+        &cluster.client,
+        *kind,
+        name,
+        &cluster.namespace,
+    )
+    .await
+    {
+        Ok(true) => {}
+        Ok(false) => r.warn(&match kind {
+            crate::model::release::CertIssuerKind::Issuer => format!(
+                "Issuer {name} not found in namespace {}, certificates will not be issued for {}",
+                cluster.namespace, cluster.app
+            ),
+            crate::model::release::CertIssuerKind::ClusterIssuer => format!(
+                "ClusterIssuer {name} not found, certificates will not be issued for {}",
+                cluster.app
+            ),
+        }),
+        Err(e) => tracing::debug!("skipping the cert issuer check for {}: {e:#}", cluster.app),
+    }
+}
+
 /// True when the app has a deployed revision in its namespace.
 pub async fn is_deployed(cluster: &AppCluster) -> Result<bool> {
     let past = history::list(

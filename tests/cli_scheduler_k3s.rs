@@ -457,3 +457,61 @@ fn charts() {
         "{\"keda.resources.operator.limits.memory\":\"1Gi\",\"vector.image.tag\":\"0.40\"}\n"
     );
 }
+
+/// `scheduler-k3s:profiles:*`: Dokku's messages and order of checks, the list in both formats
+/// (JSON as stored), removal, and refusals that write nothing.
+#[test]
+fn node_profiles_are_stored_as_set_listed_and_removed() {
+    let env = Env::new();
+    let mut transcript = String::new();
+    let mut step = |args: &[&str]| {
+        transcript.push_str(&format!("$ berth {}\n", args.join(" ")));
+        transcript.push_str(&env.transcript(args));
+    };
+    step(&["scheduler-k3s:profiles:list"]);
+    step(&[
+        "scheduler-k3s:profiles:add",
+        "edge-workers",
+        "--insecure-allow-unknown-hosts",
+        "--kubelet-args",
+        "protect-kernel-defaults=true,eviction-hard=memory.available<200Mi",
+    ]);
+    step(&[
+        "scheduler-k3s:profiles:add",
+        "control",
+        "--role",
+        "server",
+        "--taint-scheduling",
+    ]);
+    step(&["scheduler-k3s:profiles:list"]);
+    step(&["scheduler-k3s:profiles:list", "--format", "json"]);
+    let before = env.state_hash();
+    for bad in [
+        vec!["scheduler-k3s:profiles:add", "x", "--role", "boss"],
+        vec!["scheduler-k3s:profiles:add"],
+        vec!["scheduler-k3s:profiles:add", "-edge"],
+        vec!["scheduler-k3s:profiles:add", "edge_workers"],
+        vec!["scheduler-k3s:profiles:add", &"a".repeat(33)],
+        vec![
+            "scheduler-k3s:profiles:add",
+            "ok",
+            "--kubelet-args",
+            "nokey",
+        ],
+        vec!["scheduler-k3s:profiles:remove", "-x"],
+        vec!["scheduler-k3s:profiles:list", "--format", "yaml"],
+        vec![
+            "scheduler-k3s:cluster:add",
+            "--profile",
+            "ghost",
+            "ssh://root@127.0.0.1:1",
+        ],
+    ] {
+        step(&bad);
+    }
+    assert_eq!(env.state_hash(), before, "a refusal wrote something");
+    step(&["scheduler-k3s:profiles:remove", "control"]);
+    step(&["scheduler-k3s:profiles:remove", "control"]);
+    step(&["scheduler-k3s:profiles:list", "-o", "json"]);
+    snap!(env, "node_profiles", transcript);
+}

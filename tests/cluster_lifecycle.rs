@@ -380,13 +380,23 @@ async fn nodes_join_over_ssh_list_and_leave_with_a_drain() {
     .unwrap();
     h.known_hosts = Some(both);
     let server_url = server_host.url("root");
+    // The server's settings come from a node profile: its role (which Dokku's flag default
+    // would drop), taint and kubelet args.
+    h.ok(&[
+        "scheduler-k3s:profiles:add",
+        "control",
+        "--role",
+        "server",
+        "--taint-scheduling",
+        "--kubelet-args",
+        "max-pods=40",
+    ]);
     // The "remote" server is this host, where the API port and etcd's are the test's: the
     // preflight would rightly refuse, so this join skips it.
     let (stdout, stderr) = h.ok(&[
         "scheduler-k3s:cluster:add",
-        "--role",
-        "server",
-        "--taint-scheduling",
+        "--profile",
+        "control",
         "--skip-preflight",
         "--server-ip",
         "127.0.0.1",
@@ -406,6 +416,18 @@ async fn nodes_join_over_ssh_list_and_leave_with_a_drain() {
         "CriticalAddonsOnly=true:NoSchedule"
     ));
     assert!(args.contains(&"--flannel-backend=wireguard-native".to_owned()));
+    assert!(has_pair(&args, "--kubelet-arg", "max-pods=40"));
+    let n = nodes.get(&server).await.unwrap();
+    assert_eq!(n.labels()["dokku.com/node-profile"], "control");
+    assert!(
+        !nodes
+            .get(&worker)
+            .await
+            .unwrap()
+            .labels()
+            .contains_key("dokku.com/node-profile"),
+        "a node added without a profile has no profile label"
+    );
 
     // cluster-list in both formats.
     let (json, _) = h.ok(&["scheduler-k3s:cluster-list", "--format", "json"]);

@@ -415,7 +415,7 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     (
         "scheduler-k3s:cluster:add",
-        "[--role ROLE] [--insecure-allow-unknown-hosts] [--server-ip SERVER_IP] [--taint-scheduling] [--kubelet-args KUBELET_ARGS] <ssh://user@host:port>",
+        "[--profile PROFILE] [--role ROLE] [--insecure-allow-unknown-hosts] [--server-ip SERVER_IP] [--taint-scheduling] [--kubelet-args KUBELET_ARGS] <ssh://user@host:port>",
         "Adds a server node to a Dokku-managed cluster",
     ),
     (
@@ -462,6 +462,21 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "scheduler-k3s:preview",
         "<app> [--context N] [--show-secrets] [--show-secrets-decoded]",
         "Displays a diff between the current and next deployment for an app",
+    ),
+    (
+        "scheduler-k3s:profiles:add",
+        "<profile> [--role ROLE] [--insecure-allow-unknown-hosts] [--taint-scheduling] [--kubelet-args KUBELET_ARGS]",
+        "Adds a node profile to the k3s cluster",
+    ),
+    (
+        "scheduler-k3s:profiles:list",
+        "[--format json|stdout]",
+        "Lists all node profiles in the k3s cluster",
+    ),
+    (
+        "scheduler-k3s:profiles:remove",
+        "<profile>",
+        "Removes a node profile from the k3s cluster",
     ),
     (
         "scheduler-k3s:report",

@@ -69,15 +69,18 @@ pub enum K3sCluster {
     #[command(
         name = "scheduler-k3s:cluster:add",
         alias = "scheduler-k3s:cluster-add",
-        after_help = "Examples:\n  berth scheduler-k3s:cluster:add ssh://root@10.0.0.2\n  berth scheduler-k3s:cluster:add --role server --taint-scheduling ssh://admin@10.0.0.3:2222\n\nThe host key must be in known_hosts (BERTH_SSH_KNOWN_HOSTS, default ~/.ssh/known_hosts) unless\n--insecure-allow-unknown-hosts; the key is BERTH_SSH_KEY (default ~/.ssh/id_ed25519, then id_rsa).\nThe remote user must be root or have passwordless sudo."
+        after_help = "Examples:\n  berth scheduler-k3s:cluster:add ssh://root@10.0.0.2\n  berth scheduler-k3s:cluster:add --role server --taint-scheduling ssh://admin@10.0.0.3:2222\n  berth scheduler-k3s:cluster:add --profile edge-workers ssh://root@10.0.0.4   # labelled dokku.com/node-profile=edge-workers\n\nThe host key must be in known_hosts (BERTH_SSH_KNOWN_HOSTS, default ~/.ssh/known_hosts) unless\n--insecure-allow-unknown-hosts; the key is BERTH_SSH_KEY (default ~/.ssh/id_ed25519, then id_rsa).\nThe remote user must be root or have passwordless sudo."
     )]
     ClusterAdd {
         /// ssh://user@host[:port]
         #[arg(value_name = "SSH_URL", allow_hyphen_values = true)]
         url: String,
-        /// worker (default) or server
-        #[arg(long, value_enum, default_value = "worker")]
-        role: NodeRole,
+        /// worker (default) or server; overrides the profile's role
+        #[arg(long, value_enum)]
+        role: Option<NodeRole>,
+        /// A node profile (scheduler-k3s:profiles:add) whose settings the flags given here override
+        #[arg(long, value_name = "PROFILE")]
+        profile: Option<String>,
         /// Accept a host key that is not in known_hosts
         #[arg(long)]
         insecure_allow_unknown_hosts: bool,
@@ -194,12 +197,14 @@ impl K3sCluster {
             K3sCluster::ClusterAdd {
                 url,
                 role,
+                profile,
                 insecure_allow_unknown_hosts,
                 node,
             } => {
                 let opts = ops::AddOptions {
                     url,
                     role,
+                    profile,
                     taint_scheduling: node.taint_scheduling,
                     insecure_allow_unknown_hosts,
                     server_ip: node.server_ip,

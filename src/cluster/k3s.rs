@@ -38,6 +38,8 @@ pub const SERVER_PORT: u16 = 6443;
 pub const LABEL_ENABLE_LB: &str = "svccontroller.k3s.cattle.io/enablelb";
 /// Label Dokku puts on worker nodes.
 pub const LABEL_WORKER_ROLE: &str = "node-role.kubernetes.io/worker";
+/// Label recording the node profile a node joined with (`cluster:add --profile`).
+pub const LABEL_NODE_PROFILE: &str = "dokku.com/node-profile";
 /// Label k3s puts on server nodes.
 pub const LABEL_CONTROL_PLANE: &str = "node-role.kubernetes.io/control-plane";
 /// Annotation recording how a node was added (the ssh:// URL), as Dokku does.

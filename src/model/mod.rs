@@ -13,6 +13,7 @@ pub mod error;
 pub mod fleet;
 pub mod meta;
 pub mod names;
+pub mod node_profile;
 pub mod ports;
 pub mod preflight;
 pub mod preview;

@@ -181,6 +181,8 @@ pub mod docs {
     /// The imported certificate and key (`certs:add`).
     pub const TLS: Doc = Doc::secret("tls.json");
     pub const CHART_OVERRIDES: Doc = Doc::public("scheduler-k3s/chart-overrides.json");
+    /// Node profiles (`scheduler-k3s:profiles:*`), by name, as set.
+    pub const NODE_PROFILES: Doc = Doc::public("scheduler-k3s/node-profiles.json");
 }
 
 /// Plugin names used as property namespaces.

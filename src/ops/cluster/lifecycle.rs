@@ -14,8 +14,8 @@ use kube::{Client, ResourceExt};
 use super::preflight;
 use crate::cluster::installer::{self, interface_ipv4};
 use crate::cluster::k3s::{
-    self, ANNOTATION_REMOTE_HOST, K3sLocations, LABEL_ENABLE_LB, LABEL_WORKER_ROLE, NodeJoin,
-    NodeRole, ServerInit, parse_ip,
+    self, ANNOTATION_REMOTE_HOST, K3sLocations, LABEL_ENABLE_LB, LABEL_NODE_PROFILE,
+    LABEL_WORKER_ROLE, NodeJoin, NodeRole, ServerInit, parse_ip,
 };
 use crate::cluster::state::{self, ClusterRecord};
 use crate::kube::jobs::random_suffix;
@@ -270,7 +270,11 @@ async fn wait_for_api(props: &ResolvedProperties, timeout: Duration) -> Result<C
 #[derive(Debug, Clone)]
 pub struct AddOptions {
     pub url: String,
-    pub role: NodeRole,
+    /// `--role`, when given (else the profile's, else worker).
+    pub role: Option<NodeRole>,
+    /// `--profile`: the stored node profile supplying defaults, and the node's
+    /// `dokku.com/node-profile` label.
+    pub profile: Option<String>,
     pub taint_scheduling: bool,
     pub insecure_allow_unknown_hosts: bool,
     pub server_ip: Option<IpAddr>,
@@ -278,6 +282,13 @@ pub struct AddOptions {
     pub timeout: Duration,
     /// Do not run the preflight checks on the host first.
     pub skip_preflight: bool,
+}
+
+impl AddOptions {
+    /// The role the node joins as.
+    pub fn role(&self) -> NodeRole {
+        self.role.unwrap_or(NodeRole::Worker)
+    }
 }
 
 /// The server address joining nodes use: the flag, the recorded one, or the interface's.
@@ -322,7 +333,7 @@ pub async fn add_node(
 ) -> Result<String> {
     // Everything about the input is checked before any connection.
     let target = SshTarget::parse(&opts.url)?;
-    if opts.taint_scheduling && opts.role == NodeRole::Worker {
+    if opts.taint_scheduling && opts.role() == NodeRole::Worker {
         bail!("--taint-scheduling can only be used with --role server");
     }
     let props = store.scheduler_k3s_properties(None)?;
@@ -372,7 +383,7 @@ pub async fn add_node(
     };
     progress.step(&format!(
         "Joining {target} to k3s cluster as {}",
-        opts.role.as_str()
+        opts.role().as_str()
     ));
     let mut host = RemoteHost::connect(&target, &SshOptions::from_env(policy), sink).await?;
     if !opts.skip_preflight {
@@ -380,7 +391,7 @@ pub async fn add_node(
             Some(server_ip),
             ClusterFacts::Servers(nodes::server_versions(&existing)),
         );
-        let role = preflight::model_role(opts.role);
+        let role = preflight::model_role(opts.role());
         let mut checks = vec![preflight::ssh_ok(policy)];
         checks.extend(preflight::remote_checks(&mut host, role, &join).await);
         let report = HostReport::new(target.to_string(), role, checks);
@@ -411,10 +422,14 @@ pub async fn add_node(
     progress.step(&format!("Waiting for node {node_name} to be Ready"));
     nodes::wait_ready(&client, &node_name, opts.timeout).await?;
     let mut labels = BTreeMap::new();
-    match opts.role {
+    match opts.role() {
         NodeRole::Server => labels.insert(LABEL_ENABLE_LB.to_owned(), "true".to_owned()),
         NodeRole::Worker => labels.insert(LABEL_WORKER_ROLE.to_owned(), "worker".to_owned()),
     };
+    // Never an empty value: a node without a profile has no label.
+    if let Some(profile) = &opts.profile {
+        labels.insert(LABEL_NODE_PROFILE.to_owned(), profile.clone());
+    }
     progress.step("Annotating node with connection information");
     nodes::label(
         &client,
@@ -492,7 +507,7 @@ async fn join_remote(
         }
         let node_name = k3s::node_name(&target.host, &random_suffix());
         let args = k3s::join_args(&NodeJoin {
-            role: opts.role,
+            role: opts.role(),
             node_name: &node_name,
             server_ip,
             taint_scheduling: opts.taint_scheduling,

@@ -4,6 +4,7 @@
 
 mod lifecycle;
 pub mod preflight;
+pub mod profiles;
 mod teardown;
 
 use std::sync::Arc;
@@ -26,8 +27,40 @@ pub fn initialize(ctx: &Ctx, opts: &InitOptions, r: &dyn Reporter) -> Result<Ini
 /// `scheduler-k3s:cluster:add`: returns the new node's name. Remote output goes to `r` as
 /// detail lines.
 pub fn add_node(ctx: &Ctx, opts: &AddOptions, r: Arc<dyn Reporter>) -> Result<String> {
+    let opts = with_profile(&ctx.store, opts)?;
     let sink = lifecycle::progress_sink(r.clone());
-    block_on(lifecycle::add_node(&ctx.store, opts, sink, r.as_ref()))
+    block_on(lifecycle::add_node(&ctx.store, &opts, sink, r.as_ref()))
+}
+
+/// `opts` with its `--profile`'s stored settings under the flags given (see
+/// [`crate::model::node_profile::merge`]).
+fn with_profile(store: &crate::store::Store, opts: &AddOptions) -> Result<AddOptions> {
+    use crate::cluster::k3s::NodeRole;
+    use crate::model::node_profile::{JoinFlags, ProfileRole, merge};
+    let Some(name) = &opts.profile else {
+        return Ok(opts.clone());
+    };
+    let profile = profiles::find(store, name)?;
+    let flags = JoinFlags {
+        role: opts.role.map(|r| match r {
+            NodeRole::Server => ProfileRole::Server,
+            NodeRole::Worker => ProfileRole::Worker,
+        }),
+        allow_unknown_hosts: opts.insecure_allow_unknown_hosts,
+        taint_scheduling: opts.taint_scheduling,
+        kubelet_args: opts.kubelet_args.clone(),
+    };
+    let merged = merge(Some(&profile), &flags);
+    Ok(AddOptions {
+        role: merged.role.map(|r| match r {
+            ProfileRole::Server => NodeRole::Server,
+            ProfileRole::Worker => NodeRole::Worker,
+        }),
+        insecure_allow_unknown_hosts: merged.allow_unknown_hosts,
+        taint_scheduling: merged.taint_scheduling,
+        kubelet_args: merged.kubelet_args,
+        ..opts.clone()
+    })
 }
 
 /// `scheduler-k3s:doctor`: one report per host, nothing changed anywhere.

@@ -459,6 +459,16 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "Set or clear a label for a given app/process-type/resource-type combination",
     ),
     (
+        "scheduler-k3s:node-sysctls:report",
+        "[--format stdout|json]",
+        "Displays the node-level kernel sysctls applied to each scope",
+    ),
+    (
+        "scheduler-k3s:node-sysctls:set",
+        "<sysctl> (<value>) [--global|--profile PROFILE]",
+        "Set or clear a node-level kernel sysctl for unprofiled nodes or a single node profile",
+    ),
+    (
         "scheduler-k3s:preview",
         "<app> [--context N] [--show-secrets] [--show-secrets-decoded]",
         "Displays a diff between the current and next deployment for an app",

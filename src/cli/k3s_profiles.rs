@@ -100,7 +100,7 @@ impl K3sProfiles {
                 Ok(())
             }
             K3sProfiles::Remove { profile } => {
-                profiles::remove(ctx, &profile)?;
+                profiles::remove(ctx, &profile, &super::terminal::Terminal::new(false))?;
                 info1(format!("Node profile {profile} removed"));
                 Ok(())
             }

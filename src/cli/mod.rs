@@ -24,6 +24,7 @@ pub mod k3s_charts_install;
 pub mod k3s_cluster;
 pub mod k3s_history;
 pub mod k3s_meta;
+pub mod k3s_node_sysctls;
 pub mod k3s_preview;
 pub mod k3s_profiles;
 pub mod logs;
@@ -157,6 +158,7 @@ command_families! {
     AppJson(app_json::AppJsonCmd),
     SchedulerK3s(scheduler_k3s::SchedulerK3s),
     K3sMeta(k3s_meta::K3sMeta),
+    K3sNodeSysctls(k3s_node_sysctls::K3sNodeSysctls),
     K3sPreview(k3s_preview::K3sPreview),
     K3sProfiles(k3s_profiles::K3sProfiles),
     K3sAutoscaling(k3s_autoscaling::K3sAutoscaling),

@@ -16,6 +16,7 @@ pub mod history;
 pub mod interrupt;
 pub mod jobs;
 pub mod logs;
+pub mod node_sysctls;
 pub mod nodes;
 pub mod pod_health;
 pub mod ps;

@@ -14,6 +14,7 @@ pub mod fleet;
 pub mod meta;
 pub mod names;
 pub mod node_profile;
+pub mod node_sysctls;
 pub mod ports;
 pub mod preflight;
 pub mod preview;

@@ -4,6 +4,7 @@
 pub mod components;
 pub mod meta;
 pub mod naming;
+pub mod node_sysctls;
 pub mod recorded;
 pub mod restart;
 pub mod run_job;

@@ -22,6 +22,11 @@ pub fn runs(app: &str) -> String {
     self::process(app, "run")
 }
 
+/// The node sysctl DaemonSets (render::node_sysctls).
+pub fn node_sysctls() -> String {
+    format!("{PART_OF}={}", super::node_sysctls::NODE_SYSCTLS_PART_OF)
+}
+
 /// The pods of Job `job`.
 pub fn job_pods(job: &str) -> String {
     format!("{JOB_NAME}={job}")

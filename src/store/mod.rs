@@ -183,6 +183,8 @@ pub mod docs {
     pub const CHART_OVERRIDES: Doc = Doc::public("scheduler-k3s/chart-overrides.json");
     /// Node profiles (`scheduler-k3s:profiles:*`), by name, as set.
     pub const NODE_PROFILES: Doc = Doc::public("scheduler-k3s/node-profiles.json");
+    /// Node sysctls (`scheduler-k3s:node-sysctls:*`), global and per profile, as set.
+    pub const NODE_SYSCTLS: Doc = Doc::public("scheduler-k3s/node-sysctls.json");
 }
 
 /// Plugin names used as property namespaces.

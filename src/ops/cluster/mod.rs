@@ -3,6 +3,7 @@
 //! drain, remote uninstall, delete) and `uninstall`. Each runs on its own runtime.
 
 mod lifecycle;
+pub mod node_sysctls;
 pub mod preflight;
 pub mod profiles;
 mod teardown;
@@ -21,7 +22,9 @@ use crate::progress::Reporter;
 
 /// `scheduler-k3s:initialize`.
 pub fn initialize(ctx: &Ctx, opts: &InitOptions, r: &dyn Reporter) -> Result<InitOutcome> {
-    block_on(lifecycle::initialize(&ctx.store, &ctx.command, opts, r))
+    let outcome = block_on(lifecycle::initialize(&ctx.store, &ctx.command, opts, r))?;
+    apply_node_sysctls(ctx, r)?;
+    Ok(outcome)
 }
 
 /// `scheduler-k3s:cluster:add`: returns the new node's name. Remote output goes to `r` as
@@ -29,7 +32,19 @@ pub fn initialize(ctx: &Ctx, opts: &InitOptions, r: &dyn Reporter) -> Result<Ini
 pub fn add_node(ctx: &Ctx, opts: &AddOptions, r: Arc<dyn Reporter>) -> Result<String> {
     let opts = with_profile(&ctx.store, opts)?;
     let sink = lifecycle::progress_sink(r.clone());
-    block_on(lifecycle::add_node(&ctx.store, &opts, sink, r.as_ref()))
+    let name = block_on(lifecycle::add_node(&ctx.store, &opts, sink, r.as_ref()))?;
+    apply_node_sysctls(ctx, r.as_ref())?;
+    Ok(name)
+}
+
+/// Re-apply the stored node sysctls after a node joined or the cluster was set up, so the node
+/// is covered whatever its profile (nothing to do when none are stored).
+fn apply_node_sysctls(ctx: &Ctx, r: &dyn Reporter) -> Result<()> {
+    if node_sysctls::any_stored(&ctx.store)? {
+        r.step("Applying node sysctls");
+        node_sysctls::apply(&ctx.store, r)?;
+    }
+    Ok(())
 }
 
 /// `opts` with its `--profile`'s stored settings under the flags given (see

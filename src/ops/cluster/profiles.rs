@@ -5,6 +5,7 @@ use crate::model::InvalidValue;
 use crate::model::node_profile::{NodeProfile, NodeProfiles, validate_profile_name};
 use crate::ops::Ctx;
 use crate::ops::error::{Error, Result};
+use crate::progress::Reporter;
 use crate::store::{Scope, Store, docs};
 
 /// Store `profile` (replacing one of the same name).
@@ -19,20 +20,35 @@ pub fn add(ctx: &Ctx, profile: NodeProfile) -> Result<()> {
 
 /// Every stored profile, sorted by name.
 pub fn list(ctx: &Ctx) -> Result<Vec<NodeProfile>> {
-    let all: NodeProfiles = ctx.store.read_json(&Scope::Global, docs::NODE_PROFILES)?;
+    list_in(&ctx.store)
+}
+
+pub(super) fn list_in(store: &Store) -> Result<Vec<NodeProfile>> {
+    let all: NodeProfiles = store.read_json(&Scope::Global, docs::NODE_PROFILES)?;
     Ok(all.into_values().collect())
 }
 
-/// Forget profile `name` (a missing one is not an error, as in Dokku). Nodes that joined with
-/// it keep their label and configuration. Returns whether it existed.
-pub fn remove(ctx: &Ctx, name: &str) -> Result<bool> {
+/// Forget profile `name` (a missing one is not an error, as in Dokku) and its node sysctls,
+/// whose DaemonSet is deleted when a cluster is configured. Nodes that joined with it keep
+/// their label and configuration (and the sysctl values, until they reboot). Returns whether
+/// it existed.
+pub fn remove(ctx: &Ctx, name: &str, r: &dyn Reporter) -> Result<bool> {
     validate_profile_name(name)?;
-    let lock = ctx.store.lock(&Scope::Global, &ctx.command)?;
     let mut existed = false;
-    lock.update_json(docs::NODE_PROFILES, |all: &mut NodeProfiles| {
-        existed = all.remove(name).is_some();
-        Ok::<_, Error>(())
-    })?;
+    {
+        let lock = ctx.store.lock(&Scope::Global, &ctx.command)?;
+        lock.update_json(docs::NODE_PROFILES, |all: &mut NodeProfiles| {
+            existed = all.remove(name).is_some();
+            Ok::<_, Error>(())
+        })?;
+    }
+    super::node_sysctls::forget_profile(&ctx.store, &ctx.command, name)?;
+    if let Err(e) = super::node_sysctls::apply(&ctx.store, r) {
+        r.warn(&format!(
+            "the node sysctls DaemonSet of profile {name} was not removed: {}",
+            e.with_hint()
+        ));
+    }
     Ok(existed)
 }
 

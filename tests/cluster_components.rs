@@ -520,3 +520,92 @@ async fn ensure_components_applies_helmcharts_in_kube_system() {
         assert!(on_cluster.spec.create_namespace);
     }
 }
+
+fn deployment_labelled(name: &str, instance: &str) -> k8s_openapi::api::apps::v1::Deployment {
+    serde_json::from_value(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/instance": instance}},
+        "spec": {
+            "replicas": 0,
+            "selector": {"matchLabels": {"hook-test": name}},
+            "template": {"metadata": {"labels": {"hook-test": name}},
+                         "spec": {"containers": [{"name": "c", "image": "registry.invalid/x:1"}]}}
+        }
+    }))
+    .unwrap()
+}
+
+/// Reference §4.3: upgrading keda-add-ons-http across 0.12.2 first deletes its Deployments
+/// (their selectors changed; a selector is immutable), and only those.
+#[tokio::test]
+async fn keda_http_upgrade_hook_deletes_its_deployments_first() {
+    use k8s_openapi::api::apps::v1::Deployment;
+    let client = client().await;
+    let test_ns = TestNamespace::create(&client, "chart-hooks").await;
+    let ns = test_ns.name();
+    let log = Log::default();
+    let only = EnsureOptions {
+        only: vec!["keda-add-ons-http".into()],
+        ..EnsureOptions::default()
+    };
+    ensure(&client, ns, &ChartOverrides::new(), &only, &log)
+        .await
+        .unwrap();
+    assert!(
+        !log.take().iter().any(|l| l.contains("pre-upgrade hook")),
+        "a fresh install runs no hook"
+    );
+    let charts: Api<HelmChart> = Api::namespaced(client.clone(), ns);
+    charts
+        .patch(
+            "keda-add-ons-http",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"version": "0.11.0"}})),
+        )
+        .await
+        .unwrap();
+    // The chart's target namespace `keda` exists once the chart was applied.
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), "keda");
+    let (ours, other) = ("hook-addon-old", "hook-unrelated");
+    for (name, instance) in [(ours, "keda-add-ons-http"), (other, "something-else")] {
+        let _ = deployments.delete(name, &DeleteParams::default()).await;
+        deployments
+            .create(&PostParams::default(), &deployment_labelled(name, instance))
+            .await
+            .unwrap();
+    }
+
+    let outcomes = ensure(&client, ns, &ChartOverrides::new(), &only, &log)
+        .await
+        .unwrap();
+    assert!(outcomes.contains(&ComponentOutcome::Upgraded {
+        release: "keda-add-ons-http".into(),
+        from: "0.11.0".into(),
+        to: "0.12.2".into(),
+    }));
+    let lines = log.take();
+    assert!(
+        lines.contains(&"       Running pre-upgrade hook keda-add-ons-http@0.12.2".to_owned()),
+        "{lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("intermediate")),
+        "the hook's target is the pinned version: no intermediate step: {lines:?}"
+    );
+    let gone = deployments
+        .get_opt(ours)
+        .await
+        .unwrap()
+        .is_none_or(|d| d.metadata.deletion_timestamp.is_some());
+    assert!(gone, "the add-on's Deployment was not deleted");
+    assert!(
+        deployments.get_opt(other).await.unwrap().is_some(),
+        "an unrelated Deployment was deleted"
+    );
+    assert_eq!(
+        charts.get("keda-add-ons-http").await.unwrap().spec.version,
+        "0.12.2"
+    );
+    let _ = deployments.delete(other, &DeleteParams::default()).await;
+    test_ns.cleanup().await;
+}

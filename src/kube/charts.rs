@@ -16,10 +16,12 @@ use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
 
 use crate::crds::helm::HelmChart;
+use crate::model::chart_hooks::{self, PreUpgrade};
 use crate::model::scheduler_k3s::{ChartOverrides, validate_chart};
 use crate::render::components::{
     COMPONENT_CHARTS, COMPONENT_NAMESPACE, ComponentChart, helm_chart, ingress_mismatch,
 };
+use k8s_openapi::api::apps::v1::Deployment;
 
 /// Field manager of berth's server-side applies.
 use crate::kube::apply::FIELD_MANAGER;
@@ -220,6 +222,10 @@ async fn ensure_one(
     };
     let modified = decision != Decision::Unchanged;
 
+    if modified && let Some(e) = &existing {
+        run_upgrade_hooks(client, &charts, chart, &e.spec.version, &wanted, opts, log).await?;
+    }
+
     // The install Job seen before this change: watching must not take it for the new one.
     let mut stale_uid = None;
     if modified {
@@ -266,6 +272,72 @@ async fn ensure_one(
     }
     Ok(outcome)
 }
+
+/// Run the upgrade hooks (reference §4.3) between `installed` and the wanted version: each
+/// hook's pre-upgrade step, then, when the hook's target is not the wanted version itself, an
+/// upgrade to that intermediate version, waited for, before going on.
+async fn run_upgrade_hooks(
+    client: &Client,
+    charts: &Api<HelmChart>,
+    chart: &ComponentChart,
+    installed: &str,
+    wanted: &HelmChart,
+    opts: &EnsureOptions,
+    log: &(dyn Fn(&str) + Send + Sync),
+) -> Result<()> {
+    let release = chart.release;
+    let hooks = chart_hooks::select(release, installed, &wanted.spec.version)
+        .map_err(|e| anyhow!("Error selecting upgrade hooks for chart {release}: {e}"))?;
+    let chart_namespace = wanted.namespace().unwrap_or_default();
+    for hook in hooks {
+        log(&format!(
+            "       Running pre-upgrade hook {release}@{}",
+            hook.target_version
+        ));
+        match hook.pre_upgrade {
+            PreUpgrade::DeleteDeployments { selector } => {
+                let deployments: Api<Deployment> = Api::namespaced(client.clone(), chart.namespace);
+                deployments
+                    .delete_collection(
+                        &DeleteParams::foreground(),
+                        &kube::api::ListParams::default().labels(selector),
+                    )
+                    .await
+                    .map_err(super::errors::describe)
+                    .with_context(|| {
+                        format!(
+                            "Error running pre-upgrade hook for {release}@{}: deleting the Deployments {selector} in namespace {}",
+                            hook.target_version, chart.namespace
+                        )
+                    })?;
+            }
+        }
+        if hook.target_version.trim_start_matches('v')
+            == wanted.spec.version.trim_start_matches('v')
+        {
+            continue;
+        }
+        log(&format!(
+            "       Upgrading {release} to intermediate version {}",
+            hook.target_version
+        ));
+        let jobs: Api<Job> = Api::namespaced(client.clone(), &chart_namespace);
+        let stale_uid = jobs
+            .get_opt(&install_job_name(release))
+            .await
+            .map_err(super::errors::describe)?
+            .and_then(|j| j.metadata.uid);
+        let mut step = wanted.clone();
+        step.spec.version = hook.target_version.to_owned();
+        apply_chart(charts, &step).await?;
+        let timeout = opts.wait.unwrap_or(INTERMEDIATE_TIMEOUT);
+        wait_installed(client, &chart_namespace, release, stale_uid, false, timeout).await?;
+    }
+    Ok(())
+}
+
+/// How long an intermediate upgrade may take when the caller did not say.
+const INTERMEDIATE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// `helm-install-<release>`: the Job k3s's Helm controller runs for a HelmChart.
 pub fn install_job_name(release: &str) -> String {

@@ -4,6 +4,7 @@ pub mod app_json;
 pub mod cert_archive;
 pub mod cert_verify;
 pub mod certificate;
+pub mod chart_hooks;
 pub mod docker_options;
 pub mod domain;
 pub mod duration;

@@ -249,6 +249,16 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "Display recent log output",
     ),
     (
+        "logs:report",
+        "[<app>] [<flag>]",
+        "Displays a logs report for one or more apps",
+    ),
+    (
+        "logs:set",
+        "[--global|<app>] <key> <value>",
+        "Set or clear a logs property for an app",
+    ),
+    (
         "man",
         "[<command>] [--dir DIR]",
         "Print berth's manual page, or one command's",

@@ -64,6 +64,8 @@ impl K3sChartsInstall {
             force,
             only,
             wait: (wait || timeout.is_some()).then(|| timeout.unwrap_or(DEFAULT_TIMEOUT)),
+            // The global log sinks: ops reads them from the store.
+            vector_sinks: None,
         };
         let log = |line: &str| println!("{line}");
         crate::ops::charts::ensure_charts(ctx, &opts, &log)?;

@@ -1,4 +1,5 @@
-//! `logs`: the app's pod logs, merged, each line prefixed with its pod.
+//! `logs`: the app's pod logs, merged, each line prefixed with its pod; `logs:set|report`:
+//! Dokku's logs properties (on k3s the global sinks feed the cluster's Vector).
 
 use std::io::{IsTerminal, Write};
 
@@ -30,6 +31,78 @@ pub enum Logs {
         #[arg(long, short = 'q')]
         quiet: bool,
     },
+    /// Set or clear a logs property for an app
+    #[command(
+        name = "logs:set",
+        after_help = "Examples:\n  berth logs:set --global vector-sink 'http://?uri=https%3A%2F%2Flogs.example.com&encoding[codec]=json'\n  berth logs:set --global vector-cron-sink 'console://?encoding[codec]=json'\n  berth logs:set --global vector-sink                 # back to the console sink\n  berth logs:set my-app max-size 20m\n\nProperties: app-label-alias, max-size, vector-cron-sink, vector-image (global), vector-networks\n(global), vector-sink. On k3s the global sinks become the Vector chart's sinks at the next\nscheduler-k3s:ensure-charts (kept in a Secret, never in the HelmChart); sink values are stored\n0600 and reported as <type>://redacted unless their own flag is asked for."
+    )]
+    Set {
+        #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
+        target: String,
+        property: String,
+        /// New value; omit or pass "" to unset
+        value: Option<String>,
+    },
+    /// Displays a logs report for one or more apps
+    #[command(
+        name = "logs:report",
+        after_help = "Examples:\n  berth logs:report my-app\n  berth logs:report --global --format json\n  berth logs:report --global --logs-global-vector-sink   # the sink as stored"
+    )]
+    Report {
+        #[arg(value_name = "APP|--global", allow_hyphen_values = true)]
+        target: Option<String>,
+        #[arg(long, short = 'o', value_enum, default_value_t)]
+        format: super::output::Format,
+        /// One value only, e.g. --logs-computed-max-size
+        #[arg(long, hide = true, allow_hyphen_values = true)]
+        info_flag: Option<String>,
+    },
+}
+
+/// `logs:report` for the scopes `target` names; sinks are shown as `<type>://redacted` unless
+/// the info flag asks for one exactly.
+fn logs_report(
+    ctx: &Ctx,
+    target: Option<&str>,
+    format: super::output::Format,
+    info_flag: Option<&str>,
+) -> Result<(), CliError> {
+    use super::output::{Report, Row, emit_reports, warn};
+    use crate::model::logs_properties::SINKS;
+    let scopes = super::args::report_scopes(&ctx.store, target)?;
+    if scopes.is_empty() {
+        warn("You haven't deployed any applications yet");
+        return Ok(());
+    }
+    let mut reports = Vec::new();
+    for scope in &scopes {
+        let rows = ops_logs::report(&ctx.store, scope)?
+            .into_iter()
+            .map(|r| {
+                let flag = match r.layer {
+                    "app" => format!("--logs-{}", r.name),
+                    layer => format!("--logs-{layer}-{}", r.name),
+                };
+                let asked = info_flag == Some(flag.as_str());
+                let value = if SINKS.contains(&r.name) && !asked && !r.value.is_empty() {
+                    crate::model::vector_sink::redacted(&r.value)
+                } else {
+                    r.value
+                };
+                Row::new(flag, value)
+            })
+            .collect();
+        let subject = match scope {
+            crate::store::Scope::App(a) => a.to_string(),
+            crate::store::Scope::Global => "--global".to_owned(),
+        };
+        reports.push(Report {
+            subject,
+            plugin: "logs",
+            rows,
+        });
+    }
+    emit_reports(&reports, format, info_flag)
 }
 
 /// Split Dokku's `P.N` into the process type and a 1-based pod index.
@@ -49,13 +122,41 @@ pub fn process_and_index(spec: &str) -> Result<(String, Option<usize>), CliError
 
 impl Logs {
     pub fn run(self, ctx: &Ctx) -> Result<(), CliError> {
-        let Logs::Logs {
-            app,
-            process,
-            num,
-            tail,
-            quiet,
-        } = self;
+        let (app, process, num, tail, quiet) = match self {
+            Logs::Logs {
+                app,
+                process,
+                num,
+                tail,
+                quiet,
+            } => (app, process, num, tail, quiet),
+            Logs::Set {
+                target,
+                property,
+                value,
+            } => {
+                let scope = super::args::existing_scope(&ctx.store, &target)?;
+                let value = value.filter(|v| !v.is_empty());
+                let note = ops_logs::set_property(ctx, &scope, &property, value.as_deref())?;
+                let secret = crate::model::logs_properties::SINKS.contains(&property.as_str());
+                match &value {
+                    Some(_) if secret => {
+                        super::output::info2(format!("Setting {property} (value hidden)"))
+                    }
+                    Some(v) => super::output::info2(format!("Setting {property} to {v}")),
+                    None => super::output::info2(format!("Unsetting {property}")),
+                }
+                if let Some(note) = note {
+                    super::output::verbose(note);
+                }
+                return Ok(());
+            }
+            Logs::Report {
+                target,
+                format,
+                info_flag,
+            } => return logs_report(ctx, target.as_deref(), format, info_flag.as_deref()),
+        };
         let app = existing_app(&ctx.store, &app)?;
         if num < 0 {
             return Err(CliError::msg(format!(

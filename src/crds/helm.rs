@@ -44,6 +44,10 @@ pub struct HelmChartSpec {
     /// `--set-string`. They take precedence over `valuesContent`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub set: BTreeMap<String, IntOrString>,
+    /// Extra values files read from Secrets in the HelmChart's namespace (`helm --values`, after
+    /// `valuesContent`): values that must not sit in a HelmChart, such as log sink credentials.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values_secrets: Vec<ValuesSecret>,
     /// `helm --timeout` (`300s`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<String>,
@@ -51,6 +55,15 @@ pub struct HelmChartSpec {
     /// `abort` (leave it failed and report `Failed`) or `retry`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_policy: Option<String>,
+}
+
+/// One `valuesSecrets` entry: the keys of Secret `name` that hold values files.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ValuesSecret {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keys: Vec<String>,
 }
 
 /// `HelmChart.status`, written by the Helm controller.

@@ -15,20 +15,24 @@ use kube::api::{DeleteParams, Patch, PatchParams};
 use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
 
-use crate::crds::helm::HelmChart;
+use crate::crds::helm::{HelmChart, ValuesSecret};
 use crate::model::chart_hooks::{self, PreUpgrade};
 use crate::model::scheduler_k3s::{ChartOverrides, validate_chart};
 use crate::render::components::{
     COMPONENT_CHARTS, COMPONENT_NAMESPACE, ComponentChart, helm_chart, ingress_mismatch,
 };
+use crate::render::vector_sinks::{
+    VECTOR_SINKS_SECRET, VectorSinks, overlay_key, sinks_secret, sinks_values,
+};
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Secret;
 
 /// Field manager of berth's server-side applies.
 use crate::kube::apply::FIELD_MANAGER;
 use crate::kube::watch::{self, Either, Live};
 
 /// What [`ensure_components`] does beyond installing missing and changed charts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnsureOptions {
     /// Re-run every chart's install job even when nothing changed (`--force`).
     pub force: bool,
@@ -36,6 +40,8 @@ pub struct EnsureOptions {
     pub only: Vec<String>,
     /// Watch each chart's install job until it completes, up to this long per chart.
     pub wait: Option<Duration>,
+    /// The global log sinks for the vector chart; `None`: the base values' console sink.
+    pub vector_sinks: Option<VectorSinks>,
 }
 
 /// What happened to one chart.
@@ -194,6 +200,18 @@ async fn ensure_one(
 
     let mut wanted = helm_chart(chart, overrides);
     wanted.metadata.namespace = Some(chart_namespace.to_owned());
+    if release == "vector"
+        && let Some(sinks) = &opts.vector_sinks
+    {
+        let (values_content, overlay) =
+            sinks_values(&wanted.spec.values_content, sinks).map_err(|e| anyhow!(e))?;
+        wanted.spec.values_content = values_content;
+        let key = apply_sinks_secret(client, chart_namespace, &overlay).await?;
+        wanted.spec.values_secrets = vec![ValuesSecret {
+            name: VECTOR_SINKS_SECRET.to_owned(),
+            keys: vec![key],
+        }];
+    }
     let charts: Api<HelmChart> = Api::namespaced(client.clone(), chart_namespace);
     let jobs: Api<Job> = Api::namespaced(client.clone(), chart_namespace);
     let job_name = install_job_name(release);
@@ -249,6 +267,22 @@ async fn ensure_one(
             }
         }
         apply_chart(&charts, &wanted).await?;
+    }
+    if release == "vector" && opts.vector_sinks.is_none() {
+        // No sink configured any more: the chart no longer reads the Secret.
+        let secrets: Api<Secret> = Api::namespaced(client.clone(), chart_namespace);
+        match secrets
+            .delete(VECTOR_SINKS_SECRET, &DeleteParams::default())
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if super::errors::is_not_found(&e) => {}
+            Err(e) => {
+                return Err(super::errors::describe(e)).with_context(|| {
+                    format!("deleting Secret {chart_namespace}/{VECTOR_SINKS_SECRET}")
+                });
+            }
+        }
     }
 
     if let Some(timeout) = opts.wait {
@@ -334,6 +368,31 @@ async fn run_upgrade_hooks(
         wait_installed(client, &chart_namespace, release, stale_uid, false, timeout).await?;
     }
     Ok(())
+}
+
+/// Apply the Secret holding the log sinks values file; returns the key the HelmChart reads.
+async fn apply_sinks_secret(
+    client: &Client,
+    namespace: &str,
+    overlay: &serde_json::Value,
+) -> Result<String> {
+    let yaml = serde_saphyr::to_string(overlay)
+        .map_err(|e| anyhow!("cannot write the log sinks as chart values: {e}"))?;
+    let key = overlay_key(&yaml);
+    let secret = sinks_secret(namespace, &key, &yaml);
+    // Server-side apply drops the key berth applied before: the Secret holds exactly the
+    // current values file.
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
+    secrets
+        .patch(
+            VECTOR_SINKS_SECRET,
+            &PatchParams::apply(FIELD_MANAGER).force(),
+            &Patch::Apply(&secret),
+        )
+        .await
+        .map_err(super::errors::describe)
+        .with_context(|| format!("applying Secret {namespace}/{VECTOR_SINKS_SECRET}"))?;
+    Ok(key)
 }
 
 /// How long an intermediate upgrade may take when the caller did not say.

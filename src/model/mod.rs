@@ -12,6 +12,7 @@ pub mod env;
 pub mod env_file;
 pub mod error;
 pub mod fleet;
+pub mod logs_properties;
 pub mod meta;
 pub mod names;
 pub mod node_profile;
@@ -29,6 +30,7 @@ pub mod resources;
 pub mod scheduler_k3s;
 pub mod shell_words;
 pub mod urls;
+pub mod vector_sink;
 
 pub use domain::Domain;
 pub use error::InvalidValue;

@@ -16,6 +16,11 @@ pub fn ensure_charts(
 ) -> Result<()> {
     let props = ctx.store.scheduler_k3s_properties(None)?;
     let overrides = ctx.store.chart_overrides()?;
+    let opts = EnsureOptions {
+        vector_sinks: super::logs::vector_sinks(&ctx.store)?,
+        ..opts.clone()
+    };
+    let opts = &opts;
     block_on(async {
         let client =
             crate::kube::client::connect_client(props.kubeconfig_path(), props.kube_context())

@@ -163,6 +163,7 @@ pub fn helm_chart(chart: &ComponentChart, overrides: &ChartOverrides) -> HelmCha
             create_namespace: true,
             values_content: base_values(chart.release).to_owned(),
             set,
+            values_secrets: Vec::new(),
             timeout: Some(INSTALL_TIMEOUT.to_owned()),
             // A failed install or upgrade is left as it is and reported (`Failed=True`) instead
             // of the controller's default `reinstall`, which uninstalls the release first:

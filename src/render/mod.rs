@@ -9,6 +9,7 @@ pub mod recorded;
 pub mod restart;
 pub mod run_job;
 pub mod selectors;
+pub mod vector_sinks;
 
 mod certificate;
 mod cluster_issuer;

@@ -194,6 +194,7 @@ pub async fn initialize(
             force: false,
             only: Vec::new(),
             wait: None,
+            vector_sinks: crate::ops::logs::vector_sinks(store)?,
         },
         &detail_fn(progress),
     )

@@ -50,12 +50,13 @@ impl K3sNodeSysctls {
                 global,
                 profile,
             } => {
-                if global && profile.is_some() {
+                if global && profile.as_deref().is_some_and(|p| !p.is_empty()) {
                     return Err(CliError::msg(
                         "Only one of --global and --profile may be specified",
                     ));
                 }
-                let target = match profile {
+                // An empty --profile is the global scope, as in Dokku.
+                let target = match profile.filter(|p| !p.is_empty()) {
                     Some(p) => SysctlTarget::Profile(p),
                     None => SysctlTarget::Global,
                 };

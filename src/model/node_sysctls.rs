@@ -82,7 +82,7 @@ pub fn validate_name(name: &str) -> Result<(), InvalidValue> {
     }
     let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '/' | '_' | '-');
     let segments_ok = name.split(['.', '/']).all(|s| !s.is_empty());
-    if !name.chars().all(ok_char) || !segments_ok || name.starts_with('-') {
+    if !name.chars().all(ok_char) || !segments_ok || name.starts_with('-') || name.len() > 255 {
         return Err(InvalidValue::new(format!(
             "Invalid sysctl name {name:?}: expected dot-separated kernel parameter segments of letters, digits, '_' and '-' (for example net.core.somaxconn)"
         )));

@@ -42,7 +42,14 @@ pub fn add_node(ctx: &Ctx, opts: &AddOptions, r: Arc<dyn Reporter>) -> Result<St
 fn apply_node_sysctls(ctx: &Ctx, r: &dyn Reporter) -> Result<()> {
     if node_sysctls::any_stored(&ctx.store)? {
         r.step("Applying node sysctls");
-        node_sysctls::apply(&ctx.store, r)?;
+        // The node has joined (or the cluster is up) either way: a failure here is reported,
+        // not made the command's.
+        if let Err(e) = node_sysctls::apply(&ctx.store, r) {
+            r.warn(&format!(
+                "the node sysctls were not applied: {} (re-apply them with any scheduler-k3s:node-sysctls:set)",
+                e.with_hint()
+            ));
+        }
     }
     Ok(())
 }

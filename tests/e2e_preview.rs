@@ -137,6 +137,26 @@ async fn preview_shows_what_the_next_deploy_changes_and_nothing_else() {
     let (_, stdout, _) = preview(&env, &[app, "--show-secrets"]);
     assert!(stdout.contains("aHVudGVyMg=="), "{stdout}");
 
+    // `--image`: what `deploy --image` would change — the image of every workload.
+    let (code, stdout, _) = preview(
+        &env,
+        &[app, "--image", "registry.example.com/pv:2", "--exit-code"],
+    );
+    assert_eq!(code, 1, "{stdout}");
+    let changed = |mark: char, text: &str| {
+        stdout
+            .lines()
+            .any(|l| l.starts_with(mark) && l.trim_start_matches(mark).trim() == text)
+    };
+    assert!(changed('-', "image: registry.example.com/pv:1"), "{stdout}");
+    assert!(changed('+', "image: registry.example.com/pv:2"), "{stdout}");
+    let (code, err) = fail(
+        &env,
+        &["scheduler-k3s:preview", app, "--image", "bad image"],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("Invalid image \"bad image\""), "{err}");
+
     // Previewing wrote nothing and deployed nothing.
     assert_eq!(revisions(&env, app), 1);
     ok(&env, &["ps:rebuild", app, "-q"]);

@@ -28,6 +28,7 @@ Examples:
   berth scheduler-k3s:preview my-app --context 0
   berth scheduler-k3s:preview my-app --context -1          # whole objects
   berth scheduler-k3s:preview my-app --show-secrets-decoded
+  berth scheduler-k3s:preview my-app --image registry.example.com/my-app:2   # what that deploy changes
   berth scheduler-k3s:preview my-app --format json          # for CI: exit 1 when it would change"
     )]
     Preview {
@@ -49,6 +50,9 @@ Examples:
         /// Exit 1 when the next deploy would change something (0 when not, 2 on error)
         #[arg(long)]
         exit_code: bool,
+        /// Preview `deploy --image IMAGE` (default: a redeploy of the deployed image)
+        #[arg(long, value_name = "IMAGE")]
+        image: Option<String>,
         #[arg(long, short = 'o', value_enum, default_value_t)]
         format: Format,
     },
@@ -62,6 +66,7 @@ impl K3sPreview {
             show_secrets,
             show_secrets_decoded,
             exit_code,
+            image,
             format,
         } = self;
         let gate = exit_code || format == Format::Json;
@@ -72,7 +77,11 @@ impl K3sPreview {
             (false, true) => SecretView::Base64,
             (false, false) => SecretView::Redacted,
         };
-        let opts = PreviewOpts { app, secrets };
+        let opts = PreviewOpts {
+            app,
+            secrets,
+            image,
+        };
         let preview = ops_preview::preview(ctx, &opts, &Terminal::new(false))
             .map_err(|e| trouble(e.into()))?;
         let shown = match format {

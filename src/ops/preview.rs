@@ -22,6 +22,8 @@ use serde_json::Value;
 pub struct PreviewOpts {
     pub app: AppName,
     pub secrets: SecretView,
+    /// `--image`: preview `deploy --image IMAGE` instead of a redeploy of the deployed image.
+    pub image: Option<String>,
 }
 
 /// The changes the next deploy would make.
@@ -34,12 +36,23 @@ pub struct Preview {
     pub objects: Vec<ObjectDiff>,
 }
 
-/// The image a never-deployed app is previewed with: the next deploy names it.
+/// The image a never-deployed app is previewed with when `--image` is not given.
 const NEXT_IMAGE: &str = "IMAGE-OF-THE-NEXT-DEPLOY";
 
 /// Compare the live release of `opts.app` with what its next deploy applies. Touches nothing.
 pub fn preview(ctx: &Ctx, opts: &PreviewOpts, r: &dyn Reporter) -> Result<Preview> {
     ctx.store.require_app(&opts.app)?;
+    let image = match &opts.image {
+        Some(given) => Some(
+            crate::model::properties::validate_image_reference(given).map_err(|e| {
+                Error::Image {
+                    image: given.clone(),
+                    reason: e.to_string(),
+                }
+            })?,
+        ),
+        None => None,
+    };
     block_on(async {
         let cluster = connect(&ctx.store, &opts.app).await?;
         let past = history::list(
@@ -49,16 +62,27 @@ pub fn preview(ctx: &Ctx, opts: &PreviewOpts, r: &dyn Reporter) -> Result<Previe
         )
         .await?;
         let live = history::deployed(&past);
-        let (release, current, proposed) = match live {
-            Some(live) => {
+        let (release, current, proposed) = match (live, &image) {
+            (Some(live), Some(image)) => {
+                // A new image keeps the deployed id here, so only what the image and the
+                // settings change shows (a deploy also stamps a new id on every pod template).
+                let id = super::release::deployed_id(live).unwrap_or_else(new_deployment_id);
+                let release = release_for(ctx, &cluster, image, id)?;
+                let current = helm_release::manifest_objects(&live.manifest)
+                    .map_err(|e| anyhow::anyhow!(e))?;
+                let proposed = rendered_objects(&release)?;
+                (release, current, proposed)
+            }
+            (Some(live), None) => {
                 let (release, proposed) =
                     redeploy_objects(&ctx.store, &cluster, live, &Redeploy::Keep)?;
                 let current = helm_release::manifest_objects(&live.manifest)
                     .map_err(|e| anyhow::anyhow!(e))?;
                 (release, current, proposed)
             }
-            None => {
-                let release = first_release(ctx, &cluster)?;
+            (None, image) => {
+                let image = image.as_deref().unwrap_or(NEXT_IMAGE);
+                let release = release_for(ctx, &cluster, image, new_deployment_id())?;
                 (release.clone(), Vec::new(), rendered_objects(&release)?)
             }
         };
@@ -78,14 +102,19 @@ pub fn preview(ctx: &Ctx, opts: &PreviewOpts, r: &dyn Reporter) -> Result<Previe
     .map_err(|e: Error| e)
 }
 
-/// The release a first deploy renders (with a stand-in for the image it will be given).
-fn first_release(ctx: &Ctx, cluster: &AppCluster) -> anyhow::Result<Release> {
+/// The release a deploy of `image` renders from the store, with deployment id `id`.
+fn release_for(
+    ctx: &Ctx,
+    cluster: &AppCluster,
+    image: &str,
+    id: String,
+) -> anyhow::Result<Release> {
     let mut release = release_from_store(
         &ctx.store,
         &cluster.app,
-        NEXT_IMAGE,
+        image,
         Overrides {
-            deployment_id: new_deployment_id(),
+            deployment_id: id,
             ..Overrides::default()
         },
     )

@@ -24,6 +24,7 @@ fn sinks(sink: Option<&str>, cron: Option<&str>) -> Option<VectorSinks> {
     Some(VectorSinks {
         sink: sink.map(parse),
         cron_sink: cron.map(parse),
+        ..VectorSinks::default()
     })
 }
 
@@ -217,6 +218,31 @@ fn helm_merges_the_sinks_over_the_base_values() {
         "base transform kept"
     );
     assert_eq!(config["transforms"]["kubernetes_router"]["type"], "route");
+
+    // An app's own sink takes that app's logs; the global sink gets the rest.
+    let mut with_app = sinks(Some("console://?encoding[codec]=json"), None).unwrap();
+    with_app.apps.insert(
+        "shop".into(),
+        sink_config("http://?uri=https%3A%2F%2Fshop.example.com", &[]).unwrap(),
+    );
+    let config = rendered(&with_app);
+    let out = config["sinks"].as_object().unwrap();
+    assert_eq!(
+        out["kubernetes_app_sink_shop"]["uri"],
+        "https://shop.example.com"
+    );
+    assert_eq!(
+        out["kubernetes_app_sink_shop"]["inputs"],
+        serde_json::json!(["kubernetes_app_router.app-shop"])
+    );
+    assert_eq!(
+        out["kubernetes_global_sink"]["inputs"],
+        serde_json::json!(["kubernetes_app_router._unmatched"])
+    );
+    assert_eq!(
+        config["transforms"]["kubernetes_app_router"]["inputs"],
+        serde_json::json!(["kubernetes_container_logs"])
+    );
 
     // Only a cron sink: the console sink stays, fed the non-cron logs.
     let config = rendered(&sinks(None, Some("console://?encoding[codec]=text")).unwrap());

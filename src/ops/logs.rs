@@ -55,11 +55,27 @@ pub fn vector_sinks(
             }),
         }
     };
+    let mut apps = std::collections::BTreeMap::new();
+    for app in store.list_apps()? {
+        let scope = crate::store::Scope::App(app.clone());
+        if let Some(dsn) = store
+            .property(&scope, PLUGIN, "vector-sink")?
+            .filter(|v| !v.is_empty())
+        {
+            let sink = sink_config(&dsn, &[]).map_err(|e| {
+                crate::model::InvalidValue::new(format!(
+                    "Error parsing vector-sink of app {app}: {e}"
+                ))
+            })?;
+            apps.insert(app.object_name().to_owned(), sink);
+        }
+    }
     let sinks = crate::render::vector_sinks::VectorSinks {
         sink: read("vector-sink")?,
         cron_sink: read("vector-cron-sink")?,
+        apps,
     };
-    Ok((sinks.sink.is_some() || sinks.cron_sink.is_some()).then_some(sinks))
+    Ok((!sinks.is_empty()).then_some(sinks))
 }
 
 /// The store plugin of the `logs` properties.
@@ -86,6 +102,9 @@ pub fn set_property(
         (true, true) => Some(
             "The change reaches the cluster's Vector at the next scheduler-k3s:ensure-charts"
                 .to_owned(),
+        ),
+        (false, true) if name == "vector-sink" => Some(
+            "The change reaches the cluster's Vector at the next scheduler-k3s:ensure-charts; this app's logs then go to this sink instead of the global one".to_owned(),
         ),
         (false, true) => Some(format!(
             "On k3s only the global {name} is used (berth logs:set --global {name} ...); this app's value is stored for other schedulers"

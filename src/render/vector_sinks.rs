@@ -23,6 +23,8 @@ const CRON_REMAP: &str = "kubernetes_cron_remap";
 const DEFAULT_SINK: &str = "default_global_sink";
 const GLOBAL_SINK: &str = "kubernetes_global_sink";
 const CRON_SINK: &str = "kubernetes_cron_sink";
+const APP_ROUTER: &str = "kubernetes_app_router";
+const APP_SINK_PREFIX: &str = "kubernetes_app_sink_";
 
 /// The configured global sinks, each parsed ([`crate::model::vector_sink::sink_config`]) and
 /// without `inputs`.
@@ -30,6 +32,15 @@ const CRON_SINK: &str = "kubernetes_cron_sink";
 pub struct VectorSinks {
     pub sink: Option<Map<String, Value>>,
     pub cron_sink: Option<Map<String, Value>>,
+    /// App-level `vector-sink`s, by the app's `app.kubernetes.io/part-of` label value: that
+    /// app's (non-cron) logs go there instead of to the global sink.
+    pub apps: BTreeMap<String, Map<String, Value>>,
+}
+
+impl VectorSinks {
+    pub fn is_empty(&self) -> bool {
+        self.sink.is_none() && self.cron_sink.is_none() && self.apps.is_empty()
+    }
 }
 
 /// The Vector chart's values with the sinks: the base values edited where nothing secret is
@@ -50,10 +61,46 @@ pub fn sinks_values(base_yaml: &str, sinks: &VectorSinks) -> Result<(String, Val
         Value::Object(s)
     };
     let mut secret_sinks = Map::new();
-    let non_cron_input = if sinks.cron_sink.is_some() {
+    // Cron logs split off first (to the cron sink), then each app with its own sink, and the
+    // rest reaches the global sink: every event lands in one place.
+    let after_cron = if sinks.cron_sink.is_some() {
         format!("{ROUTER}._unmatched")
     } else {
         LOGS_TRANSFORM.to_owned()
+    };
+    let non_cron_input = if sinks.apps.is_empty() {
+        after_cron.clone()
+    } else {
+        let mut routes = Map::new();
+        for (app, sink) in &sinks.apps {
+            if app.is_empty()
+                || !app
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            {
+                return Err(format!("app label {app:?} is not a DNS label"));
+            }
+            let route = format!("app-{app}");
+            routes.insert(
+                route.clone(),
+                json!({"type": "vrl",
+                       "source": format!(".kubernetes.pod_labels.\"app.kubernetes.io/part-of\" == \"{app}\"")}),
+            );
+            secret_sinks.insert(
+                format!("{APP_SINK_PREFIX}{app}"),
+                with_inputs(sink, &format!("{APP_ROUTER}.{route}")),
+            );
+        }
+        custom
+            .entry("transforms")
+            .or_insert_with(|| Value::Object(Map::new()))
+            .as_object_mut()
+            .ok_or("Missing or invalid customConfig.transforms in vector chart values")?
+            .insert(
+                APP_ROUTER.into(),
+                json!({"type": "route", "inputs": [after_cron], "reroute_unmatched": true, "route": routes}),
+            );
+        format!("{APP_ROUTER}._unmatched")
     };
     let base_sinks = custom
         .entry("sinks")
@@ -65,12 +112,12 @@ pub fn sinks_values(base_yaml: &str, sinks: &VectorSinks) -> Result<(String, Val
             base_sinks.remove(DEFAULT_SINK);
             secret_sinks.insert(GLOBAL_SINK.into(), with_inputs(s, &non_cron_input));
         }
-        None if sinks.cron_sink.is_some() => {
+        None if non_cron_input != LOGS_TRANSFORM => {
             let console = base_sinks
                 .get_mut(DEFAULT_SINK)
                 .and_then(Value::as_object_mut)
                 .ok_or("Missing or invalid default_global_sink sink in vector chart values")?;
-            // Cron logs leave the console sink, so each event lands in one place.
+            // Routed logs leave the console sink, so each event lands in one place.
             console.insert("inputs".into(), json!([non_cron_input]));
         }
         None => {}
@@ -158,6 +205,7 @@ mod tests {
         let sinks = VectorSinks {
             sink: sink.map(self::sink),
             cron_sink: cron.map(self::sink),
+            apps: BTreeMap::new(),
         };
         let (content, secret) = sinks_values(BASE, &sinks).unwrap();
         (serde_saphyr::from_str(&content).unwrap(), secret)
@@ -203,11 +251,58 @@ mod tests {
                 "a: 1\n",
                 &VectorSinks {
                     sink: Some(sink("x")),
-                    cron_sink: None
+                    ..VectorSinks::default()
                 }
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn an_app_sink_takes_that_app_s_logs_from_the_global_one() {
+        let sinks = VectorSinks {
+            sink: Some(sink("http")),
+            cron_sink: Some(sink("file")),
+            apps: BTreeMap::from([("shop".to_owned(), sink("loki"))]),
+        };
+        let (content, secret) = sinks_values(BASE, &sinks).unwrap();
+        let base: Value = serde_saphyr::from_str(&content).unwrap();
+        let router = &base["customConfig"]["transforms"]["kubernetes_app_router"];
+        assert_eq!(
+            router["inputs"],
+            json!(["kubernetes_router._unmatched"]),
+            "after the cron split"
+        );
+        assert_eq!(
+            router["route"]["app-shop"]["source"],
+            ".kubernetes.pod_labels.\"app.kubernetes.io/part-of\" == \"shop\""
+        );
+        let s = &secret["customConfig"]["sinks"];
+        assert_eq!(s["kubernetes_app_sink_shop"]["type"], "loki");
+        assert_eq!(
+            s["kubernetes_app_sink_shop"]["inputs"],
+            json!(["kubernetes_app_router.app-shop"])
+        );
+        assert_eq!(
+            s["kubernetes_global_sink"]["inputs"],
+            json!(["kubernetes_app_router._unmatched"])
+        );
+        // Only app sinks: the console sink gets the rest.
+        let only = VectorSinks {
+            apps: BTreeMap::from([("shop".to_owned(), sink("loki"))]),
+            ..VectorSinks::default()
+        };
+        let (content, _) = sinks_values(BASE, &only).unwrap();
+        let base: Value = serde_saphyr::from_str(&content).unwrap();
+        assert_eq!(
+            base["customConfig"]["sinks"]["default_global_sink"]["inputs"],
+            json!(["kubernetes_app_router._unmatched"])
+        );
+        let bad = VectorSinks {
+            apps: BTreeMap::from([("a\"b".to_owned(), sink("x"))]),
+            ..VectorSinks::default()
+        };
+        assert!(sinks_values(BASE, &bad).is_err());
     }
 
     #[test]

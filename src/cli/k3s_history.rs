@@ -40,20 +40,8 @@ impl K3sHistory {
         match self {
             K3sHistory::History { app, format } => {
                 let app = existing_app(&ctx.store, &app)?;
-                let revs = ops_history::list(ctx, &app, &super::terminal::Terminal::new(false))?;
-                let rows: Vec<serde_json::Value> = revs
-                    .iter()
-                    .map(|r| {
-                        serde_json::json!({
-                            "revision": r.version,
-                            "updated": r.info.last_deployed,
-                            "status": r.info.status.as_str(),
-                            "chart": r.chart.as_ref().map(|c| format!("{}-{}", c.metadata.name, c.metadata.version)),
-                            "image": r.config["global"]["image"]["name"],
-                            "description": r.info.description,
-                        })
-                    })
-                    .collect();
+                let rows =
+                    ops_history::revisions(ctx, &app, &super::terminal::Terminal::new(false))?;
                 if format == Format::Json {
                     return print_json(&rows);
                 }
@@ -63,11 +51,11 @@ impl K3sHistory {
                 ];
                 for r in &rows {
                     table.push([
-                        r["revision"].to_string(),
-                        r["updated"].as_str().unwrap_or_default().to_owned(),
-                        r["status"].as_str().unwrap_or_default().to_owned(),
-                        r["image"].as_str().unwrap_or_default().to_owned(),
-                        r["description"].as_str().unwrap_or_default().to_owned(),
+                        r.revision.to_string(),
+                        r.updated.clone(),
+                        r.status.clone(),
+                        r.image.clone().unwrap_or_default(),
+                        r.description.clone(),
                     ]);
                 }
                 print_table(&table);

@@ -10,9 +10,7 @@ use super::{CliError, Ctx};
 use crate::model::properties::{
     PropertyDef, PropertyScope, SCHEDULER_K3S_PROPERTIES, lookup_property,
 };
-use crate::model::scheduler_k3s::{
-    CHART_NAMES, ChartOverrides, parse_chart_property, validate_chart,
-};
+use crate::model::scheduler_k3s::{ChartOverrides, parse_chart_property};
 use crate::store::{Scope, Store, docs};
 
 #[derive(Debug, Subcommand)]
@@ -251,24 +249,10 @@ impl SchedulerK3s {
                 info_flag,
             } => {
                 let chart = chart.filter(|c| c != "--global");
-                if let Some(c) = &chart {
-                    validate_chart(c)?;
-                }
-                let overrides: ChartOverrides =
-                    store.read_json(&Scope::Global, docs::CHART_OVERRIDES)?;
-                let selected: Vec<&str> = CHART_NAMES
+                let (selected, overrides) = crate::ops::charts::overrides(ctx, chart.as_deref())?;
+                let entries: Vec<(&str, &String, &String)> = overrides
                     .iter()
-                    .copied()
-                    .filter(|c| chart.as_deref().is_none_or(|s| s == *c))
-                    .collect();
-                let entries: Vec<(&str, &String, &String)> = selected
-                    .iter()
-                    .flat_map(|c| {
-                        overrides
-                            .get(*c)
-                            .into_iter()
-                            .flat_map(move |m| m.iter().map(move |(k, v)| (*c, k, v)))
-                    })
+                    .map(|o| (o.chart, &o.key, &o.value))
                     .collect();
                 if let Some(flag) = info_flag {
                     if format == Format::Json {

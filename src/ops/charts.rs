@@ -36,3 +36,43 @@ pub fn ensure_charts(
         Ok(())
     })
 }
+
+/// One chart value override (`scheduler-k3s:charts:set <chart>.<key> <value>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartOverride {
+    pub chart: &'static str,
+    pub key: String,
+    pub value: String,
+}
+
+/// `scheduler-k3s:charts:report [<chart>]`: the charts reported on (the catalogue, or the one
+/// named) and their stored overrides, in catalogue then key order.
+pub fn overrides(
+    ctx: &Ctx,
+    chart: Option<&str>,
+) -> Result<(Vec<&'static str>, Vec<ChartOverride>)> {
+    use crate::model::scheduler_k3s::{CHART_NAMES, ChartOverrides, validate_chart};
+    use crate::store::{Scope, docs};
+    if let Some(c) = chart {
+        validate_chart(c)?;
+    }
+    let stored: ChartOverrides = ctx.store.read_json(&Scope::Global, docs::CHART_OVERRIDES)?;
+    let selected: Vec<&'static str> = CHART_NAMES
+        .iter()
+        .copied()
+        .filter(|c| chart.is_none_or(|s| s == *c))
+        .collect();
+    let entries = selected
+        .iter()
+        .flat_map(|c| {
+            stored.get(*c).into_iter().flat_map(move |m| {
+                m.iter().map(move |(k, v)| ChartOverride {
+                    chart: c,
+                    key: k.clone(),
+                    value: v.clone(),
+                })
+            })
+        })
+        .collect();
+    Ok((selected, entries))
+}

@@ -26,6 +26,41 @@ pub fn list(ctx: &Ctx, app: &AppName, r: &dyn Reporter) -> Result<Vec<HelmReleas
     })
 }
 
+/// One row of `scheduler-k3s:history`: what `helm history` shows, plus the image.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Revision {
+    pub revision: u32,
+    pub updated: String,
+    pub status: String,
+    /// `<chart>-<version>`.
+    pub chart: Option<String>,
+    pub image: Option<String>,
+    pub description: String,
+}
+
+impl From<&HelmRelease> for Revision {
+    fn from(r: &HelmRelease) -> Revision {
+        Revision {
+            revision: r.version,
+            updated: r.info.last_deployed.clone(),
+            status: r.info.status.as_str().to_owned(),
+            chart: r
+                .chart
+                .as_ref()
+                .map(|c| format!("{}-{}", c.metadata.name, c.metadata.version)),
+            image: r.config["global"]["image"]["name"]
+                .as_str()
+                .map(str::to_owned),
+            description: r.info.description.clone(),
+        }
+    }
+}
+
+/// `scheduler-k3s:history`: the app's revisions as report rows, oldest first.
+pub fn revisions(ctx: &Ctx, app: &AppName, r: &dyn Reporter) -> Result<Vec<Revision>> {
+    Ok(list(ctx, app, r)?.iter().map(Revision::from).collect())
+}
+
 /// `past` with its `pending-*` revisions marked failed when the app lock is free at once: then
 /// no berth is writing them, so they were left by one that was killed or lost its API server.
 /// A busy lock means a deploy is running: its pending revision is real and left alone (a

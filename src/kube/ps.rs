@@ -17,8 +17,6 @@ use super::helm_release::HelmRelease;
 use super::history;
 use super::rollout;
 
-pub use crate::render::restart::RESTARTED_AT;
-
 /// The deployed revision of `app`, or an error saying the app is not deployed.
 pub async fn deployed_release(client: &Client, ns: &str, app: &str) -> Result<HelmRelease> {
     let past = history::list(client, ns, app).await?;

@@ -162,7 +162,7 @@ pub async fn wait_job_finished(
     let api: Api<Job> = Api::namespaced(client.clone(), ns);
     let cfg = watcher::Config::default().fields(&format!("metadata.name={name}"));
     match first_matching(api, cfg, Some(timeout), conditions::job_finished()).await {
-        Ok(Watched::Found(job)) => Ok(job_state(&job) == "succeeded"),
+        Ok(Watched::Found(job)) => Ok(conditions::job_state(&job) == "succeeded"),
         Err(e) => Err(anyhow!("watching job {name}: {e}")),
         Ok(Watched::Ended) => Err(anyhow!("the watch of job {name} ended")),
         Ok(Watched::TimedOut) => Err(anyhow!(
@@ -350,8 +350,6 @@ pub async fn list_runs(client: &Client, ns: &str, app: &str) -> Result<Vec<Job>>
     jobs.sort_by_key(|j| j.metadata.creation_timestamp.clone().map(|t| t.0));
     Ok(jobs)
 }
-
-pub use super::conditions::job_state;
 
 /// The newest pod of Job `job`.
 pub async fn job_pod(client: &Client, ns: &str, job: &str) -> Result<Pod> {

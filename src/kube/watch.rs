@@ -131,10 +131,6 @@ impl<K: kube::Resource> Live<K> {
         self.0.get(name)
     }
 
-    pub fn values(&self) -> impl Iterator<Item = &K> {
-        self.0.values()
-    }
-
     pub fn map(&self) -> &std::collections::BTreeMap<String, K> {
         &self.0
     }

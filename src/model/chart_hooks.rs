@@ -43,7 +43,7 @@ pub fn select(
     if installed.is_empty() {
         return Ok(Vec::new());
     }
-    let hooks: Vec<&ChartHook> = CHART_HOOKS
+    let hooks: Vec<&'static ChartHook> = CHART_HOOKS
         .iter()
         .filter(|h| h.release == release)
         .collect();
@@ -60,9 +60,8 @@ pub fn select(
             "Invalid target version {target:?} for chart {release}"
         ))
     })?;
-    let mut selected: Vec<(semver::Version, &'static ChartHook)> = CHART_HOOKS
-        .iter()
-        .filter(|h| h.release == release)
+    let mut selected: Vec<(semver::Version, &'static ChartHook)> = hooks
+        .into_iter()
         .filter_map(|h| version(h.target_version).map(|v| (v, h)))
         .filter(|(v, _)| *v > from && *v <= to)
         .collect();

@@ -193,7 +193,7 @@ pub struct RunRow {
 fn run_row(job: &Job) -> RunRow {
     RunRow {
         name: job.metadata.name.clone().unwrap_or_default(),
-        state: run::job_state(job),
+        state: crate::kube::conditions::job_state(job),
         created: job
             .metadata
             .creation_timestamp

@@ -4,18 +4,17 @@
 //! an app never deployed shows every object as added.
 
 use super::Ctx;
-use super::connect::{AppCluster, connect};
+use super::connect::connect;
 use super::error::{Error, Result};
-use super::release::{Redeploy, manifests_to_objects, new_deployment_id, redeploy_objects};
-use super::release_inputs::{Overrides, release_from_store};
+use super::release::{
+    Redeploy, new_deployment_id, recorded_objects, redeploy_objects, release_for,
+};
 use super::runtime::block_on;
 use crate::kube::{helm_release, history};
 use crate::model::AppName;
 use crate::model::preview::{ObjectDiff, SecretView, compare};
-use crate::model::release::Release;
 use crate::progress::Reporter;
-use crate::render::{self, Manifest};
-use serde_json::Value;
+use crate::render;
 
 /// What to preview.
 #[derive(Debug, Clone)]
@@ -67,10 +66,10 @@ pub fn preview(ctx: &Ctx, opts: &PreviewOpts, r: &dyn Reporter) -> Result<Previe
                 // A new image keeps the deployed id here, so only what the image and the
                 // settings change shows (a deploy also stamps a new id on every pod template).
                 let id = super::release::deployed_id(live).unwrap_or_else(new_deployment_id);
-                let release = release_for(ctx, &cluster, image, id)?;
+                let release = release_for(&ctx.store, &cluster, image, id)?;
                 let current = helm_release::manifest_objects(&live.manifest)
                     .map_err(|e| anyhow::anyhow!(e))?;
-                let proposed = rendered_objects(&release)?;
+                let proposed = recorded_objects(&release)?;
                 (release, current, proposed)
             }
             (Some(live), None) => {
@@ -82,8 +81,8 @@ pub fn preview(ctx: &Ctx, opts: &PreviewOpts, r: &dyn Reporter) -> Result<Previe
             }
             (None, image) => {
                 let image = image.as_deref().unwrap_or(NEXT_IMAGE);
-                let release = release_for(ctx, &cluster, image, new_deployment_id())?;
-                (release.clone(), Vec::new(), rendered_objects(&release)?)
+                let release = release_for(&ctx.store, &cluster, image, new_deployment_id())?;
+                (release.clone(), Vec::new(), recorded_objects(&release)?)
             }
         };
         // Recorded objects carry Helm's ownership marks, as the deploy applies them.
@@ -100,32 +99,4 @@ pub fn preview(ctx: &Ctx, opts: &PreviewOpts, r: &dyn Reporter) -> Result<Previe
         })
     })
     .map_err(|e: Error| e)
-}
-
-/// The release a deploy of `image` renders from the store, with deployment id `id`.
-fn release_for(
-    ctx: &Ctx,
-    cluster: &AppCluster,
-    image: &str,
-    id: String,
-) -> anyhow::Result<Release> {
-    let mut release = release_from_store(
-        &ctx.store,
-        &cluster.app,
-        image,
-        Overrides {
-            deployment_id: id,
-            ..Overrides::default()
-        },
-    )
-    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-    release.http_addon = cluster.http_addon;
-    Ok(release)
-}
-
-/// The objects a release records (release-task Jobs run once and are not part of it).
-fn rendered_objects(release: &Release) -> anyhow::Result<Vec<Value>> {
-    let mut manifests = render::render(release);
-    manifests.retain(|m| !matches!(m, Manifest::Job(_)));
-    manifests_to_objects(&manifests)
 }

@@ -307,22 +307,9 @@ pub fn redeploy_objects(
         (Redeploy::Rebuild, _) | (_, None) => new_deployment_id(),
         (_, Some(id)) => id,
     };
-    let mut release = release_from_store(
-        store,
-        &cluster.app,
-        &image,
-        Overrides {
-            deployment_id,
-            ..Overrides::default()
-        },
-    )
-    // One line, not a chain that repeats its cause.
-    .map_err(|e| anyhow!(e.to_string()))?;
-    release.http_addon = cluster.http_addon;
-    let mut manifests = render::render(&release);
+    let release = release_for(store, cluster, &image, deployment_id)?;
     // Release tasks ran when the image was deployed; a restart or scale does not re-run them.
-    manifests.retain(|m| !matches!(m, Manifest::Job(_)));
-    let mut objects = manifests_to_objects(&manifests)?;
+    let mut objects = recorded_objects(&release)?;
     if *mode != Redeploy::Rebuild {
         // The deployed release's restart stamps are not in the store: keep them, or a scale
         // would replace every pod an earlier restart already replaced.
@@ -372,6 +359,37 @@ pub async fn warn_missing_issuer(cluster: &AppCluster, release: &Release, r: &dy
     }
 }
 
+/// The release a deploy of `image` renders from the store, with deployment id `id`, for the
+/// cluster `cluster` (which decides the KEDA HTTP add-on objects).
+pub fn release_for(
+    store: &crate::store::Store,
+    cluster: &AppCluster,
+    image: &str,
+    id: String,
+) -> Result<Release> {
+    let mut release = release_from_store(
+        store,
+        &cluster.app,
+        image,
+        Overrides {
+            deployment_id: id,
+            ..Overrides::default()
+        },
+    )
+    // One line, not a chain that repeats its cause.
+    .map_err(|e| anyhow!(e.to_string()))?;
+    release.http_addon = cluster.http_addon;
+    Ok(release)
+}
+
+/// The objects a revision of `release` records: release-task Jobs run once and are not part
+/// of it.
+pub fn recorded_objects(release: &Release) -> Result<Vec<Value>> {
+    let mut manifests = render::render(release);
+    manifests.retain(|m| !matches!(m, Manifest::Job(_)));
+    manifests_to_objects(&manifests)
+}
+
 /// True when the app has a deployed revision in its namespace.
 pub async fn is_deployed(cluster: &AppCluster) -> Result<bool> {
     let past = history::list(
@@ -414,18 +432,7 @@ pub async fn deploy_image(
     image: &str,
     progress: &dyn Reporter,
 ) -> Result<Deployed> {
-    let mut release = release_from_store(
-        lock.store(),
-        &cluster.app,
-        image,
-        Overrides {
-            deployment_id: new_deployment_id(),
-            ..Overrides::default()
-        },
-    )
-    // One line, not a chain that repeats its cause.
-    .map_err(|e| anyhow!(e.to_string()))?;
-    release.http_addon = cluster.http_addon;
+    let release = release_for(lock.store(), cluster, image, new_deployment_id())?;
     let manifests = render::render(&release);
     deploy_release(lock, cluster, &release, &manifests, progress).await
 }
